@@ -1,0 +1,56 @@
+"""Token encryption at rest with MultiFernet, so keys can be rotated.
+
+The first key in HOURCAP_ENCRYPTION_KEYS encrypts; every key decrypts. `hourcap rotate-keys` re-encrypts stored
+tokens under the primary key. The keyring is process-wide because SQLAlchemy column types cannot receive it per
+session; it is set once by the composition root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class EncryptionNotConfigured(RuntimeError):
+    """A token had to be stored or read but no HOURCAP_ENCRYPTION_KEYS were given."""
+
+
+class Keyring:
+    def __init__(self) -> None:
+        self._fernet: MultiFernet | None = None
+
+    def configure(self, keys: Sequence[str]) -> None:
+        self._fernet = MultiFernet([Fernet(k) for k in keys]) if keys else None
+
+    @property
+    def configured(self) -> bool:
+        return self._fernet is not None
+
+    def _require(self) -> MultiFernet:
+        if self._fernet is None:
+            raise EncryptionNotConfigured(
+                "HOURCAP_ENCRYPTION_KEYS is not set: tokens cannot be stored or read (generate a key with `hourcap keygen`)"
+            )
+        return self._fernet
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._require().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            return self._require().decrypt(ciphertext.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            raise EncryptionNotConfigured(
+                "a stored token cannot be decrypted with HOURCAP_ENCRYPTION_KEYS: was a key removed?"
+            ) from None
+
+    def rotate(self, ciphertext: str) -> str:
+        return self._require().rotate(ciphertext.encode("ascii")).decode("ascii")
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+keyring = Keyring()

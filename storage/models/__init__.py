@@ -1,0 +1,32 @@
+"""All tables, importable from one place."""
+
+from storage.models.base import Base
+from storage.models.invoices import Invoice, InvoiceLine, InvoiceStatus
+from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
+from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
+from storage.models.team import ROLE_ORDER, Member, Role, Workspace
+from storage.models.work import BillingMode, Client, Project, ProjectMemberRate, TimeEntry, Timer
+
+__all__ = [
+    "ROLE_ORDER",
+    "AuditLog",
+    "Base",
+    "BillingMode",
+    "Client",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Member",
+    "Outbox",
+    "OutboxStatus",
+    "Project",
+    "ProjectMemberRate",
+    "Role",
+    "SlackEventReceipt",
+    "TimeEntry",
+    "Timer",
+    "Workspace",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
+]

@@ -1,0 +1,33 @@
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, text
+
+from storage import outbox
+from storage.db import Database
+from storage.models import Member, Outbox, Workspace
+
+
+def test_aware_datetimes_and_decimal_round_trip(db: Database) -> None:
+    with db.session() as s:
+        ws = Workspace(slack_team_id="T1", name="Acme")
+        s.add(ws)
+        s.flush()
+        s.add(Member(workspace_id=ws.id, slack_user_id="U1", default_rate=Decimal("120.50")))
+    with db.session() as s:
+        member = s.scalars(select(Member)).one()
+        assert member.created_at.tzinfo is not None
+        assert member.default_rate == Decimal("120.50")
+        assert abs((datetime.now(UTC) - member.created_at).total_seconds()) < 60
+
+
+def test_outbox_dedupe_key_coalesces_waiting_work(db: Database) -> None:
+    with db.session() as s:
+        ws = Workspace(slack_team_id="T1")
+        s.add(ws)
+        s.flush()
+        first = outbox.record(s, "sync", {"x": 1}, workspace_id=ws.id, dedupe_key="sync:1")
+        second = outbox.record(s, "sync", {"x": 1}, workspace_id=ws.id, dedupe_key="sync:1")
+        assert first is not None and second is None
+    with db.session() as s:
+        assert s.scalar(select(text("count(*)")).select_from(Outbox)) == 1
