@@ -1,0 +1,367 @@
+"""Slack Web API stand-in, served over real HTTP on loopback.
+
+Tests and the ``make demo`` walkthrough point the app's ``slack_sdk.WebClient`` at ``base_url``
+(the ``SLACK_API_URL`` setting).  The sandbox answers the methods Hour Cap calls with Slack's
+response shapes and error codes, records every call, and can be told to fail (429 with
+``Retry-After``, an error code, or HTTP 500).  Running real HTTP, rather than mocking the client,
+means slack_sdk's encoding, retry handlers and Bolt's OAuth flow are exercised exactly as in
+production.
+
+Methods: ``auth.test``, ``oauth.v2.access``, ``users.info``, ``chat.postMessage``,
+``chat.postEphemeral``, ``chat.update``, ``conversations.info``, ``conversations.join``,
+``views.open``, ``views.push``, ``views.update``, ``views.publish`` (POST, or GET with a query).
+Bodies may be form-encoded, multipart or JSON; the token comes from ``Authorization: Bearer`` or a
+``token`` form field.  OAuth consent: ``GET /oauth/v2/authorize`` (see ``slack_oauth``).
+
+Control routes, for driving a sandbox that runs in another process (JSON in, JSON out; a bad
+argument answers 400 ``{"ok": false, "error": ...}``):
+
+=================================  ===============================================================
+``GET  /_sandbox/calls``           recorded calls ``[{method, params, token, at}]``; ``?method=`` filters
+``POST /_sandbox/reset``           ``reset()``: forget calls, faults, messages, views, used triggers
+``POST /_sandbox/fail_next``       ``fail_next`` args: ``{"method", "error"?, "status"?, "retry_after"?, "times"?}``
+``POST /_sandbox/teams``           ``add_team`` args: ``{"team_id", "name", "domain"?}``
+``POST /_sandbox/users``           ``add_user`` args: ``{"user_id", "team_id", "name", "tz"?, "is_admin"?...}``
+``POST /_sandbox/channels``        ``add_channel`` args: ``{"channel_id", "name", "team_id", "is_private"?...}``
+``POST /_sandbox/oauth_apps``      ``register_oauth_app`` args: ``{"client_id", "client_secret", "redirect_uri"?}``
+``POST /_sandbox/installer``       ``set_installer`` args: ``{"team_id", "user_id"}``
+``POST /_sandbox/tokens``          ``add_static_token`` args: ``{"token", "team_id", "scopes"?}``
+``POST /_sandbox/bot_tokens``      ``issue_bot_token`` args: ``{"team_id", ...}`` -> ``{"ok", "token"}``
+``GET  /_sandbox/messages``        ``?channel=C…`` -> messages posted there
+``GET  /_sandbox/home``            ``?user=U…`` -> the user's published Home view (or null)
+``GET  /_sandbox/views``           open modals by view id
+=================================  ===============================================================
+
+Run standalone with ``python -m sandbox.slack --port 0 --demo`` (``main``); the first line printed
+is ``SLACK_API_URL=<base_url>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import threading
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from sandbox.slack_demo import seed_demo
+from sandbox.slack_http import SlackSandboxApp
+from sandbox.slack_modals import close_view, trigger_for
+from sandbox.slack_state import (
+    DEFAULT_BOT_SCOPES,
+    Channel,
+    Fault,
+    OAuthApp,
+    RecordedCall,
+    SlackState,
+    Team,
+    User,
+    tz_details,
+)
+
+__all__ = ["DEFAULT_BOT_SCOPES", "RecordedCall", "SlackSandbox", "main"]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Tests make hundreds of requests; an access-log line for each drowns real failures."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class SlackSandbox:
+    """A running Slack Web API stand-in plus the handles tests use to seed and inspect it."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> None:
+        self.host = host
+        self._requested_port = port
+        self._quiet = quiet
+        self.state = SlackState()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> SlackSandbox:
+        """Serve on a daemon thread (a threaded server: Bolt calls from several threads)."""
+        if self._server is not None:
+            return self
+        handler = _QuietHandler if self._quiet else WSGIRequestHandler
+        self._server = make_server(
+            self.host, self._requested_port, SlackSandboxApp(self), threaded=True, request_handler=handler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="slack-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server, self._thread = None, None
+
+    def __enter__(self) -> SlackSandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("SlackSandbox is not started; call start() first")
+        return int(self._server.server_port)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` — the OAuth authorize page lives under it."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/api/`` — what ``WebClient(base_url=...)`` expects (trailing slash)."""
+        return f"{self.url}/api/"
+
+    # ---- workspace data ------------------------------------------------------------------------
+
+    def add_team(self, team_id: str, name: str, domain: str | None = None) -> None:
+        slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+        with self.state.lock:
+            self.state.teams[team_id] = Team(team_id, name, domain or slug or team_id.lower())
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        team_id: str,
+        name: str,
+        real_name: str | None = None,
+        tz: str = "UTC",
+        tz_offset: int | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_primary_owner: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
+        email: str | None = None,
+    ) -> None:
+        """Add a member; ``tz_offset`` defaults to the zone's current offset (DST-aware)."""
+        offset = tz_offset if tz_offset is not None else tz_details(tz)[0]
+        user = User(
+            user_id, team_id, name, real_name or name, tz, offset, is_admin=is_admin, is_owner=is_owner,
+            is_primary_owner=is_primary_owner, is_bot=is_bot, deleted=deleted, email=email,
+        )
+        with self.state.lock:
+            self._require_team(team_id)
+            self.state.users[user_id] = user
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        team_id: str,
+        is_private: bool = False,
+        is_member: bool = False,
+        is_archived: bool = False,
+    ) -> None:
+        with self.state.lock:
+            self._require_team(team_id)
+            self.state.channels[channel_id] = Channel(
+                channel_id, name.removeprefix("#"), team_id, is_private=is_private, is_member=is_member,
+                is_archived=is_archived,
+            )
+
+    def issue_bot_token(
+        self,
+        team_id: str,
+        *,
+        bot_user_id: str = "UBOT",
+        app_id: str = "A0HOURCAP",
+        scopes: tuple[str, ...] | list[str] = DEFAULT_BOT_SCOPES,
+    ) -> str:
+        """A fresh ``xoxb-…`` token for ``team_id`` (what an install would have produced)."""
+        return self.state.add_token(team_id, kind="bot", user_id=bot_user_id, app_id=app_id, scopes=tuple(scopes)).token
+
+    def add_static_token(
+        self,
+        token: str,
+        team_id: str,
+        *,
+        bot_user_id: str = "UBOT",
+        app_id: str = "A0HOURCAP",
+        scopes: tuple[str, ...] | list[str] = DEFAULT_BOT_SCOPES,
+    ) -> str:
+        """Accept a fixed bot token such as ``xoxb-test`` (single-workspace mode)."""
+        return self.state.add_token(
+            team_id, kind="bot", user_id=bot_user_id, app_id=app_id, scopes=tuple(scopes), token=token
+        ).token
+
+    def revoke_token(self, token: str) -> None:
+        """Later calls with ``token`` fail with ``token_revoked`` (app uninstalled)."""
+        with self.state.lock:
+            self.state.tokens[token].revoked = True
+
+    def _require_team(self, team_id: str) -> None:
+        if team_id not in self.state.teams:
+            raise KeyError(f"unknown team {team_id}; add_team first")
+
+    # ---- OAuth ---------------------------------------------------------------------------------
+
+    def register_oauth_app(
+        self, client_id: str, client_secret: str, redirect_uri: str | None = None, *, app_id: str = "A0HOURCAP"
+    ) -> None:
+        with self.state.lock:
+            self.state.oauth_apps[client_id] = OAuthApp(client_id, client_secret, redirect_uri, app_id)
+
+    def set_installer(self, team_id: str, user_id: str) -> None:
+        """Who clicks "Allow" on the next authorize requests (default: the first team's first admin)."""
+        with self.state.lock:
+            self._require_team(team_id)
+            self.state.installer = (team_id, user_id)
+
+    def deny_next_install(self) -> None:
+        """The next authorize request redirects back with ``error=access_denied``."""
+        with self.state.lock:
+            self.state.deny_next_install = True
+
+    # ---- views ---------------------------------------------------------------------------------
+
+    def expire_trigger(self, trigger_id: str) -> None:
+        """views.open/push with ``trigger_id`` will fail with ``expired_trigger_id`` (the 3 s limit)."""
+        with self.state.lock:
+            self.state.expired_triggers.add(trigger_id)
+
+    def trigger_for(self, view_id: str) -> str:
+        """A trigger id as an interaction inside open modal ``view_id`` carries; views.push uses its stack."""
+        return trigger_for(self.state, view_id)
+
+    def close_view(self, view_id: str) -> None:
+        """Simulate the user closing a modal: views.update on it then answers ``not_found``."""
+        close_view(self.state, view_id)
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """Open modals by view id (copies)."""
+        with self.state.lock:
+            return copy.deepcopy(self.state.views)
+
+    def home_view(self, user_id: str, team_id: str | None = None) -> dict[str, Any] | None:
+        """The Home tab last published for ``user_id`` (in ``team_id``, or any team)."""
+        with self.state.lock:
+            for (team, user), view in self.state.homes.items():
+                if user == user_id and team_id in (None, team):
+                    return copy.deepcopy(view)
+            return None
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to ``channel`` (a C/G/D id, or a user id for the bot's DM with them)."""
+        with self.state.lock:
+            channel_id = self._dm_id(channel) or channel
+            return copy.deepcopy(self.state.messages.get(channel_id, []))
+
+    def ephemeral_messages(self, channel: str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return copy.deepcopy(self.state.ephemerals.get(channel, []))
+
+    def _dm_id(self, user_id: str) -> str | None:
+        return next((c.id for c in self.state.channels.values() if c.is_im and c.user == user_id), None)
+
+    # ---- faults --------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = 1,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail.
+
+        Defaults give Slack's rate limit: HTTP 429, ``Retry-After: 1``, ``error: ratelimited``.
+        Another ``error`` alone answers HTTP 200 ``{"ok": false, "error": error}``; ``status=500``
+        alone answers HTTP 500 with ``internal_error``.
+        """
+        if status is None:
+            status = 429 if error in (None, "ratelimited") else 200
+        if error is None:
+            error = {429: "ratelimited"}.get(status, "internal_error")
+        with self.state.lock:
+            self.state.faults.append(Fault(method, error, status, retry_after, times))
+
+    def clear_faults(self) -> None:
+        with self.state.lock:
+            self.state.faults.clear()
+
+    # ---- recording -----------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        with self.state.lock:
+            return list(self.state.calls)
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        return self.state.calls_to(method)
+
+    def last(self, method: str) -> RecordedCall | None:
+        found = self.state.calls_to(method)
+        return found[-1] if found else None
+
+    def reset_calls(self) -> None:
+        with self.state.lock:
+            self.state.calls.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
+        """Block until ``count`` calls to ``method`` are recorded (Bolt acks before listeners finish).
+
+        Raises ``TimeoutError`` listing the calls seen so far.
+        """
+        return self.state.wait_for(method, count, timeout)
+
+    def reset(self) -> None:
+        """Between tests: forget calls, faults, messages, views and used triggers; keep workspace data."""
+        with self.state.lock:
+            self.reset_calls()
+            self.clear_faults()
+            self.state.reset_interactions()
+
+
+def main(argv: list[str]) -> int:
+    """Serve a sandbox until Ctrl-C; prints ``SLACK_API_URL=…`` first so a parent process can read it."""
+    parser = argparse.ArgumentParser(prog="hourcap sandbox slack", description="Slack Web API stand-in")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--demo", action="store_true", help="seed a demo team, users, channels and tokens")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    sandbox = SlackSandbox(host=args.host, port=args.port, quiet=not args.verbose).start()
+    print(f"SLACK_API_URL={sandbox.base_url}", flush=True)
+    print(f"OAuth authorize URL: {sandbox.url}/oauth/v2/authorize", flush=True)
+    if args.demo:
+        for line in seed_demo(sandbox):
+            print(line, flush=True)
+    stopped = threading.Event()
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
