@@ -14,23 +14,22 @@ Bodies may be form-encoded, multipart or JSON; the token comes from ``Authorizat
 ``token`` form field.  OAuth consent: ``GET /oauth/v2/authorize`` (see ``slack_oauth``).
 
 Control routes, for driving a sandbox that runs in another process (JSON in, JSON out; a bad
-argument answers 400 ``{"ok": false, "error": ...}``):
+argument answers 400 ``{"ok": false, "error": ...}``, an unknown route 404).
+Each POST body is a JSON object of the facade method's keyword arguments.
 
-=================================  ===============================================================
-``GET  /_sandbox/calls``           recorded calls ``[{method, params, token, at}]``; ``?method=`` filters
-``POST /_sandbox/reset``           ``reset()``: forget calls, faults, messages, views, used triggers
-``POST /_sandbox/fail_next``       ``fail_next`` args: ``{"method", "error"?, "status"?, "retry_after"?, "times"?}``
-``POST /_sandbox/teams``           ``add_team`` args: ``{"team_id", "name", "domain"?}``
-``POST /_sandbox/users``           ``add_user`` args: ``{"user_id", "team_id", "name", "tz"?, "is_admin"?...}``
-``POST /_sandbox/channels``        ``add_channel`` args: ``{"channel_id", "name", "team_id", "is_private"?...}``
-``POST /_sandbox/oauth_apps``      ``register_oauth_app`` args: ``{"client_id", "client_secret", "redirect_uri"?}``
-``POST /_sandbox/installer``       ``set_installer`` args: ``{"team_id", "user_id"}``
-``POST /_sandbox/tokens``          ``add_static_token`` args: ``{"token", "team_id", "scopes"?}``
-``POST /_sandbox/bot_tokens``      ``issue_bot_token`` args: ``{"team_id", ...}`` -> ``{"ok", "token"}``
-``GET  /_sandbox/messages``        ``?channel=C…`` -> messages posted there
-``GET  /_sandbox/home``            ``?user=U…`` -> the user's published Home view (or null)
-``GET  /_sandbox/views``           open modals by view id
-=================================  ===============================================================
+``GET  /_sandbox/calls``       recorded calls ``[{method, params, token, at}]``; ``?method=`` filters
+``POST /_sandbox/reset``       ``reset()``: forget calls, faults, messages, views, used triggers
+``POST /_sandbox/fail_next``   ``{"method", "error"?, "status"?, "retry_after"?, "times"?}``
+``POST /_sandbox/teams``       ``add_team``: ``{"team_id", "name", "domain"?}``
+``POST /_sandbox/users``       ``add_user``: ``{"user_id", "team_id", "name", "tz"?, "is_admin"?, ...}``
+``POST /_sandbox/channels``    ``add_channel``: ``{"channel_id", "name", "team_id", "is_private"?, ...}``
+``POST /_sandbox/oauth_apps``  ``register_oauth_app``: ``{"client_id", "client_secret", "redirect_uri"?}``
+``POST /_sandbox/installer``   ``set_installer``: ``{"team_id", "user_id"}``
+``POST /_sandbox/tokens``      ``add_static_token``: ``{"token", "team_id", "scopes"?}`` -> ``{"token"}``
+``POST /_sandbox/bot_tokens``  ``issue_bot_token``: ``{"team_id", "scopes"?, ...}`` -> ``{"token"}``
+``GET  /_sandbox/messages``    ``?channel=C…`` -> messages posted there
+``GET  /_sandbox/home``        ``?user=U…`` -> the user's published Home view (or null)
+``GET  /_sandbox/views``       open modals by view id
 
 Run standalone with ``python -m sandbox.slack --port 0 --demo`` (``main``); the first line printed
 is ``SLACK_API_URL=<base_url>``.
@@ -94,7 +93,10 @@ class SlackSandbox:
             self.host, self._requested_port, SlackSandboxApp(self), threaded=True, request_handler=handler
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="slack-sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -158,8 +160,18 @@ class SlackSandbox:
         """Add a member; ``tz_offset`` defaults to the zone's current offset (DST-aware)."""
         offset = tz_offset if tz_offset is not None else tz_details(tz)[0]
         user = User(
-            user_id, team_id, name, real_name or name, tz, offset, is_admin=is_admin, is_owner=is_owner,
-            is_primary_owner=is_primary_owner, is_bot=is_bot, deleted=deleted, email=email,
+            user_id,
+            team_id,
+            name,
+            real_name or name,
+            tz,
+            offset,
+            is_admin=is_admin,
+            is_owner=is_owner,
+            is_primary_owner=is_primary_owner,
+            is_bot=is_bot,
+            deleted=deleted,
+            email=email,
         )
         with self.state.lock:
             self._require_team(team_id)
@@ -178,7 +190,11 @@ class SlackSandbox:
         with self.state.lock:
             self._require_team(team_id)
             self.state.channels[channel_id] = Channel(
-                channel_id, name.removeprefix("#"), team_id, is_private=is_private, is_member=is_member,
+                channel_id,
+                name.removeprefix("#"),
+                team_id,
+                is_private=is_private,
+                is_member=is_member,
                 is_archived=is_archived,
             )
 
@@ -191,7 +207,9 @@ class SlackSandbox:
         scopes: tuple[str, ...] | list[str] = DEFAULT_BOT_SCOPES,
     ) -> str:
         """A fresh ``xoxb-…`` token for ``team_id`` (what an install would have produced)."""
-        return self.state.add_token(team_id, kind="bot", user_id=bot_user_id, app_id=app_id, scopes=tuple(scopes)).token
+        return self.state.add_token(
+            team_id, kind="bot", user_id=bot_user_id, app_id=app_id, scopes=tuple(scopes)
+        ).token
 
     def add_static_token(
         self,
@@ -219,7 +237,12 @@ class SlackSandbox:
     # ---- OAuth ---------------------------------------------------------------------------------
 
     def register_oauth_app(
-        self, client_id: str, client_secret: str, redirect_uri: str | None = None, *, app_id: str = "A0HOURCAP"
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str | None = None,
+        *,
+        app_id: str = "A0HOURCAP",
     ) -> None:
         with self.state.lock:
             self.state.oauth_apps[client_id] = OAuthApp(client_id, client_secret, redirect_uri, app_id)

@@ -121,7 +121,12 @@ def im_channel(call: Call, user: User) -> Channel:
         if channel.is_im and channel.user == user.id and channel.team_id == user.team_id:
             return channel
     channel = Channel(
-        id=state.new_id("D"), name=user.id, team_id=user.team_id, is_private=True, is_member=True, is_im=True,
+        id=state.new_id("D"),
+        name=user.id,
+        team_id=user.team_id,
+        is_private=True,
+        is_member=True,
+        is_im=True,
         user=user.id,
     )
     state.channels[channel.id] = channel

@@ -28,7 +28,9 @@ POST_ROUTES: dict[str, Action] = {
     "channels": lambda sandbox, body: sandbox.add_channel(body.pop("channel_id"), body.pop("name"), **body),
     "oauth_apps": lambda sandbox, body: sandbox.register_oauth_app(**body),
     "installer": lambda sandbox, body: sandbox.set_installer(**body),
-    "tokens": lambda sandbox, body: {"token": sandbox.add_static_token(body.pop("token"), body.pop("team_id"), **body)},
+    "tokens": lambda sandbox, body: {
+        "token": sandbox.add_static_token(body.pop("token"), body.pop("team_id"), **body)
+    },
     "bot_tokens": lambda sandbox, body: {"token": sandbox.issue_bot_token(body.pop("team_id"), **body)},
 }
 
@@ -39,7 +41,7 @@ def _calls(sandbox: SlackSandbox, request: Request) -> Any:
     return [call.to_json() for call in calls]
 
 
-GET_ROUTES: dict[str, Callable[["SlackSandbox", Request], Any]] = {
+GET_ROUTES: dict[str, Callable[[SlackSandbox, Request], Any]] = {
     "calls": _calls,
     "messages": lambda sandbox, request: sandbox.messages(request.args.get("channel", "")),
     "home": lambda sandbox, request: sandbox.home_view(request.args.get("user", "")),
@@ -53,7 +55,9 @@ def control(sandbox: SlackSandbox, request: Request) -> Response:
     if request.method == "GET" and name in GET_ROUTES:
         return json_response(GET_ROUTES[name](sandbox, request))
     if request.method != "POST" or name not in POST_ROUTES:
-        return json_response({"ok": False, "error": f"no control route {request.method} /_sandbox/{name}"}, 404)
+        return json_response(
+            {"ok": False, "error": f"no control route {request.method} /_sandbox/{name}"}, 404
+        )
     try:
         body = json.loads(request.get_data() or b"{}")
         if not isinstance(body, dict):

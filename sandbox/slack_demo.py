@@ -35,7 +35,13 @@ def seed_demo(sandbox: SlackSandbox) -> list[str]:
     lines = [f"team {DEMO_TEAM_ID} 'Hour Cap Demo'"]
     for user_id, name, real_name, tz, admin in DEMO_USERS:
         sandbox.add_user(
-            user_id, team_id=DEMO_TEAM_ID, name=name, real_name=real_name, tz=tz, is_admin=admin, is_owner=admin,
+            user_id,
+            team_id=DEMO_TEAM_ID,
+            name=name,
+            real_name=real_name,
+            tz=tz,
+            is_admin=admin,
+            is_owner=admin,
             is_primary_owner=admin,
         )
         lines.append(f"user {user_id} {real_name} ({tz}){' admin' if admin else ''}")
@@ -47,5 +53,7 @@ def seed_demo(sandbox: SlackSandbox) -> list[str]:
     sandbox.register_oauth_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     sandbox.set_installer(DEMO_TEAM_ID, "U0ADA")
     lines.append(f"SLACK_BOT_TOKEN={DEMO_BOT_TOKEN}")
-    lines.append(f"SLACK_CLIENT_ID={DEMO_CLIENT_ID} SLACK_CLIENT_SECRET={DEMO_CLIENT_SECRET} (installer U0ADA)")
+    lines.append(
+        f"SLACK_CLIENT_ID={DEMO_CLIENT_ID} SLACK_CLIENT_SECRET={DEMO_CLIENT_SECRET} (installer U0ADA)"
+    )
     return lines

@@ -111,7 +111,11 @@ def authenticate(state: SlackState, token: str | None) -> Token:
 
 
 def fault_response(fault: Fault) -> Response:
-    headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 and fault.retry_after is not None else {}
+    headers = (
+        {"Retry-After": str(fault.retry_after)}
+        if fault.status == 429 and fault.retry_after is not None
+        else {}
+    )
     return json_response({"ok": False, "error": fault.error}, fault.status, headers)
 
 

@@ -107,7 +107,12 @@ def _content(call: Call, *, required: bool = True) -> dict[str, Any]:
         if errors:
             raise ApiError("invalid_blocks", extra={"response_metadata": {"messages": errors}})
         content["blocks"] = blocks
-    if required and not content.get("text") and not content.get("blocks") and not call.params.get("attachments"):
+    if (
+        required
+        and not content.get("text")
+        and not content.get("blocks")
+        and not call.params.get("attachments")
+    ):
         raise ApiError("no_text")
     if len(content.get("text", "")) > MESSAGE_TEXT_LIMIT:
         raise ApiError("msg_too_long")

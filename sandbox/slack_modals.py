@@ -3,7 +3,7 @@
 The rules modelled are the ones Hour Cap's code paths depend on (docs/SLACK.md "Views"):
 a trigger id is exchanged once and can expire; a modal stack holds at most 3 views; ``views.update``
 with a stale ``hash`` fails with ``hash_conflict`` and with a closed modal fails with ``not_found``;
-input values survive an update when block_id/action_id stay the same; App Home is one view per user.
+App Home is one view per user.  Input values are not modelled: ``state.values`` stays empty.
 """
 
 from __future__ import annotations
@@ -122,20 +122,6 @@ def _find_updatable(call: Call) -> dict[str, Any]:
     raise ApiError("not_found")
 
 
-def _kept_values(old: dict[str, Any], blocks: list[Any]) -> dict[str, Any]:
-    """Input values Slack keeps across an update: same block_id and same action_id."""
-    kept: dict[str, Any] = {}
-    old_values: dict[str, Any] = old["state"]["values"]
-    for block in blocks:
-        if not isinstance(block, dict) or block.get("block_id") not in old_values:
-            continue
-        element = block.get("element") if isinstance(block.get("element"), dict) else {}
-        action_id = element.get("action_id")
-        if action_id in old_values[block["block_id"]]:
-            kept[block["block_id"]] = {action_id: old_values[block["block_id"]][action_id]}
-    return kept
-
-
 def views_update(call: Call) -> dict[str, Any]:
     current = _find_updatable(call)
     given_hash = call.text("hash")
@@ -143,13 +129,11 @@ def views_update(call: Call) -> dict[str, Any]:
         raise ApiError("hash_conflict")
     payload = _checked_view(call, current["type"])
     _check_external_id(call, payload, own_id=current["id"])
-    values = _kept_values(current, payload.get("blocks", []))
     for name in _PAYLOAD_FIELDS:
         current[name] = payload.get(name, "" if name in ("private_metadata", "callback_id") else None)
     current["blocks"] = payload.get("blocks", [])
     if payload.get("external_id"):
         current["external_id"] = payload["external_id"]
-    current["state"] = {"values": values}
     current["hash"] = call.state.new_hash()
     return {"view": current}
 

@@ -71,8 +71,13 @@ def authorize(state: SlackState, args: MultiDict[str, str]) -> Response:
             return _error_page("invalid_scope: no scopes requested")
         code = f"{secrets.token_hex(6)}.{secrets.token_hex(10)}"
         state.grants[code] = Grant(
-            code=code, client_id=app.client_id, team_id=installer[0], user_id=installer[1], scopes=scopes,
-            user_scopes=user_scopes, redirect_uri=given_uri,
+            code=code,
+            client_id=app.client_id,
+            team_id=installer[0],
+            user_id=installer[1],
+            scopes=scopes,
+            user_scopes=user_scopes,
+            redirect_uri=given_uri,
         )
         return _redirect(_with_query(redirect_uri, {"code": code, "state": oauth_state}))
 
@@ -117,11 +122,17 @@ def oauth_v2_access(call: Call) -> dict[str, Any]:
     body: dict[str, Any] = {"token_type": "bot"}
     if grant.scopes:
         existing = next(
-            (t for t in state.tokens.values() if t.kind == "bot" and t.team_id == team.id and t.app_id == app.app_id),
+            (
+                t
+                for t in state.tokens.values()
+                if t.kind == "bot" and t.team_id == team.id and t.app_id == app.app_id
+            ),
             None,
         )
         bot_user_id = existing.user_id if existing else state.new_id("U")
-        bot = state.add_token(team.id, kind="bot", user_id=bot_user_id, app_id=app.app_id, scopes=grant.scopes)
+        bot = state.add_token(
+            team.id, kind="bot", user_id=bot_user_id, app_id=app.app_id, scopes=grant.scopes
+        )
         body.update(access_token=bot.token, scope=",".join(bot.scopes), bot_user_id=bot.user_id)
     body.update(
         app_id=app.app_id,

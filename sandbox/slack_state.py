@@ -9,6 +9,7 @@ thread pool has made its call.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import secrets
 import threading
@@ -204,7 +205,12 @@ class SlackState:
                 bot_id = self._bot_id_for(user_id) or self.new_id("B")
                 if user_id not in self.users:
                     self.users[user_id] = User(
-                        id=user_id, team_id=team_id, name="hourcap", real_name="Hour Cap", tz="UTC", tz_offset=0,
+                        id=user_id,
+                        team_id=team_id,
+                        name="hourcap",
+                        real_name="Hour Cap",
+                        tz="UTC",
+                        tz_offset=0,
                         is_bot=True,
                     )
             record = Token(value, team_id, kind, user_id, app_id, tuple(scopes), bot_id)
@@ -212,13 +218,15 @@ class SlackState:
             return record
 
     def _bot_id_for(self, bot_user_id: str) -> str | None:
-        return next((t.bot_id for t in self.tokens.values() if t.kind == "bot" and t.user_id == bot_user_id), None)
+        return next(
+            (t.bot_id for t in self.tokens.values() if t.kind == "bot" and t.user_id == bot_user_id), None
+        )
 
     # ---- recording -----------------------------------------------------------------------------
 
     def record(self, method: str, params: dict[str, Any], token: str | None) -> None:
         with self.lock:
-            self.calls.append(RecordedCall(method, params, token, time.time()))
+            self.calls.append(RecordedCall(method, copy.deepcopy(params), token, time.time()))
             self.changed.notify_all()
 
     def calls_to(self, method: str) -> list[RecordedCall]:

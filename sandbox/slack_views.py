@@ -83,7 +83,9 @@ def validate_view(view: Any, *, expected_type: str | None = None) -> list[str]:
         errors.append(_error("must provide a submit property when an input block is present", root))
     metadata = view.get("private_metadata")
     if isinstance(metadata, str) and len(metadata) > PRIVATE_METADATA_LIMIT:
-        errors.append(_error(f"must be less than {PRIVATE_METADATA_LIMIT + 1} characters", f"{root}/private_metadata"))
+        errors.append(
+            _error(f"must be less than {PRIVATE_METADATA_LIMIT + 1} characters", f"{root}/private_metadata")
+        )
     for field in ("callback_id", "external_id"):
         value = view.get(field)
         if isinstance(value, str) and len(value) > ID_LIMIT:
@@ -170,7 +172,9 @@ def _check_element_list(block: dict[str, Any], where: str) -> list[str]:
         action_id = element.get("action_id")
         if isinstance(action_id, str):
             if action_id in seen_action_ids:
-                errors.append(_error(f"duplicate action_id: {action_id}", f"{where}/elements/{index}/action_id"))
+                errors.append(
+                    _error(f"duplicate action_id: {action_id}", f"{where}/elements/{index}/action_id")
+                )
             seen_action_ids.add(action_id)
     return errors
 
@@ -191,6 +195,10 @@ def _check_element(element: dict[str, Any], where: str) -> list[str]:
             errors.append(_error(f"must be less than {limit + 1} items", f"{where}/options"))
         for index, option in enumerate(options):
             if isinstance(option, dict):
-                errors += _check_length(option.get("text"), OPTION_TEXT_LIMIT, f"{where}/options/{index}/text/text")
-                errors += _check_length(option.get("value"), OPTION_VALUE_LIMIT, f"{where}/options/{index}/value")
+                errors += _check_length(
+                    option.get("text"), OPTION_TEXT_LIMIT, f"{where}/options/{index}/text/text"
+                )
+                errors += _check_length(
+                    option.get("value"), OPTION_VALUE_LIMIT, f"{where}/options/{index}/value"
+                )
     return errors
