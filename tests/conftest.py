@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,43 @@ def db(database_url: str, encryption_keys: tuple[str, ...]) -> Iterator[Database
 @pytest.fixture
 def redis_url() -> str:
     return redis_url_or_skip()
+
+
+# --- the whole app, against the Slack stand-in -------------------------------------------------------------
+
+from sandbox.slack import SlackSandbox  # noqa: E402
+from tests.support.slack_requests import SignedSlack  # noqa: E402
+from tests.support.workspace import SIGNING_SECRET, seed_workspace, token_mode_settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def slack_sandbox_server() -> Iterator[SlackSandbox]:
+    sandbox = SlackSandbox().start()
+    seed_workspace(sandbox)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def slack_api(slack_sandbox_server: SlackSandbox) -> SlackSandbox:
+    """The Slack stand-in, with calls and faults forgotten (workspace data kept)."""
+    slack_sandbox_server.reset()
+    return slack_sandbox_server
+
+
+@pytest.fixture
+def runtime(slack_api: SlackSandbox, db: Database, database_url: str,
+            encryption_keys: tuple[str, ...]) -> Iterator[Any]:
+    """The composed app in single-workspace mode, jobs in-process."""
+    from app import build_runtime
+
+    rt = build_runtime(token_mode_settings(slack_api, database_url, encryption_keys))
+    slack_api.reset_calls()  # auth.test at construction is not what tests assert on
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def slack(runtime: Any) -> SignedSlack:
+    """Signed requests into the real web app."""
+    return SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET)

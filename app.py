@@ -1,0 +1,164 @@
+"""Composition root and the `hourcap` command: settings → database → jobs → Bolt app → web app.
+
+`python app.py serve` (or `hourcap serve`) runs it. Nothing imports this module: it is where the parts meet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import logs
+from settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("hourcap")
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs, built once."""
+
+    settings: Settings
+    db: Any
+    jobs: Any
+    bolt_app: Any = None
+    web_app: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.jobs.stop()
+        self.db.dispose()
+
+
+def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool = True) -> Runtime:
+    """Wire the parts. In-process jobs when REDIS_URL is unset; otherwise web processes only relay to RQ."""
+    from bot.app_factory import build_bolt_app, installation_store
+    from bot.slack_clients import SlackClients
+    from jobs.wiring import JobsRuntime
+    from storage.crypto import keyring
+    from storage.db import Database
+    from web.app import create_web_app
+
+    keyring.configure(settings.encryption_keys)
+    db = Database(settings.database_url)
+    slack_clients = SlackClients(settings, installation_store(settings, db))
+    jobs = JobsRuntime(settings, db, services={"slack": slack_clients})
+    runtime = Runtime(settings=settings, db=db, jobs=jobs)
+    if with_web:
+        runtime.bolt_app = build_bolt_app(settings, db)
+        runtime.web_app = create_web_app(settings, runtime.bolt_app, db,
+                                          redis_ping=None if jobs.in_process else jobs.redis_ping)
+    if start_jobs:
+        jobs.start()
+    return runtime
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+
+
+def _migrate(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not args.no_migrate:
+        _migrate(settings)
+    from web.server import serve
+
+    return serve(settings, build_runtime, workers=args.workers, threads=args.threads, host=args.host)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = load_settings(require_slack=False)
+    if settings.redis_url is None:
+        raise SettingsError("REDIS_URL", "is missing: `hourcap worker` needs Redis (redis://host:6379/0); "
+                            "without it, `hourcap serve` runs jobs in-process")
+    runtime = build_runtime(settings, with_web=False, start_jobs=False)
+    try:
+        return runtime.jobs.run_worker(burst=args.burst)
+    finally:
+        runtime.db.dispose()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    settings = load_settings(require_slack=False)
+    _migrate(settings)
+    print(f"hourcap: database is at the latest schema ({settings.database_url.split('@')[-1]})")
+    return 0
+
+
+def cmd_keygen(_args: argparse.Namespace) -> int:
+    from storage.crypto import generate_key
+
+    print(generate_key())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sandbox.demo import run_demo
+
+    return run_demo(quiet=args.quiet)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    if args.service == "xero":
+        from sandbox.xero.cli import main as xero_main
+
+        return xero_main(args.rest)
+    from sandbox.slack import main as slack_main
+
+    return slack_main(args.rest)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="hourcap", description="Hour Cap: tracked time to Xero draft invoices.")
+    top.add_argument("--log-level", default=os.environ.get("HOURCAP_LOG_LEVEL", "INFO"))
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web app (Slack, Xero OAuth and webhooks, health checks)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the database schema at start")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run an RQ worker with the outbox relay and sweeper")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.set_defaults(func=cmd_worker)
+
+    sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    sub.add_parser("keygen", help="print a new HOURCAP_ENCRYPTION_KEYS key").set_defaults(func=cmd_keygen)
+
+    demo = sub.add_parser("demo", help="scripted walkthrough against the local Slack and Xero stand-ins")
+    demo.add_argument("--quiet", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    sandbox = sub.add_parser("sandbox", help="run a local stand-in for Slack or Xero")
+    sandbox.add_argument("service", choices=("xero", "slack"))
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+    sandbox.set_defaults(func=cmd_sandbox)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logs.configure(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as problem:
+        print(f"hourcap: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

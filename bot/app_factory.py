@@ -1,0 +1,85 @@
+"""Build the Bolt app: single-workspace token mode or multi-workspace OAuth install, listeners registered."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot import errors, middleware
+from bot.handlers import home, team
+from bot.install_store import EncryptedInstallationStore
+from bot.profiles import profile_loader
+from settings import SLACK_BOT_SCOPES, Settings
+from storage.db import Database
+from team.members import record_install
+
+log = logging.getLogger(__name__)
+STATE_TTL_SECONDS = 600
+
+
+def _install_callbacks(settings: Settings, db: Database) -> CallbackOptions:
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        client = WebClient(token=installation.bot_token, base_url=settings.slack_api_url)
+        with db.session() as session:
+            record_install(session, str(installation.team_id), installation.team_name, installation.enterprise_id,
+                           installation.user_id, profile_loader(client))
+        log.info("installed in team %s by %s", installation.team_id, installation.user_id)
+        return args.default.success(args)
+
+    def failure(args: FailureArgs) -> BoltResponse:
+        log.warning("install failed: %s", args.reason)
+        return args.default.failure(args)
+
+    return CallbackOptions(success=success, failure=failure)
+
+
+def installation_store(settings: Settings, db: Database) -> EncryptedInstallationStore | None:
+    if not settings.multi_workspace:
+        return None
+    assert settings.slack_client_id is not None
+    return EncryptedInstallationStore(settings.slack_client_id, db.engine)
+
+
+def build_bolt_app(settings: Settings, db: Database) -> App:
+    """A fresh App per call (tests build many): listeners come from each module's register()."""
+    common: dict[str, Any] = {
+        "signing_secret": settings.slack_signing_secret,
+        # web/slack_guard.py verifies every request on its raw bytes before Bolt sees it (and turns malformed
+        # headers into 401s, which Bolt would answer with 500); Socket Mode needs no signature.
+        "request_verification_enabled": False,
+        "logger": logging.getLogger("hourcap.bolt"),
+    }
+    if settings.multi_workspace:
+        app = App(
+            client=WebClient(base_url=settings.slack_api_url),
+            oauth_settings=OAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=list(SLACK_BOT_SCOPES),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+                authorization_url=settings.slack_authorize_url,
+                installation_store=installation_store(settings, db),
+                state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_TTL_SECONDS, engine=db.engine),
+                callback_options=_install_callbacks(settings, db),
+            ),
+            **common,
+        )
+        app.enable_token_revocation_listeners()
+    else:
+        app = App(
+            client=WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+            **common,
+        )
+    errors.register(app)
+    middleware.register(app, db, single_workspace=not settings.multi_workspace)
+    home.register(app, db)
+    team.register(app, db)
+    return app

@@ -1,0 +1,96 @@
+"""The one error funnel: every exception escaping a listener ends here.
+
+A `UserError` is shown to the person as written (ephemeral reply, modal field error, or a DM from App Home);
+anything else is a bug: the person gets a short apology with a reference id, the log gets the details.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from errors import UserError
+
+log = logging.getLogger("hourcap.errors")
+
+
+def apology(reference: str) -> str:
+    return (f":warning: Sorry — something went wrong on our side. Please try again; if it keeps happening, "
+            f"tell your Hour Cap admin the reference *{reference}*.")
+
+
+def user_message(error: Exception) -> tuple[str, str | None]:
+    """(text for the person, reference id or None for expected refusals); logs unexpected errors."""
+    if isinstance(error, UserError):
+        return error.message, None
+    reference = secrets.token_hex(4).upper()
+    log.error("unhandled error ref=%s: %s", reference, error.__class__.__name__, exc_info=error)
+    return apology(reference), reference
+
+
+def tell_user(client: WebClient, body: dict[str, Any], text: str, respond: Respond | None = None) -> None:
+    """Reach the person who acted: the interaction's response_url when there is one, else a DM from the app."""
+    try:
+        if respond is not None and body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+        if user_id:
+            client.chat_postMessage(channel=user_id, text=text)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("could not tell the user about an error: %s", exc.__class__.__name__)
+
+
+Listener = TypeVar("Listener", bound=Callable[..., Any])
+
+
+def reported(listener: Listener) -> Listener:
+    """For listeners that ack() first: errors after the ack reach the person here.
+
+    Bolt's thread runner, when a listener raises after acknowledging, hands the error handler no response and
+    then resets the ack it had — the request ends as "unhandled" (404). So errors after the ack are delivered
+    here, the same way the funnel would; errors before it still go to the funnel. The listener must take
+    `body` and `client` (Bolt injects arguments by the wrapped function's names).
+    """
+
+    @functools.wraps(listener)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and ack.response is None:
+                raise
+            text, _reference = user_message(error)
+            tell_user(kwargs["client"], kwargs["body"], text, kwargs.get("respond"))
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def register(app: App) -> None:
+    @app.error
+    def funnel(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None,
+               response: BoltResponse | None) -> BoltResponse | None:
+        text, _reference = user_message(error)
+        if response is not None:  # not acknowledged yet: the answer to Slack carries the message
+            if body.get("type") == "view_submission":
+                if isinstance(error, UserError) and error.field:
+                    return BoltResponse(status=200, body={"response_action": "errors",
+                                                          "errors": {error.field: error.message}})
+                tell_user(client, body, text)
+                return BoltResponse(status=200, body="")
+            if body.get("command"):
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+            tell_user(client, body, text, respond)
+            return BoltResponse(status=200, body="")
+        tell_user(client, body, text, respond)
+        return None

@@ -1,0 +1,21 @@
+"""App Home: published when someone opens the Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.errors import reported
+from bot.home import publish_home
+from storage.db import Database
+
+
+def register(app: App, db: Database) -> None:
+    @app.event("app_home_opened")
+    @reported
+    def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        if event.get("tab") != "home" or "member_id" not in context:
+            return
+        publish_home(client, db, context["workspace_id"], context["member_id"])

@@ -1,0 +1,100 @@
+"""The App Home tab, per role: pure data in, Block Kit dict out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot.durations import format_duration
+from bot.views import blocks as b
+from storage.models import Role
+from timesheets.summary import WeekTotals
+
+ACTION_PICK_USER = "team_pick_user"
+ACTION_PICK_ROLE = "team_pick_role"
+ACTION_APPLY_ROLE = "team_apply_role"
+ACTION_TRANSFER = "team_transfer_owner"
+BLOCK_TEAM_CONTROLS = "team_controls"
+ROLE_CHOICES = ((Role.MEMBER, "Member"), (Role.MANAGER, "Manager"), (Role.ADMIN, "Admin"))
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    slack_user_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class HomeModel:
+    role: Role
+    today: date
+    week: WeekTotals
+    team: tuple[TeamRow, ...] = field(default_factory=tuple)
+
+
+def _week_section(model: HomeModel) -> list[dict[str, Any]]:
+    week = model.week
+    total = format_duration(week.total_minutes) if week.total_minutes else "nothing yet"
+    days = []
+    for offset, minutes in enumerate(week.minutes_by_day):
+        day = week.week_start + timedelta(days=offset)
+        if day > model.today:
+            break
+        days.append(f"{day:%a} {format_duration(minutes) if minutes else '—'}")
+    return [
+        b.header("Your week"),
+        b.section(f"*{total}* logged since Monday {week.week_start:%d %b}."),
+        b.context(" · ".join(days)),
+        b.context("Log time with `/hours 2.5 project-code what you did`, or just `/hours` for the form. "
+                  "`/hours help` shows everything."),
+    ]
+
+
+def _manager_section() -> list[dict[str, Any]]:
+    return [
+        b.divider(),
+        b.header("Invoices"),
+        b.section("Invoices you create will be listed here with their Xero status."),
+    ]
+
+
+def _xero_section() -> list[dict[str, Any]]:
+    return [
+        b.divider(),
+        b.header("Xero"),
+        b.section(":white_circle: *Not connected.* Connecting Xero lets managers push draft invoices."),
+    ]
+
+
+def _team_section(model: HomeModel) -> list[dict[str, Any]]:
+    lines = [f"<@{row.slack_user_id}> — {row.role.label}" for row in model.team] or ["No managers or admins yet."]
+    controls: list[dict[str, Any]] = [
+        {"type": "users_select", "action_id": ACTION_PICK_USER, "placeholder": b.plain("Pick a person")},
+        b.static_select(ACTION_PICK_ROLE, "Role", [(role.value, label) for role, label in ROLE_CHOICES]),
+        b.button("Change role", ACTION_APPLY_ROLE, style="primary"),
+    ]
+    if model.role is Role.OWNER:
+        controls.append(b.button(
+            "Transfer ownership", ACTION_TRANSFER, style="danger",
+            confirm=b.confirm("Transfer ownership?",
+                              "The person you picked becomes the owner and you become an admin.", "Transfer"),
+        ))
+    return [
+        b.divider(),
+        b.header("Team"),
+        b.section("\n".join(lines)),
+        b.context("Everyone in the workspace is a member. Managers run clients, projects and invoices; "
+                  "admins also connect Xero and manage roles."),
+        b.actions(BLOCK_TEAM_CONTROLS, controls),
+    ]
+
+
+def build_home(model: HomeModel) -> dict[str, Any]:
+    blocks = _week_section(model)
+    if model.role.rank >= Role.MANAGER.rank:
+        blocks += _manager_section()
+    if model.role.rank >= Role.ADMIN.rank:
+        blocks += _xero_section()
+        blocks += _team_section(model)
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,83 @@
+"""How a process runs jobs: in-process threads when REDIS_URL is unset, else RQ (web processes relay only).
+
+The composition root builds one `JobsRuntime`. Web processes with Redis relay outbox rows to RQ right after the
+commit that wrote them (fast path); `hourcap worker` processes run RQ plus the polling relay and sweeper (the
+safety net). Without Redis, the in-process runner does all three in background threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from jobs.registry import JobContext, load_all_tasks
+from settings import Settings
+from storage import outbox
+from storage.db import Database
+
+log = logging.getLogger("hourcap.jobs")
+
+
+class JobsRuntime:
+    def __init__(self, settings: Settings, db: Database, services: dict[str, Any] | None = None,
+                 *, queue_name: str = "hourcap") -> None:
+        load_all_tasks()
+        self.settings = settings
+        self.db = db
+        self.queue_name = queue_name
+        self.context = JobContext(db=db, settings=settings, services=dict(services or {}))
+        self.runner: Any = None
+        self.transport: Any = None
+        if settings.redis_url is not None:
+            from jobs.rq_transport import RQTransport
+
+            self.transport = RQTransport(settings.redis_url, queue_name=queue_name)
+
+    @property
+    def in_process(self) -> bool:
+        return self.settings.redis_url is None
+
+    def redis_ping(self) -> None:
+        if self.settings.redis_url is None:
+            return
+        import redis
+
+        redis.Redis.from_url(self.settings.redis_url, socket_connect_timeout=2).ping()
+
+    def _relay_now(self) -> None:
+        from jobs.relay import relay_due
+
+        try:
+            relay_due(self.db, self.transport)
+        except Exception as exc:  # noqa: BLE001 - the polling relay in the workers is the safety net
+            log.warning("fast-path relay failed (%s); workers will pick the work up", exc.__class__.__name__)
+
+    def start(self) -> None:
+        """Begin executing (in-process) or relaying (RQ) recorded work."""
+        if self.in_process:
+            from jobs.inprocess import InProcessRunner
+
+            self.runner = InProcessRunner(self.context)
+            self.runner.start()
+        else:
+            outbox.add_listener(self._relay_now)
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+        outbox.remove_listener(self._relay_now)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until no due work is left (in-process mode): the demo and tests use it."""
+        if self.runner is not None:
+            self.runner.drain(timeout)
+
+    def run_worker(self, *, burst: bool = False) -> int:
+        from jobs.entry import set_context
+        from jobs.worker import run_worker
+
+        assert self.settings.redis_url is not None
+        set_context(self.context)
+        run_worker(self.context, self.settings.redis_url, queue_name=self.queue_name, burst=burst)
+        return 0

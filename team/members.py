@@ -1,0 +1,106 @@
+"""Workspaces and members: created on first contact, profile (name, timezone) from Slack's users.info."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from errors import NotFound
+from storage.models import Member, Role, Workspace
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Slack's users.info tells us about a person."""
+
+    display_name: str
+    timezone: str
+    is_workspace_admin: bool = False
+
+
+ProfileLoader = Callable[[str], Profile | None]
+
+
+def find_workspace(session: Session, team_id: str) -> Workspace | None:
+    return session.scalars(select(Workspace).where(Workspace.slack_team_id == team_id)).one_or_none()
+
+
+def ensure_workspace(session: Session, team_id: str, *, name: str | None = None,
+                     enterprise_id: str | None = None) -> Workspace:
+    workspace = find_workspace(session, team_id)
+    if workspace is None:
+        try:
+            with session.begin_nested():
+                workspace = Workspace(slack_team_id=team_id, name=name or "", slack_enterprise_id=enterprise_id)
+                session.add(workspace)
+        except IntegrityError:  # created concurrently by another request
+            workspace = find_workspace(session, team_id)
+            assert workspace is not None
+    if name and workspace.name != name:
+        workspace.name = name
+    if workspace.uninstalled_at is not None:
+        workspace.uninstalled_at = None
+    return workspace
+
+
+def find_member(session: Session, workspace_id: int, slack_user_id: str) -> Member | None:
+    return session.scalars(
+        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)
+    ).one_or_none()
+
+
+def get_member(session: Session, workspace_id: int, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or member.workspace_id != workspace_id:
+        raise NotFound("That person is not in this workspace's Hour Cap team.")
+    return member
+
+
+def owner_of(session: Session, workspace_id: int) -> Member | None:
+    return session.scalars(
+        select(Member).where(Member.workspace_id == workspace_id, Member.role == Role.OWNER.value)
+    ).first()
+
+
+def ensure_member(session: Session, workspace: Workspace, slack_user_id: str, load_profile: ProfileLoader,
+                  *, claim_owner_if_admin: bool = False) -> Member:
+    """The member for `slack_user_id`, created on first contact; the profile is (re)fetched until Slack answers.
+
+    `claim_owner_if_admin`: single-workspace mode has no install step, so the first Slack workspace admin to
+    use Hour Cap becomes its owner.
+    """
+    member = find_member(session, workspace.id, slack_user_id)
+    if member is None:
+        try:
+            with session.begin_nested():
+                member = Member(workspace_id=workspace.id, slack_user_id=slack_user_id,
+                                display_name=slack_user_id, timezone="UTC", role=Role.MEMBER.value)
+                session.add(member)
+        except IntegrityError:
+            member = find_member(session, workspace.id, slack_user_id)
+            assert member is not None
+    if member.profile_fetched_at is None:
+        profile = load_profile(slack_user_id)
+        if profile is not None:
+            member.display_name = profile.display_name or slack_user_id
+            member.timezone = profile.timezone or "UTC"
+            member.profile_fetched_at = utcnow()
+            if claim_owner_if_admin and profile.is_workspace_admin and owner_of(session, workspace.id) is None:
+                member.role = Role.OWNER.value
+    return member
+
+
+def record_install(session: Session, team_id: str, team_name: str | None, enterprise_id: str | None,
+                   installer_user_id: str, load_profile: ProfileLoader) -> Workspace:
+    """After an OAuth install: the workspace exists, and the first installer owns it (a reinstall changes nothing)."""
+    workspace = ensure_workspace(session, team_id, name=team_name, enterprise_id=enterprise_id)
+    installer = ensure_member(session, workspace, installer_user_id, load_profile)
+    if owner_of(session, workspace.id) is None:
+        installer.role = Role.OWNER.value
+        workspace.installed_by_user_id = installer_user_id
+    return workspace

@@ -1,0 +1,99 @@
+"""Requests signed exactly as Slack signs them, posted to the real web app.
+
+Payload shapes follow bolt-python's scenario-test fixtures: slash commands form-encoded, interactivity as
+`payload=<json>`, events as JSON. Signatures come from slack_sdk's own SignatureVerifier, not from our code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from flask.testing import FlaskClient
+from slack_sdk.signature import SignatureVerifier
+from werkzeug.test import TestResponse
+
+_ids = itertools.count(1)
+
+
+def next_id(prefix: str) -> str:
+    return f"{prefix}{next(_ids):06d}"
+
+
+class SignedSlack:
+    def __init__(self, client: FlaskClient, signing_secret: str, *, team_id: str = "T0HOURCAP",
+                 app_id: str = "A0HOURCAP") -> None:
+        self.client = client
+        self.verifier = SignatureVerifier(signing_secret)
+        self.team_id = team_id
+        self.app_id = app_id
+
+    def headers(self, body: bytes, *, timestamp: int | None = None, content_type: str) -> dict[str, str]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        signature = self.verifier.generate_signature(timestamp=ts, body=body.decode("utf-8"))
+        assert signature is not None
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": content_type}
+
+    def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
+             extra_headers: dict[str, str] | None = None) -> TestResponse:
+        headers = self.headers(body, timestamp=timestamp, content_type=content_type)
+        headers.update(extra_headers or {})
+        return self.client.post("/slack/events", data=body, headers=headers)
+
+    def command(self, text: str, *, user: str, channel: str = "C0GENERAL", team: str | None = None,
+                command: str = "/hours") -> TestResponse:
+        form = {
+            "token": "verification-token-unused", "team_id": team or self.team_id, "team_domain": "acme",
+            "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user.lower(),
+            "command": command, "text": text, "api_app_id": self.app_id, "is_enterprise_install": "false",
+            "response_url": "https://hooks.slack.com/commands/T0HOURCAP/1/abc",
+            "trigger_id": next_id("13345224609.738474920.") ,
+        }
+        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+    def interaction(self, payload: dict[str, Any]) -> TestResponse:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def home_action(self, action_id: str, *, user: str, block_id: str = "b", value: str | None = None,
+                    state: dict[str, dict[str, Any]] | None = None, team: str | None = None) -> TestResponse:
+        """A button or select pressed on the App Home tab (no response_url there)."""
+        team_id = team or self.team_id
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button",
+                                  "action_ts": f"{time.time():.6f}"}
+        if value is not None:
+            action["value"] = value
+        payload = {
+            "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused", "container": {"type": "view", "view_id": "VHOME"},
+            "trigger_id": next_id("trigger."), "is_enterprise_install": False,
+            "view": {"id": "VHOME", "type": "home", "team_id": team_id, "hash": "h",
+                     "state": {"values": state or {}}, "blocks": []},
+            "actions": [action],
+        }
+        return self.interaction(payload)
+
+    def event(self, event: dict[str, Any], *, team: str | None = None, event_id: str | None = None,
+              retry_num: int | None = None) -> TestResponse:
+        team_id = team or self.team_id
+        envelope = {
+            "token": "verification-token-unused", "team_id": team_id, "api_app_id": self.app_id,
+            "event": event, "type": "event_callback", "event_id": event_id or next_id("Ev"),
+            "event_time": int(time.time()), "authorizations": [
+                {"enterprise_id": None, "team_id": team_id, "user_id": "UBOT", "is_bot": True}],
+        }
+        extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
+        return self.post(json.dumps(envelope).encode(), "application/json", extra_headers=extra)
+
+    def home_opened(self, user: str, *, team: str | None = None, event_id: str | None = None) -> TestResponse:
+        return self.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+                           "event_ts": f"{time.time():.6f}"}, team=team, event_id=event_id)
+
+
+def select_state(block_id: str, **actions: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Build view.state.values for one block: select_state("b", pick={"type": "users_select", ...})."""
+    return {block_id: dict(actions)}

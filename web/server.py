@@ -1,0 +1,62 @@
+"""Serving the web app under gunicorn (HTTP mode), or beside a Socket Mode connection.
+
+Each gunicorn worker builds its own runtime after the fork (database pools and job threads do not survive a
+fork). In Socket Mode Slack's payloads arrive over one websocket, so exactly one worker holds it; the web routes
+(Xero OAuth and webhooks, health checks) are still served.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from settings import Settings
+
+log = logging.getLogger("hourcap.server")
+RuntimeBuilder = Callable[..., Any]
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings, build: RuntimeBuilder, options: dict[str, Any]) -> None:
+        self._settings = settings
+        self._build = build
+        self._options = options
+        self.runtime: Any = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        self.runtime = self._build(self._settings)
+        if self._settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(self.runtime.bolt_app, self._settings.slack_app_token)
+            handler.connect()
+            log.info("connected to Slack in Socket Mode")
+        return self.runtime.web_app
+
+
+def serve(settings: Settings, build: RuntimeBuilder, *, workers: int, threads: int, host: str) -> int:
+    options = {
+        "bind": f"{host}:{settings.port}",
+        "workers": 1 if settings.socket_mode else max(1, workers),
+        "worker_class": "gthread",
+        "threads": max(1, threads),
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "errorlog": "-",
+        # Path without the query string: OAuth callbacks carry codes and state there.
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+    }
+    log.info("Hour Cap listening on %s (%s mode, %s)", options["bind"],
+             "Socket" if settings.socket_mode else "HTTP",
+             "multi-workspace" if settings.multi_workspace else "single workspace")
+    _Gunicorn(settings, build, options).run()
+    return 0
