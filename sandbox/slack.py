@@ -46,6 +46,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from sandbox.slack_api import im_channel
 from sandbox.slack_demo import seed_demo
 from sandbox.slack_http import SlackSandboxApp
 from sandbox.slack_modals import close_view, trigger_for
@@ -292,6 +293,11 @@ class SlackSandbox:
         with self.state.lock:
             channel_id = self._dm_id(channel) or channel
             return copy.deepcopy(self.state.messages.get(channel_id, []))
+
+    def open_dm(self, user_id: str) -> str:
+        """The bot's DM channel with ``user_id``: the ``channel`` of its app_home_opened events."""
+        with self.state.lock:
+            return im_channel(self.state, self.state.users[user_id]).id
 
     def ephemeral_messages(self, channel: str) -> list[dict[str, Any]]:
         with self.state.lock:

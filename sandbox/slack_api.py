@@ -114,9 +114,8 @@ def find_channel(call: Call, ref: str, *, hide_private: bool = True) -> Channel:
     return channel
 
 
-def im_channel(call: Call, user: User) -> Channel:
+def im_channel(state: SlackState, user: User) -> Channel:
     """The bot's DM with ``user``, opened on first use (as posting to a user id does)."""
-    state = call.state
     for channel in state.channels.values():
         if channel.is_im and channel.user == user.id and channel.team_id == user.team_id:
             return channel
@@ -145,7 +144,7 @@ def postable_channel(call: Call, ref: str) -> Channel:
     if user is not None:
         if user.team_id != call.bot.team_id or user.deleted:
             raise ApiError("channel_not_found")
-        return im_channel(call, user)
+        return im_channel(call.state, user)
     channel = find_channel(call, ref)
     if channel.is_im:
         return channel

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ from sandbox.slack_state import Fault, SlackState, Token
 
 if TYPE_CHECKING:
     from sandbox.slack import SlackSandbox
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -145,6 +148,9 @@ def call_method(state: SlackState, method: str, request: Request) -> Response:
             body, status, headers = {"ok": True, **handler(call)}, 200, {}
         except ApiError as error:
             body, status, headers = error.body(), error.status, error.headers
+        except Exception as bug:  # a sandbox defect: say so in JSON rather than an HTML 500 page
+            logger.exception("slack sandbox failed on %s", method)
+            body, status, headers = {"ok": False, "error": "sandbox_error", "detail": repr(bug)}, 500, {}
         if call.token is not None:
             headers["X-OAuth-Scopes"] = ",".join(call.token.scopes)
         return json_response(body, status, headers)

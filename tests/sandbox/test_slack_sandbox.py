@@ -223,6 +223,7 @@ def test_post_message_to_a_user_opens_a_dm(sandbox: SlackSandbox, client: WebCli
     second = client.chat_postMessage(channel=ADMIN, text="and one more")
     assert first["channel"].startswith("D") and second["channel"] == first["channel"]
     assert [m["text"] for m in sandbox.messages(ADMIN)] == ["You have 3 drafts", "and one more"]
+    assert sandbox.open_dm(ADMIN) == first["channel"]
     error = _error(client.conversations_info, channel=first["channel"]).response  # DMs are read with im:read
     assert (error["error"], error["needed"]) == ("missing_scope", "im:read")
     reader = WebClient(token=sandbox.issue_bot_token(TEAM, scopes=["im:read"]), base_url=sandbox.base_url)
