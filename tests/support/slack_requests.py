@@ -77,6 +77,65 @@ class SignedSlack:
         }
         return self.interaction(payload)
 
+    def message_action(self, action_id: str, *, user: str, value: str | None = None, block_id: str = "b",
+                       channel: str = "C0GENERAL", team: str | None = None,
+                       response_url: str = "https://hooks.slack.com/actions/T0HOURCAP/1/xyz") -> TestResponse:
+        """A button pressed on a message (including an ephemeral one): carries a response_url."""
+        team_id = team or self.team_id
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button",
+                                  "action_ts": f"{time.time():.6f}"}
+        if value is not None:
+            action["value"] = value
+        payload = {
+            "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused",
+            "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
+                          "is_ephemeral": True},
+            "channel": {"id": channel, "name": "general"}, "trigger_id": next_id("trigger."),
+            "response_url": response_url, "is_enterprise_install": False, "actions": [action],
+        }
+        return self.interaction(payload)
+
+    def view_action(self, action_id: str, *, user: str, view: dict[str, Any], block_id: str = "b",
+                    value: str | None = None, action_type: str = "button", selected: Any = None,
+                    team: str | None = None) -> TestResponse:
+        """An element with dispatch_action (or a button) pressed inside an open modal."""
+        team_id = team or self.team_id
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": action_type,
+                                  "action_ts": f"{time.time():.6f}"}
+        if value is not None:
+            action["value"] = value
+        if selected is not None:
+            action["selected_option"] = selected
+        payload = {
+            "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused", "container": {"type": "view", "view_id": view.get("id", "V1")},
+            "trigger_id": next_id("trigger."), "is_enterprise_install": False, "view": view, "actions": [action],
+        }
+        return self.interaction(payload)
+
+    def view_submission(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str,
+                        team: str | None = None) -> TestResponse:
+        """Submit a modal. `view` is what the app opened (callback_id, private_metadata, blocks...);
+        `values` is view.state.values: {block_id: {action_id: {"type": ..., "value"/"selected_option"/...}}}."""
+        team_id = team or self.team_id
+        submitted = dict(view)
+        submitted.setdefault("id", next_id("V"))
+        submitted.setdefault("hash", "h")
+        submitted.setdefault("private_metadata", "")
+        submitted.setdefault("callback_id", "")
+        submitted["team_id"] = team_id
+        submitted["state"] = {"values": values}
+        payload = {
+            "type": "view_submission", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused", "trigger_id": next_id("trigger."), "view": submitted,
+            "response_urls": [], "is_enterprise_install": False,
+        }
+        return self.interaction(payload)
+
     def event(self, event: dict[str, Any], *, team: str | None = None, event_id: str | None = None,
               retry_num: int | None = None) -> TestResponse:
         team_id = team or self.team_id
@@ -97,3 +156,16 @@ class SignedSlack:
 def select_state(block_id: str, **actions: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Build view.state.values for one block: select_state("b", pick={"type": "users_select", ...})."""
     return {block_id: dict(actions)}
+
+
+def text_value(value: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def selected(value: str | None, kind: str = "static_select") -> dict[str, Any]:
+    return {"type": kind, "selected_option": None if value is None else
+            {"value": value, "text": {"type": "plain_text", "text": value}}}
+
+
+def picked_date(value: str) -> dict[str, Any]:
+    return {"type": "datepicker", "selected_date": value}
