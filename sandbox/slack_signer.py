@@ -1,0 +1,189 @@
+"""Requests signed exactly as Slack signs them, posted to the real web app (tests and the demo walkthrough).
+
+Payload shapes follow bolt-python's scenario-test fixtures: slash commands form-encoded, interactivity as
+`payload=<json>`, events as JSON. Signatures come from slack_sdk's own SignatureVerifier, not from our code.
+The HTTP client is anything with `post(path, data=bytes, headers=dict)`: Flask's test client, or
+`HttpPoster` for a server on a real port.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from typing import Protocol
+
+import httpx2
+from slack_sdk.signature import SignatureVerifier
+
+_ids = itertools.count(1)
+
+
+class Poster(Protocol):
+    def post(self, path: str, *, data: bytes, headers: dict[str, str]) -> Any: ...
+
+
+class HttpPoster:
+    """Posts to a web app listening on a real port."""
+
+    def __init__(self, base_url: str, client: httpx2.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = client or httpx2.Client(timeout=15)
+
+    def post(self, path: str, *, data: bytes, headers: dict[str, str]) -> httpx2.Response:
+        return self.client.post(self.base_url + path, content=data, headers=headers)
+
+
+def next_id(prefix: str) -> str:
+    return f"{prefix}{next(_ids):06d}"
+
+
+class SignedSlack:
+    def __init__(self, client: Poster, signing_secret: str, *, team_id: str = "T0HOURCAP",
+                 app_id: str = "A0HOURCAP") -> None:
+        self.client = client
+        self.verifier = SignatureVerifier(signing_secret)
+        self.team_id = team_id
+        self.app_id = app_id
+
+    def headers(self, body: bytes, *, timestamp: int | None = None, content_type: str) -> dict[str, str]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        signature = self.verifier.generate_signature(timestamp=ts, body=body.decode("utf-8"))
+        assert signature is not None
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": content_type}
+
+    def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
+             extra_headers: dict[str, str] | None = None) -> Any:
+        headers = self.headers(body, timestamp=timestamp, content_type=content_type)
+        headers.update(extra_headers or {})
+        return self.client.post("/slack/events", data=body, headers=headers)
+
+    def command(self, text: str, *, user: str, channel: str = "C0GENERAL", team: str | None = None,
+                command: str = "/hours") -> Any:
+        form = {
+            "token": "verification-token-unused", "team_id": team or self.team_id, "team_domain": "acme",
+            "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user.lower(),
+            "command": command, "text": text, "api_app_id": self.app_id, "is_enterprise_install": "false",
+            "response_url": "https://hooks.slack.com/commands/T0HOURCAP/1/abc",
+            "trigger_id": next_id("13345224609.738474920.") ,
+        }
+        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+    def interaction(self, payload: dict[str, Any]) -> Any:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def home_action(self, action_id: str, *, user: str, block_id: str = "b", value: str | None = None,
+                    state: dict[str, dict[str, Any]] | None = None, team: str | None = None) -> Any:
+        """A button or select pressed on the App Home tab (no response_url there)."""
+        team_id = team or self.team_id
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button",
+                                  "action_ts": f"{time.time():.6f}"}
+        if value is not None:
+            action["value"] = value
+        payload = {
+            "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused", "container": {"type": "view", "view_id": "VHOME"},
+            "trigger_id": next_id("trigger."), "is_enterprise_install": False,
+            "view": {"id": "VHOME", "type": "home", "team_id": team_id, "hash": "h",
+                     "state": {"values": state or {}}, "blocks": []},
+            "actions": [action],
+        }
+        return self.interaction(payload)
+
+    def message_action(self, action_id: str, *, user: str, value: str | None = None, block_id: str = "b",
+                       channel: str = "C0GENERAL", team: str | None = None,
+                       response_url: str = "https://hooks.slack.com/actions/T0HOURCAP/1/xyz") -> Any:
+        """A button pressed on a message (including an ephemeral one): carries a response_url."""
+        team_id = team or self.team_id
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button",
+                                  "action_ts": f"{time.time():.6f}"}
+        if value is not None:
+            action["value"] = value
+        payload = {
+            "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused",
+            "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
+                          "is_ephemeral": True},
+            "channel": {"id": channel, "name": "general"}, "trigger_id": next_id("trigger."),
+            "response_url": response_url, "is_enterprise_install": False, "actions": [action],
+        }
+        return self.interaction(payload)
+
+    def view_action(self, action_id: str, *, user: str, view: dict[str, Any], block_id: str = "b",
+                    value: str | None = None, action_type: str = "button", selected: Any = None,
+                    team: str | None = None) -> Any:
+        """An element with dispatch_action (or a button) pressed inside an open modal."""
+        team_id = team or self.team_id
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": action_type,
+                                  "action_ts": f"{time.time():.6f}"}
+        if value is not None:
+            action["value"] = value
+        if selected is not None:
+            action["selected_option"] = selected
+        payload = {
+            "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused", "container": {"type": "view", "view_id": view.get("id", "V1")},
+            "trigger_id": next_id("trigger."), "is_enterprise_install": False, "view": view, "actions": [action],
+        }
+        return self.interaction(payload)
+
+    def view_submission(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str,
+                        team: str | None = None) -> Any:
+        """Submit a modal. `view` is what the app opened (callback_id, private_metadata, blocks...);
+        `values` is view.state.values: {block_id: {action_id: {"type": ..., "value"/"selected_option"/...}}}."""
+        team_id = team or self.team_id
+        submitted = dict(view)
+        submitted.setdefault("id", next_id("V"))
+        submitted.setdefault("hash", "h")
+        submitted.setdefault("private_metadata", "")
+        submitted.setdefault("callback_id", "")
+        submitted["team_id"] = team_id
+        submitted["state"] = {"values": values}
+        payload = {
+            "type": "view_submission", "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id}, "api_app_id": self.app_id,
+            "token": "verification-token-unused", "trigger_id": next_id("trigger."), "view": submitted,
+            "response_urls": [], "is_enterprise_install": False,
+        }
+        return self.interaction(payload)
+
+    def event(self, event: dict[str, Any], *, team: str | None = None, event_id: str | None = None,
+              retry_num: int | None = None) -> Any:
+        team_id = team or self.team_id
+        envelope = {
+            "token": "verification-token-unused", "team_id": team_id, "api_app_id": self.app_id,
+            "event": event, "type": "event_callback", "event_id": event_id or next_id("Ev"),
+            "event_time": int(time.time()), "authorizations": [
+                {"enterprise_id": None, "team_id": team_id, "user_id": "UBOT", "is_bot": True}],
+        }
+        extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
+        return self.post(json.dumps(envelope).encode(), "application/json", extra_headers=extra)
+
+    def home_opened(self, user: str, *, team: str | None = None, event_id: str | None = None) -> Any:
+        return self.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+                           "event_ts": f"{time.time():.6f}"}, team=team, event_id=event_id)
+
+
+def select_state(block_id: str, **actions: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Build view.state.values for one block: select_state("b", pick={"type": "users_select", ...})."""
+    return {block_id: dict(actions)}
+
+
+def text_value(value: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def selected(value: str | None, kind: str = "static_select") -> dict[str, Any]:
+    return {"type": kind, "selected_option": None if value is None else
+            {"value": value, "text": {"type": "plain_text", "text": value}}}
+
+
+def picked_date(value: str) -> dict[str, Any]:
+    return {"type": "datepicker", "selected_date": value}
