@@ -1,0 +1,18 @@
+"""Housekeeping tasks. `maintenance.prune` trims old outbox and Slack-receipt rows; the sweeper also prunes on
+every pass, so this task exists for deployments that want pruning on a schedule of their own (record it with
+`dedupe_key="maintenance.prune"` so repeated requests coalesce)."""
+
+from __future__ import annotations
+
+import logging
+
+from jobs.registry import JobContext, task
+from jobs.sweeper import prune
+
+log = logging.getLogger(__name__)
+
+
+@task("maintenance.prune")
+def prune_old_rows(ctx: JobContext) -> None:
+    report = prune(ctx.db)
+    log.info("pruned %d done outbox rows and %d Slack event receipts", report.done, report.receipts)
