@@ -102,10 +102,12 @@ def cmd_keygen(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(_args: argparse.Namespace) -> int:
     from sandbox.demo import run_demo
 
-    return run_demo(quiet=args.quiet)
+    logging.getLogger().setLevel(logging.ERROR)  # the walkthrough's own output is the story
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    return run_demo(build_runtime)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -138,7 +140,6 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("keygen", help="print a new HOURCAP_ENCRYPTION_KEYS key").set_defaults(func=cmd_keygen)
 
     demo = sub.add_parser("demo", help="scripted walkthrough against the local Slack and Xero stand-ins")
-    demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
     sandbox = sub.add_parser("sandbox", help="run a local stand-in for Slack or Xero")

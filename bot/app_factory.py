@@ -67,6 +67,7 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
                 redirect_uri_path="/slack/oauth_redirect",
                 authorization_url=settings.slack_authorize_url,
                 installation_store=installation_store(settings, db),
+                installation_store_bot_only=True,
                 state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_TTL_SECONDS, engine=db.engine),
                 callback_options=_install_callbacks(settings, db),
             ),

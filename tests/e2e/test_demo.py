@@ -1,0 +1,18 @@
+"""`make demo` keeps working: the walkthrough runs end to end and tells the story it promises."""
+
+from __future__ import annotations
+
+from app import build_runtime
+from sandbox.demo import run_demo
+
+
+def test_demo_walkthrough_runs_end_to_end() -> None:
+    lines: list[str] = []
+    assert run_demo(build_runtime, out=lines.append) == 0
+    text = "\n".join(lines)
+    assert "Slack redirected back to /slack/oauth_redirect: HTTP 200" in text
+    assert "## Team" in text and "Owner" in text
+    assert "made you manager in Hour Cap" in text
+    assert "Only admins and the owner can change roles" in text
+    assert "HTTP 401" in text
+    assert "views.publish(user_id=U0OLIVIA)" in text
