@@ -18,10 +18,12 @@ from storage.models.slack import TOKEN_COLUMNS, widen_token_columns
 
 
 def _encrypted(obj: Any) -> Any:
+    # The parent's save() calls save_bot() with the installation it was given (already encrypted here):
+    # values that are already our ciphertext stay as they are.
     clone = copy.copy(obj)
     for name in TOKEN_COLUMNS:
         value = getattr(clone, name, None)
-        if value:
+        if value and not keyring.is_ciphertext(value):
             setattr(clone, name, keyring.encrypt(value))
     return clone
 

@@ -7,15 +7,12 @@ safety net). Without Redis, the in-process runner does all three in background t
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from jobs.registry import JobContext, load_all_tasks
 from settings import Settings
 from storage import outbox
 from storage.db import Database
-
-log = logging.getLogger("hourcap.jobs")
 
 
 class JobsRuntime:
@@ -27,11 +24,12 @@ class JobsRuntime:
         self.queue_name = queue_name
         self.context = JobContext(db=db, settings=settings, services=dict(services or {}))
         self.runner: Any = None
-        self.transport: Any = None
+        self._relay_now: Any = None
         if settings.redis_url is not None:
+            from jobs.relay import fast_path
             from jobs.rq_transport import RQTransport
 
-            self.transport = RQTransport(settings.redis_url, queue_name=queue_name)
+            self._relay_now = fast_path(db, RQTransport(settings.redis_url, queue_name=queue_name))
 
     @property
     def in_process(self) -> bool:
@@ -44,14 +42,6 @@ class JobsRuntime:
 
         redis.Redis.from_url(self.settings.redis_url, socket_connect_timeout=2).ping()
 
-    def _relay_now(self) -> None:
-        from jobs.relay import relay_due
-
-        try:
-            relay_due(self.db, self.transport)
-        except Exception as exc:  # noqa: BLE001 - the polling relay in the workers is the safety net
-            log.warning("fast-path relay failed (%s); workers will pick the work up", exc.__class__.__name__)
-
     def start(self) -> None:
         """Begin executing (in-process) or relaying (RQ) recorded work."""
         if self.in_process:
@@ -60,13 +50,14 @@ class JobsRuntime:
             self.runner = InProcessRunner(self.context)
             self.runner.start()
         else:
-            outbox.add_listener(self._relay_now)
+            outbox.add_listener(self._relay_now)  # the workers' polling relay is the safety net
 
     def stop(self) -> None:
         if self.runner is not None:
             self.runner.stop()
             self.runner = None
-        outbox.remove_listener(self._relay_now)
+        if self._relay_now is not None:
+            outbox.remove_listener(self._relay_now)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until no due work is left (in-process mode): the demo and tests use it."""

@@ -45,6 +45,14 @@ class Keyring:
                 "a stored token cannot be decrypted with HOURCAP_ENCRYPTION_KEYS: was a key removed?"
             ) from None
 
+    def is_ciphertext(self, value: str) -> bool:
+        """True when `value` is already a token of ours (so it must not be encrypted again)."""
+        try:
+            self._require().decrypt(value.encode("ascii"))
+        except (InvalidToken, UnicodeEncodeError):
+            return False
+        return True
+
     def rotate(self, ciphertext: str) -> str:
         return self._require().rotate(ciphertext.encode("ascii")).decode("ascii")
 
