@@ -1,4 +1,5 @@
-"""A faithful local stand-in for Xero's identity and accounting APIs (see ``sandbox.py`` and ``control.py``)."""
+"""A faithful local stand-in for Xero's identity and accounting APIs (see ``sandbox.py`` and
+``control.py``)."""
 
 from .clock import SandboxClock
 from .sandbox import XeroSandbox

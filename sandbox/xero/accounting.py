@@ -17,8 +17,8 @@ from werkzeug.wrappers import Request, Response
 
 from .dates import parse_if_modified_since
 from .faults import Fault
-from .identity import bearer_token
 from .idempotency import MAX_KEY_LENGTH, Stored
+from .identity import bearer_token
 from .models import Tenant
 from .oauth_store import AccessToken
 from .responses import (
@@ -135,8 +135,14 @@ class Route:
 READ_SETTINGS = frozenset({"accounting.settings", "accounting.settings.read"})
 READ_CONTACTS = frozenset({"accounting.contacts", "accounting.contacts.read"})
 WRITE_CONTACTS = frozenset({"accounting.contacts"})
-READ_INVOICES = frozenset({"accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-                           "accounting.transactions.read"})
+READ_INVOICES = frozenset(
+    {
+        "accounting.invoices",
+        "accounting.invoices.read",
+        "accounting.transactions",
+        "accounting.transactions.read",
+    }
+)
 WRITE_INVOICES = frozenset({"accounting.invoices", "accounting.transactions"})
 
 
@@ -216,7 +222,9 @@ def dispatch(state: SandboxState, request: Request, sub_path: str, fault: Fault 
     return response
 
 
-def _run(state: SandboxState, request: Request, ctx: ApiContext, route: Route, fault: Fault | None) -> Response:
+def _run(
+    state: SandboxState, request: Request, ctx: ApiContext, route: Route, fault: Fault | None
+) -> Response:
     if fault is not None:
         if fault.kind == "slow":
             time.sleep(fault.seconds)
@@ -227,10 +235,7 @@ def _run(state: SandboxState, request: Request, ctx: ApiContext, route: Route, f
     if writes and key is not None and len(key) > MAX_KEY_LENGTH:
         return validation_error(f"Idempotency-Key must be {MAX_KEY_LENGTH} characters or fewer")
     with state.data_lock:
-        if writes and key:
-            response = _idempotent(state, ctx, route, key)
-        else:
-            response = _call(ctx, route)
+        response = _idempotent(state, ctx, route, key) if writes and key else _call(ctx, route)
     if fault is not None and fault.kind == "drop_after_commit":
         raise DropConnection()
     return response
@@ -246,15 +251,21 @@ def _call(ctx: ApiContext, route: Route) -> Response:
 def _idempotent(state: SandboxState, ctx: ApiContext, route: Route, key: str) -> Response:
     request = ctx.request
     scope = (ctx.access.client_id, ctx.tenant.tenant_id, key)
-    fingerprint = state.idempotency.fingerprint(request.method, request.path,
-                                                request.query_string.decode("latin-1"), request.get_data())
+    fingerprint = state.idempotency.fingerprint(
+        request.method, request.path, request.query_string.decode("latin-1"), request.get_data()
+    )
     now = state.clock.now()
     stored = state.idempotency.lookup(scope, now)
     if stored is not None:
         if stored.fingerprint != fingerprint:
-            return json_response({"ErrorNumber": 10, "Type": "ValidationException",
-                                  "Message": "The Idempotency-Key has already been used for a different request"},
-                                 status=state.settings.idempotency_mismatch_status)
+            return json_response(
+                {
+                    "ErrorNumber": 10,
+                    "Type": "ValidationException",
+                    "Message": "The Idempotency-Key has already been used for a different request",
+                },
+                status=state.settings.idempotency_mismatch_status,
+            )
         replay = Response(stored.body, status=stored.status)
         for name, value in stored.headers:
             replay.headers[name] = value
@@ -262,20 +273,30 @@ def _idempotent(state: SandboxState, ctx: ApiContext, route: Route, key: str) ->
     response = _call(ctx, route)
     if response.status_code < 500 and response.status_code != 429:
         headers = [(k, v) for k, v in response.headers.items() if k.lower() == "content-type"]
-        state.idempotency.store(scope, Stored(fingerprint, response.status_code, response.get_data(),
-                                              headers, now))
+        state.idempotency.store(
+            scope, Stored(fingerprint, response.status_code, response.get_data(), headers, now)
+        )
     return response
 
 
 def fault_response(fault: Fault) -> Response:
     """The canned answers of an armed fault: JSON 500, plain-text 503, or 429 with its headers."""
     if fault.kind == "500":
-        return json_response({"ErrorNumber": 500, "Type": "UnknownErrorException",
-                              "Message": "An error occurred in Xero. Check the API Status page "
-                                         "http://status.developer.xero.com for current service status."}, 500)
+        return json_response(
+            {
+                "ErrorNumber": 500,
+                "Type": "UnknownErrorException",
+                "Message": "An error occurred in Xero. Check the API Status page "
+                "http://status.developer.xero.com for current service status.",
+            },
+            500,
+        )
     if fault.kind == "503":
-        return Response("The Xero API is currently offline for maintenance", status=503,
-                        content_type="text/plain; charset=utf-8")
+        return Response(
+            "The Xero API is currently offline for maintenance",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     response = Response(b"", status=429)
     response.headers["X-Rate-Limit-Problem"] = "minute"
     response.headers["Retry-After"] = str(fault.retry_after)

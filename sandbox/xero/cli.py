@@ -12,16 +12,25 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="hourcap sandbox xero", description="Run the local Xero stand-in.")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
-    parser.add_argument("--redirect-uri", action="append", dest="redirect_uris",
-                        help="redirect URI to register for the demo app (repeatable)")
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        dest="redirect_uris",
+        help="redirect URI to register for the demo app (repeatable)",
+    )
     parser.add_argument("--client-id", help="fixed client id for the demo app")
     parser.add_argument("--client-secret", help="fixed client secret for the demo app")
     parser.add_argument("--webhook-url", help="deliver webhook events to this URL")
     parser.add_argument("--auto-consent", action="store_true", help="skip the consent page")
     args = parser.parse_args(argv)
-    sandbox = XeroSandbox(host=args.host, port=args.port, client_id=args.client_id,
-                          client_secret=args.client_secret, redirect_uris=args.redirect_uris,
-                          auto_consent=args.auto_consent)
+    sandbox = XeroSandbox(
+        host=args.host,
+        port=args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        redirect_uris=args.redirect_uris,
+        auto_consent=args.auto_consent,
+    )
     sandbox.start()
     if args.webhook_url:
         sandbox.set_webhook(args.webhook_url)

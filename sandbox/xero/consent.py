@@ -2,7 +2,8 @@
 
 Form contract (kept deliberately plain so scripted clients can drive it):
 ``<form method="post" action="/identity/connect/authorize/consent">`` with fields
-``request_id`` (hidden), ``tenant_id`` (a ``<select>`` listing the user's organisations, first selected; repeat
+``request_id`` (hidden), ``tenant_id`` (a ``<select>`` listing the user's organisations, first selected;
+repeat
 the field to connect several), and a submit button ``action`` = ``allow`` (or send ``action=deny``).
 """
 
@@ -17,8 +18,9 @@ from .models import Tenant
 CONSENT_ACTION = "/identity/connect/authorize/consent"
 
 
-def consent_page(request_id: str, app_name: str, email: str, scopes: list[str], tenants: list[Tenant],
-                 message: str = "") -> Response:
+def consent_page(
+    request_id: str, app_name: str, email: str, scopes: list[str], tenants: list[Tenant], message: str = ""
+) -> Response:
     options = "".join(
         f'<option value="{escape(t.tenant_id)}"{" selected" if i == 0 else ""}>{escape(t.name)}</option>'
         for i, t in enumerate(tenants)
@@ -27,8 +29,8 @@ def consent_page(request_id: str, app_name: str, email: str, scopes: list[str], 
         f'<label for="tenant_id">Select an organisation</label>'
         f'<select id="tenant_id" name="tenant_id">{options}</select>'
         if len(tenants) > 1
-        else f'<p>Organisation: <strong>{escape(tenants[0].name)}</strong></p>'
-             f'<input type="hidden" name="tenant_id" value="{escape(tenants[0].tenant_id)}">'
+        else f"<p>Organisation: <strong>{escape(tenants[0].name)}</strong></p>"
+        f'<input type="hidden" name="tenant_id" value="{escape(tenants[0].tenant_id)}">'
     )
     scope_items = "".join(f"<li>{escape(s)}</li>" for s in scopes)
     warning = f'<p class="error">{escape(message)}</p>' if message else ""
@@ -52,7 +54,7 @@ def consent_page(request_id: str, app_name: str, email: str, scopes: list[str], 
 def error_page(error: str, description: str) -> Response:
     """Xero shows an error page (no redirect) when the client or redirect URI cannot be trusted."""
     html = (
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Xero | Error</title></head><body>"
+        '<!doctype html><html><head><meta charset="utf-8"><title>Xero | Error</title></head><body>'
         f"<h1>Sorry, something went wrong</h1><p>Error: {escape(error)}</p><p>{escape(description)}</p>"
         "</body></html>"
     )

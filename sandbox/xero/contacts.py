@@ -21,8 +21,10 @@ DEFAULT_PAGE_SIZE = 100
 
 
 def duplicate_name_message(name: str) -> str:
-    return (f"The contact name {name} is already assigned to another contact. "
-            "The contact name must be unique across all active contacts.")
+    return (
+        f"The contact name {name} is already assigned to another contact. "
+        "The contact name must be unique across all active contacts."
+    )
 
 
 def contact_json(c: Contact, *, summary: bool = False) -> dict[str, Any]:
@@ -36,10 +38,14 @@ def contact_json(c: Contact, *, summary: bool = False) -> dict[str, Any]:
     row["EmailAddress"] = c.email
     if not summary:
         row["BankAccountDetails"] = ""
-        row["Addresses"] = [{"AddressType": kind, "City": "", "Region": "", "PostalCode": "", "Country": ""}
-                            for kind in ("STREET", "POBOX")]
-        row["Phones"] = [{"PhoneType": kind, "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}
-                         for kind in ("DDI", "DEFAULT", "FAX", "MOBILE")]
+        row["Addresses"] = [
+            {"AddressType": kind, "City": "", "Region": "", "PostalCode": "", "Country": ""}
+            for kind in ("STREET", "POBOX")
+        ]
+        row["Phones"] = [
+            {"PhoneType": kind, "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}
+            for kind in ("DDI", "DEFAULT", "FAX", "MOBILE")
+        ]
         row["ContactGroups"] = []
         row["ContactPersons"] = []
     row["UpdatedDateUTC"] = ms_date(c.updated)
@@ -53,9 +59,13 @@ def contact_json(c: Contact, *, summary: bool = False) -> dict[str, Any]:
 def _sorted(ctx: ApiContext, rows: list[Contact]) -> list[Contact]:
     order = (ctx.arg("order") or "Name ASC").strip()
     field, _, direction = order.partition(" ")
-    keys = {"name": lambda c: c.name.lower(), "updateddateutc": lambda c: c.updated,
-            "contactnumber": lambda c: c.contact_number.lower(), "emailaddress": lambda c: c.email.lower(),
-            "contactstatus": lambda c: c.status}
+    keys = {
+        "name": lambda c: c.name.lower(),
+        "updateddateutc": lambda c: c.updated,
+        "contactnumber": lambda c: c.contact_number.lower(),
+        "emailaddress": lambda c: c.email.lower(),
+        "contactstatus": lambda c: c.status,
+    }
     key = keys.get(field.lower())
     if key is None or direction.strip().upper() not in ("", "ASC", "DESC"):
         raise ApiError(query_parse_error(f"Unable to order by '{order}'"))
@@ -76,8 +86,11 @@ def list_contacts(ctx: ApiContext) -> Response:
         rows = [c for c in rows if c.updated >= since]
     term = (ctx.arg("searchTerm") or "").strip().lower()
     if term:
-        rows = [c for c in rows if any(term in v.lower() for v in
-                                       (c.name, c.first_name, c.last_name, c.contact_number, c.email))]
+        rows = [
+            c
+            for c in rows
+            if any(term in v.lower() for v in (c.name, c.first_name, c.last_name, c.contact_number, c.email))
+        ]
     rows = ctx.filtered(rows, contact_json)
     rows = _sorted(ctx, rows)
     extra: dict[str, Any] = {}
@@ -85,21 +98,29 @@ def list_contacts(ctx: ApiContext) -> Response:
     if page is not None:
         size = ctx.int_arg("pageSize", DEFAULT_PAGE_SIZE) or DEFAULT_PAGE_SIZE
         if page < 1 or size < 1 or size > MAX_PAGE_SIZE:
-            raise ApiError(validation_error(
-                f"page must be 1 or more and pageSize between 1 and {MAX_PAGE_SIZE}"))
+            raise ApiError(
+                validation_error(f"page must be 1 or more and pageSize between 1 and {MAX_PAGE_SIZE}")
+            )
         total = len(rows)
-        extra["pagination"] = {"page": page, "pageSize": size, "pageCount": -(-total // size),
-                               "itemCount": total}
-        rows = rows[(page - 1) * size: page * size]
-    body = envelope("Contacts", [contact_json(c, summary=summary) for c in rows], ctx.state.clock.now(), **extra)
+        extra["pagination"] = {
+            "page": page,
+            "pageSize": size,
+            "pageCount": -(-total // size),
+            "itemCount": total,
+        }
+        rows = rows[(page - 1) * size : page * size]
+    body = envelope(
+        "Contacts", [contact_json(c, summary=summary) for c in rows], ctx.state.clock.now(), **extra
+    )
     return json_response(body)
 
 
 def find_contact(tenant: Tenant, ident: str) -> Contact | None:
     lowered = ident.lower()
     for contact in tenant.contacts.values():
-        if contact.contact_id.lower() == lowered or (contact.contact_number and
-                                                     contact.contact_number.lower() == lowered):
+        if contact.contact_id.lower() == lowered or (
+            contact.contact_number and contact.contact_number.lower() == lowered
+        ):
             return contact
     return None
 
@@ -116,8 +137,9 @@ def _text(element: dict[str, Any], key: str) -> str | None:
     return value.strip() if isinstance(value, str) else None
 
 
-def save_one(ctx: ApiContext, element: dict[str, Any], contact_id: str | None) -> tuple[Contact | None,
-                                                                                      list[str]]:
+def save_one(
+    ctx: ApiContext, element: dict[str, Any], contact_id: str | None
+) -> tuple[Contact | None, list[str]]:
     """Create or update one contact; returns the contact or the validation messages."""
     tenant = ctx.tenant
     ident = contact_id or _text(element, "ContactID")
@@ -134,15 +156,22 @@ def save_one(ctx: ApiContext, element: dict[str, Any], contact_id: str | None) -
     if status not in ("ACTIVE", "ARCHIVED"):
         errors.append(f"The ContactStatus '{status}' is not valid.")
     final_name = name or (existing.name if existing else "")
-    if final_name and status == "ACTIVE" and tenant.active_contact_named(
-            final_name, excluding=existing.contact_id if existing else None):
+    if (
+        final_name
+        and status == "ACTIVE"
+        and tenant.active_contact_named(final_name, excluding=existing.contact_id if existing else None)
+    ):
         errors.append(duplicate_name_message(final_name))
     if errors:
         return None, errors
     contact = existing or Contact(new_id(), final_name, ctx.state.clock.now())
     contact.name, contact.status = final_name, status
-    for key, attr in (("FirstName", "first_name"), ("LastName", "last_name"), ("EmailAddress", "email"),
-                      ("ContactNumber", "contact_number")):
+    for key, attr in (
+        ("FirstName", "first_name"),
+        ("LastName", "last_name"),
+        ("EmailAddress", "email"),
+        ("ContactNumber", "contact_number"),
+    ):
         value = _text(element, key)
         if value is not None:
             setattr(contact, attr, value)
@@ -163,10 +192,18 @@ def save_contacts(ctx: ApiContext) -> Response:
                 row["StatusAttributeString"] = "OK"
             answers.append(row)
         else:
-            row = {k: v for k, v in element.items() if k in ("ContactID", "Name", "ContactStatus",
-                                                            "EmailAddress", "FirstName", "LastName")}
-            row.update({"HasValidationErrors": True, "StatusAttributeString": "ERROR",
-                        "ValidationErrors": [{"Message": m} for m in errors]})
+            row = {
+                k: v
+                for k, v in element.items()
+                if k in ("ContactID", "Name", "ContactStatus", "EmailAddress", "FirstName", "LastName")
+            }
+            row.update(
+                {
+                    "HasValidationErrors": True,
+                    "StatusAttributeString": "ERROR",
+                    "ValidationErrors": [{"Message": m} for m in errors],
+                }
+            )
             answers.append(row)
             failed.append(row)
     if failed and summarize:

@@ -28,7 +28,8 @@ POST   /faults                                ``{"route","kind","count"?,"probab
 DELETE /faults                                disarm all faults
 POST   /limits                                ``{"per_minute","in_flight","per_day","app_per_minute"}``
 POST   /starter-mode                          ``{"enabled": bool}``
-POST   /settings                              ``{"idempotency_window_seconds"?, "rounding"?, "require_pkce"?}``
+POST   /settings                              ``{"idempotency_window_seconds"?, "rounding"?,
+"require_pkce"?}``
 ====== ====================================== =====================================================
 """
 
@@ -67,12 +68,22 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
     method = request.method
     ok = json_response({"ok": True})
     if (method, path) == ("GET", "/info"):
-        return json_response({
-            "client_id": sb.client_id, "client_secret": sb.client_secret, "webhook_key": sb.webhook_key,
-            "login_url": sb.login_url, "identity_url": sb.identity_url, "token_url": sb.token_url,
-            "revocation_url": sb.revocation_url, "api_url": sb.api_url, "connections_url": sb.connections_url,
-            "redirect_uris": sb.app.redirect_uris, "demo_tenant_id": sb.tenants.demo_tenant_id,
-            "second_tenant_id": sb.tenants.second_tenant_id})
+        return json_response(
+            {
+                "client_id": sb.client_id,
+                "client_secret": sb.client_secret,
+                "webhook_key": sb.webhook_key,
+                "login_url": sb.login_url,
+                "identity_url": sb.identity_url,
+                "token_url": sb.token_url,
+                "revocation_url": sb.revocation_url,
+                "api_url": sb.api_url,
+                "connections_url": sb.connections_url,
+                "redirect_uris": sb.app.redirect_uris,
+                "demo_tenant_id": sb.tenants.demo_tenant_id,
+                "second_tenant_id": sb.tenants.second_tenant_id,
+            }
+        )
     if (method, path) == ("GET", "/clock"):
         return json_response({"now": sb.clock.now().isoformat()})
     if (method, path) == ("POST", "/clock/advance"):
@@ -83,8 +94,12 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
         sb.auto_consent = bool(body.get("enabled", True))
         return ok
     if (method, path) == ("POST", "/apps"):
-        sb.register_app(body["client_id"], body["client_secret"], list(body["redirect_uris"]),
-                        new_app=bool(body.get("new_app", True)))
+        sb.register_app(
+            body["client_id"],
+            body["client_secret"],
+            list(body["redirect_uris"]),
+            new_app=bool(body.get("new_app", True)),
+        )
         return ok
     if (method, path) == ("POST", "/webhook"):
         sb.set_webhook(body["url"], body.get("key"))
@@ -98,12 +113,19 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
         sb.webhooks.duplicate_next(int(body.get("count", 1)))
         return ok
     if (method, path) == ("GET", "/webhook/deliveries"):
-        return json_response([{**{k: v for k, v in vars(d).items() if k != "body"},
-                               "body": d.body.decode("utf-8")} for d in sb.webhooks.deliveries])
+        return json_response(
+            [
+                {**{k: v for k, v in vars(d).items() if k != "body"}, "body": d.body.decode("utf-8")}
+                for d in sb.webhooks.deliveries
+            ]
+        )
     if (method, path) == ("GET", "/calls"):
         prefix, tenant = request.args.get("path_prefix"), request.args.get("tenant_id")
-        calls = [c.as_dict() for c in sb.calls if c.path.lower().startswith((prefix or "").lower())
-                 and (tenant is None or c.tenant_id == tenant)]
+        calls = [
+            c.as_dict()
+            for c in sb.calls
+            if c.path.lower().startswith((prefix or "").lower()) and (tenant is None or c.tenant_id == tenant)
+        ]
         return json_response({"count": len(calls), "calls": calls})
     if (method, path) == ("DELETE", "/calls"):
         sb.reset_calls()
@@ -111,8 +133,15 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
     if (method, path) == ("GET", "/token-calls"):
         return json_response(sb.token_calls)
     if (method, path) == ("POST", "/faults"):
-        sb.faults.add(body["route"], str(body["kind"]), body.get("count"), body.get("probability"),
-                      int(body.get("seed", 0)), float(body.get("seconds", 1.0)), int(body.get("retry_after", 60)))
+        sb.faults.add(
+            body["route"],
+            str(body["kind"]),
+            body.get("count"),
+            body.get("probability"),
+            int(body.get("seed", 0)),
+            float(body.get("seconds", 1.0)),
+            int(body.get("retry_after", 60)),
+        )
         return ok
     if (method, path) == ("DELETE", "/faults"):
         sb.faults.clear()
@@ -140,11 +169,17 @@ def _tenant_route(sb: XeroSandbox, method: str, path: str, body: dict[str, Any])
         return json_response({"error": "unknown control route or tenant"}, status=404)
     tid, rest = match.group(1), match.group(2) or ""
     if (method, rest) == ("POST", "/contacts/seed"):
-        ids = sb.seed_contacts(tid, int(body["n"]), prefix=body.get("prefix", "Seeded Contact"),
-                               archived_every=int(body.get("archived_every", 0)))
+        ids = sb.seed_contacts(
+            tid,
+            int(body["n"]),
+            prefix=body.get("prefix", "Seeded Contact"),
+            archived_every=int(body.get("archived_every", 0)),
+        )
         return json_response({"count": len(ids)})
     if (method, rest) == ("POST", "/contacts"):
-        cid = sb.add_contact(tid, body["name"], status=body.get("status", "ACTIVE"), email=body.get("email", ""))
+        cid = sb.add_contact(
+            tid, body["name"], status=body.get("status", "ACTIVE"), email=body.get("email", "")
+        )
         return json_response({"ContactID": cid})
     found = re.fullmatch(r"/contacts/([^/]+)/(archive|rename)", rest)
     if method == "POST" and found:

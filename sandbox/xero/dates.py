@@ -33,7 +33,8 @@ def date_string(day: date) -> str:
 
 
 def connection_timestamp(moment: datetime) -> str:
-    """``/connections`` timestamps: UTC, no offset, exactly 7 fractional digits (``2019-12-07T18:46:19.5165400``)."""
+    """``/connections`` timestamps: UTC, no offset, exactly 7 fractional digits
+    (``2019-12-07T18:46:19.5165400``)."""
     moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0"
 

@@ -41,9 +41,16 @@ class Faults:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, route_pattern: str, kind: str | int, count: int | None = None,
-            probability: float | None = None, seed: int = 0, seconds: float = 1.0,
-            retry_after: int = 60) -> Fault:
+    def add(
+        self,
+        route_pattern: str,
+        kind: str | int,
+        count: int | None = None,
+        probability: float | None = None,
+        seed: int = 0,
+        seconds: float = 1.0,
+        retry_after: int = 60,
+    ) -> Fault:
         kind = str(kind)
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(KINDS)}")

@@ -56,8 +56,14 @@ def authorize(state: SandboxState, request: Request) -> Response:
     tenants = [state.tenants[t] for t in user.tenant_ids if t in state.tenants]
     if not tenants:
         return consent.error_page("access_denied", "The user has no organisations")
-    pending = {"client_id": app.client_id, "redirect_uri": redirect_uri, "scopes": scopes,
-               "challenge": challenge, "nonce": args.get("nonce"), **echo}
+    pending = {
+        "client_id": app.client_id,
+        "redirect_uri": redirect_uri,
+        "scopes": scopes,
+        "challenge": challenge,
+        "nonce": args.get("nonce"),
+        **echo,
+    }
     if state.settings.auto_consent:
         return _grant(state, pending, [t.tenant_id for t in tenants])
     request_id = secrets.token_urlsafe(16)
@@ -71,23 +77,38 @@ def consent_submit(state: SandboxState, request: Request) -> Response:
         return consent.error_page("invalid_request", "This consent request has expired or was already used")
     echo = {"state": pending["state"]} if "state" in pending else {}
     if request.form.get("action", "allow") != "allow":
-        return _redirect_with(pending["redirect_uri"],
-                              {"error": "access_denied", "error_description": "The user denied access", **echo})
+        return _redirect_with(
+            pending["redirect_uri"],
+            {"error": "access_denied", "error_description": "The user denied access", **echo},
+        )
     user = state.current_user()
     chosen = [t for t in request.form.getlist("tenant_id") if t]
     if not chosen or any(t not in user.tenant_ids for t in chosen):
         request_id = secrets.token_urlsafe(16)
         state.pending_consents[request_id] = pending
         tenants = [state.tenants[t] for t in user.tenant_ids if t in state.tenants]
-        return consent.consent_page(request_id, pending["client_id"], user.email, pending["scopes"], tenants,
-                                    "Choose an organisation to connect")
+        return consent.consent_page(
+            request_id,
+            pending["client_id"],
+            user.email,
+            pending["scopes"],
+            tenants,
+            "Choose an organisation to connect",
+        )
     return _grant(state, pending, chosen)
 
 
 def _grant(state: SandboxState, pending: dict[str, Any], tenant_ids: list[str]) -> Response:
     app = state.identity.apps[pending["client_id"]]
-    code = state.identity.grant(app, state.current_user(), tenant_ids, pending["redirect_uri"],
-                                pending["scopes"], pending["challenge"], pending["nonce"])
+    code = state.identity.grant(
+        app,
+        state.current_user(),
+        tenant_ids,
+        pending["redirect_uri"],
+        pending["scopes"],
+        pending["challenge"],
+        pending["nonce"],
+    )
     params = {"code": code.code, "scope": " ".join(pending["scopes"]), "session_state": secrets.token_hex(8)}
     if "state" in pending:
         params["state"] = pending["state"]
@@ -119,9 +140,12 @@ def token(state: SandboxState, request: Request) -> Response:
     try:
         app = state.identity.authenticate_client(*_client_credentials(request))
         if grant_type == "authorization_code":
-            answer = state.identity.exchange_code(app, request.form.get("code", ""),
-                                                  request.form.get("redirect_uri"),
-                                                  request.form.get("code_verifier"))
+            answer = state.identity.exchange_code(
+                app,
+                request.form.get("code", ""),
+                request.form.get("redirect_uri"),
+                request.form.get("code_verifier"),
+            )
         elif grant_type == "refresh_token":
             answer = state.identity.refresh(app, request.form.get("refresh_token", ""))
         else:
@@ -157,9 +181,15 @@ def connections(state: SandboxState, request: Request) -> Response:
         return unauthorized(detail)
     event = request.args.get("authEventId")
     rows = [
-        {"id": c.connection_id, "authEventId": c.auth_event_id, "tenantId": c.tenant_id,
-         "tenantType": "ORGANISATION", "tenantName": state.tenants[c.tenant_id].name,
-         "createdDateUtc": connection_timestamp(c.created), "updatedDateUtc": connection_timestamp(c.updated)}
+        {
+            "id": c.connection_id,
+            "authEventId": c.auth_event_id,
+            "tenantId": c.tenant_id,
+            "tenantType": "ORGANISATION",
+            "tenantName": state.tenants[c.tenant_id].name,
+            "createdDateUtc": connection_timestamp(c.created),
+            "updatedDateUtc": connection_timestamp(c.updated),
+        }
         for c in state.identity.connections_for(access)
         if event is None or c.auth_event_id.lower() == event.lower()
     ]
@@ -182,15 +212,17 @@ def jwks(state: SandboxState, request: Request) -> Response:
 
 def discovery(state: SandboxState, request: Request) -> Response:
     issuer = state.identity_url
-    return json_response({
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/connect/authorize",
-        "token_endpoint": f"{issuer}/connect/token",
-        "revocation_endpoint": f"{issuer}/connect/revocation",
-        "jwks_uri": f"{issuer}/.well-known/openid-configuration/jwks",
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-    })
+    return json_response(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/connect/authorize",
+            "token_endpoint": f"{issuer}/connect/token",
+            "revocation_endpoint": f"{issuer}/connect/revocation",
+            "jwks_uri": f"{issuer}/.well-known/openid-configuration/jwks",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+    )

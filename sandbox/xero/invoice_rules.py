@@ -63,8 +63,13 @@ def _contact(tenant: Tenant, given: Any, draft: Draft) -> None:
     current = draft.contact
     changed = current is not None and any(
         key in given and str(given[key]) != getattr(current, attr)
-        for key, attr in (("Name", "name"), ("EmailAddress", "email"), ("FirstName", "first_name"),
-                          ("LastName", "last_name")))
+        for key, attr in (
+            ("Name", "name"),
+            ("EmailAddress", "email"),
+            ("FirstName", "first_name"),
+            ("LastName", "last_name"),
+        )
+    )
     if current is None or changed:
         draft.contact_changes = dict(given)  # Xero creates (by Name) or updates the contact with the rest
 
@@ -84,23 +89,32 @@ def _tracking(tenant: Tenant, given: Any, errors: list[str]) -> list[dict[str, s
         entry = entry if isinstance(entry, dict) else {}
         cat_key = str(entry.get("TrackingCategoryID") or entry.get("Name") or "")
         category: TrackingCategory | None = next(
-            (c for c in tenant.tracking if cat_key.lower() in (c.category_id.lower(), c.name.lower())), None)
+            (c for c in tenant.tracking if cat_key.lower() in (c.category_id.lower(), c.name.lower())), None
+        )
         if category is None or category.status != "ACTIVE":
             errors.append(f"The tracking category '{cat_key}' does not exist or is not active.")
             continue
         opt_key = str(entry.get("TrackingOptionID") or entry.get("Option") or "")
-        option = next((o for o in category.options
-                       if opt_key.lower() in (o.option_id.lower(), o.name.lower())), None)
+        option = next(
+            (o for o in category.options if opt_key.lower() in (o.option_id.lower(), o.name.lower())), None
+        )
         if option is None or option.status != "ACTIVE":
-            errors.append(f"The tracking option '{opt_key}' is not valid for the tracking category "
-                          f"'{category.name}'.")
+            errors.append(
+                f"The tracking option '{opt_key}' is not valid for the tracking category '{category.name}'."
+            )
             continue
         if category.category_id in seen:
             errors.append(f"The tracking category '{category.name}' can only be used once per line item.")
             continue
         seen.add(category.category_id)
-        chosen.append({"Name": category.name, "Option": option.name,
-                       "TrackingCategoryID": category.category_id, "TrackingOptionID": option.option_id})
+        chosen.append(
+            {
+                "Name": category.name,
+                "Option": option.name,
+                "TrackingCategoryID": category.category_id,
+                "TrackingOptionID": option.option_id,
+            }
+        )
     return chosen
 
 
@@ -136,41 +150,68 @@ def _line(tenant: Tenant, raw: Any, draft: Draft, unitdp: int, rounder: Rounder)
         code = str(code)
         account = tenant.account_by_code(code)
         if account is not None and account.status != "ACTIVE":
-            errors.append(f"Account code '{code}' has been archived, or deleted. Each line item must reference "
-                          "a valid account.")
+            errors.append(
+                f"Account code '{code}' has been archived, or deleted. Each line item must reference "
+                "a valid account."
+            )
         elif account is None or account.system_account or account.type == "BANK":
             errors.append(f"Account code '{code}' is not a valid code for this document.")
     elif draft.status != "DRAFT":
         errors.append("Account code must be specified for each line item on an approved invoice.")
-    tax_type = raw.get("TaxType") or (item.tax_type if item else None) or (account.tax_type if account else None)
+    tax_type = (
+        raw.get("TaxType") or (item.tax_type if item else None) or (account.tax_type if account else None)
+    )
     rate = Decimal(0)
     if draft.amount_types == "NoTax" and not raw.get("TaxType"):
         tax_type = "NONE"
     if tax_type:
         tax_rate = tenant.tax_rate(str(tax_type))
-        usable = tax_rate is not None and tax_rate.status == "ACTIVE" and (
-            tax_rate.can_apply_to_revenue if draft.type == "ACCREC" else tax_rate.can_apply_to_expenses)
+        usable = (
+            tax_rate is not None
+            and tax_rate.status == "ACTIVE"
+            and (tax_rate.can_apply_to_revenue if draft.type == "ACCREC" else tax_rate.can_apply_to_expenses)
+        )
         if not usable:
-            errors.append(f"The TaxType code '{tax_type}' does not exist or cannot be used for this type of "
-                          "transaction.")
+            errors.append(
+                f"The TaxType code '{tax_type}' does not exist or cannot be used for this type of "
+                "transaction."
+            )
         else:
             rate = tax_rate.rate  # type: ignore[union-attr]
     tracking = _tracking(tenant, raw.get("Tracking"), errors)
     tax = line_tax(amount, rate, draft.amount_types, rounder)
     if raw.get("TaxAmount") is not None and to_decimal(raw["TaxAmount"]) is not None:
         tax = rounder.cents(to_decimal(raw["TaxAmount"]))  # type: ignore[arg-type]
-    return Line(str(raw.get("LineItemID") or new_id()), str(description or ""), quantity, unit, amount, tax,
-                code, str(tax_type) if tax_type else None, item.code if item else None, tracking)
+    return Line(
+        str(raw.get("LineItemID") or new_id()),
+        str(description or ""),
+        quantity,
+        unit,
+        amount,
+        tax,
+        code,
+        str(tax_type) if tax_type else None,
+        item.code if item else None,
+        tracking,
+    )
 
 
-def build(tenant: Tenant, element: dict[str, Any], *, unitdp: int, rounder: Rounder, today: date,
-          existing_id: str | None = None) -> Draft:
+def build(
+    tenant: Tenant,
+    element: dict[str, Any],
+    *,
+    unitdp: int,
+    rounder: Rounder,
+    today: date,
+    existing_id: str | None = None,
+) -> Draft:
     """Validate one element and compute its lines and totals."""
     draft = Draft()
     kind = str(element.get("Type") or "").upper()
     if kind not in TYPES:
-        draft.errors.append("Invoice Type must be ACCREC or ACCPAY." if kind else
-                            "The document type must be specified.")
+        draft.errors.append(
+            "Invoice Type must be ACCREC or ACCPAY." if kind else "The document type must be specified."
+        )
     draft.type = kind if kind in TYPES else "ACCREC"
     _contact(tenant, element.get("Contact"), draft)
     draft.status = str(element.get("Status") or "DRAFT").upper()
@@ -195,9 +236,13 @@ def build(tenant: Tenant, element: dict[str, Any], *, unitdp: int, rounder: Roun
     number = element.get("InvoiceNumber")
     if number:
         draft.number = str(number)
-        clash = any(i.number.lower() == draft.number.lower() and i.type == draft.type and
-                    i.invoice_id != existing_id and i.status not in ("DELETED", "VOIDED")
-                    for i in tenant.invoices.values())
+        clash = any(
+            i.number.lower() == draft.number.lower()
+            and i.type == draft.type
+            and i.invoice_id != existing_id
+            and i.status not in ("DELETED", "VOIDED")
+            for i in tenant.invoices.values()
+        )
         if clash and draft.type == "ACCREC":
             draft.errors.append("Invoice # must be unique.")
     raw_lines = element.get("LineItems") or []

@@ -1,7 +1,8 @@
 """Invoice routes: create (PUT), upsert (POST), list and get, with ``summarizeErrors`` in both modes.
 
 ``summarizeErrors=false``: 200, every element carries ``StatusAttributeString``/``HasErrors``/
-``ValidationErrors``. Default (true): any bad element makes the answer a 400 ``ValidationException`` listing the
+``ValidationErrors``. Default (true): any bad element makes the answer a 400 ``ValidationException``
+listing the
 bad elements, while the good ones are still created (which is why clients must not use that mode).
 Listing without ``page`` leaves out line items, as Xero does; with ``page`` (100 per page) they are included.
 """
@@ -29,29 +30,49 @@ def _unitdp(ctx: ApiContext) -> int:
 
 
 def line_json(line: Line, unitdp: int) -> dict[str, Any]:
-    row: dict[str, Any] = {"LineItemID": line.line_id, "Description": line.description,
-                           "Quantity": line.quantity, "UnitAmount": line.unit_amount.quantize(
-                               Decimal(10) ** -unitdp)}
+    row: dict[str, Any] = {
+        "LineItemID": line.line_id,
+        "Description": line.description,
+        "Quantity": line.quantity,
+        "UnitAmount": line.unit_amount.quantize(Decimal(10) ** -unitdp),
+    }
     if line.item_code:
         row["ItemCode"] = line.item_code
     if line.account_code:
         row["AccountCode"] = line.account_code
     if line.tax_type:
         row["TaxType"] = line.tax_type
-    row.update({"TaxAmount": line.tax_amount, "LineAmount": line.line_amount,
-                "Tracking": [dict(t) for t in line.tracking]})
+    row.update(
+        {
+            "TaxAmount": line.tax_amount,
+            "LineAmount": line.line_amount,
+            "Tracking": [dict(t) for t in line.tracking],
+        }
+    )
     return row
 
 
 def invoice_json(tenant: Tenant, inv: Invoice, *, unitdp: int = 2, lines: bool = True) -> dict[str, Any]:
     contact = tenant.contacts.get(inv.contact_id)
     row: dict[str, Any] = {
-        "Type": inv.type, "InvoiceID": inv.invoice_id, "InvoiceNumber": inv.number, "Reference": inv.reference,
-        "Payments": [], "CreditNotes": [], "Prepayments": [], "Overpayments": [], "AmountDue": inv.total,
-        "AmountPaid": Decimal("0.00"), "AmountCredited": Decimal("0.00"), "CurrencyRate": Decimal("1.0000000000"),
-        "IsDiscounted": False, "HasAttachments": False, "HasErrors": False,
+        "Type": inv.type,
+        "InvoiceID": inv.invoice_id,
+        "InvoiceNumber": inv.number,
+        "Reference": inv.reference,
+        "Payments": [],
+        "CreditNotes": [],
+        "Prepayments": [],
+        "Overpayments": [],
+        "AmountDue": inv.total,
+        "AmountPaid": Decimal("0.00"),
+        "AmountCredited": Decimal("0.00"),
+        "CurrencyRate": Decimal("1.0000000000"),
+        "IsDiscounted": False,
+        "HasAttachments": False,
+        "HasErrors": False,
         "Contact": contact_json(contact, summary=True) if contact else {"ContactID": inv.contact_id},
-        "DateString": date_string(inv.issue_date), "Date": ms_date(day_as_datetime(inv.issue_date)),
+        "DateString": date_string(inv.issue_date),
+        "Date": ms_date(day_as_datetime(inv.issue_date)),
     }
     if inv.due_date:
         row["DueDateString"] = date_string(inv.due_date)
@@ -61,8 +82,16 @@ def invoice_json(tenant: Tenant, inv: Invoice, *, unitdp: int = 2, lines: bool =
     row.update({"Status": inv.status, "LineAmountTypes": inv.line_amount_types})
     if lines:
         row["LineItems"] = [line_json(line, unitdp) for line in inv.lines]
-    row.update({"SubTotal": inv.sub_total, "TotalTax": inv.total_tax, "Total": inv.total,
-                "UpdatedDateUTC": ms_date(inv.updated), "CurrencyCode": inv.currency, "SentToContact": False})
+    row.update(
+        {
+            "SubTotal": inv.sub_total,
+            "TotalTax": inv.total_tax,
+            "Total": inv.total,
+            "UpdatedDateUTC": ms_date(inv.updated),
+            "CurrencyCode": inv.currency,
+            "SentToContact": False,
+        }
+    )
     return row
 
 
@@ -76,8 +105,12 @@ def _where_record(tenant: Tenant, inv: Invoice) -> dict[str, Any]:
 def list_invoices(ctx: ApiContext) -> Response:
     tenant, unitdp = ctx.tenant, _unitdp(ctx)
     rows = list(tenant.invoices.values())
-    for arg, attr in (("IDs", "invoice_id"), ("InvoiceNumbers", "number"), ("ContactIDs", "contact_id"),
-                      ("Statuses", "status")):
+    for arg, attr in (
+        ("IDs", "invoice_id"),
+        ("InvoiceNumbers", "number"),
+        ("ContactIDs", "contact_id"),
+        ("Statuses", "status"),
+    ):
         wanted = ctx.list_arg(arg)
         if wanted is not None:
             lowered = {w.lower() for w in wanted}
@@ -98,9 +131,13 @@ def list_invoices(ctx: ApiContext) -> Response:
         size = ctx.int_arg("pageSize", PAGE_SIZE) or PAGE_SIZE
         if page < 1 or size < 1 or size > 1000:
             raise ApiError(validation_error("page must be 1 or more and pageSize between 1 and 1000"))
-        extra["pagination"] = {"page": page, "pageSize": size, "pageCount": -(-len(rows) // size),
-                               "itemCount": len(rows)}
-        rows = rows[(page - 1) * size: page * size]
+        extra["pagination"] = {
+            "page": page,
+            "pageSize": size,
+            "pageCount": -(-len(rows) // size),
+            "itemCount": len(rows),
+        }
+        rows = rows[(page - 1) * size : page * size]
         with_lines = not ctx.flag("summaryOnly")
     items = [invoice_json(tenant, i, unitdp=unitdp, lines=with_lines) for i in rows]
     return json_response(envelope("Invoices", items, ctx.state.clock.now(), **extra))
@@ -108,8 +145,9 @@ def list_invoices(ctx: ApiContext) -> Response:
 
 def _find(tenant: Tenant, ident: str) -> Invoice | None:
     lowered = ident.lower()
-    return next((i for i in tenant.invoices.values()
-                 if lowered in (i.invoice_id.lower(), i.number.lower())), None)
+    return next(
+        (i for i in tenant.invoices.values() if lowered in (i.invoice_id.lower(), i.number.lower())), None
+    )
 
 
 def get_invoice(ctx: ApiContext) -> Response:
@@ -131,8 +169,13 @@ def _error_element(element: dict[str, Any], errors: list[str]) -> dict[str, Any]
     contact = element.get("Contact")
     if isinstance(contact, dict) and isinstance(contact.get("ContactID"), str):
         row["Contact"] = {"ContactID": contact["ContactID"]}
-    row.update({"HasErrors": True, "StatusAttributeString": "ERROR",
-                "ValidationErrors": [{"Message": m} for m in errors]})
+    row.update(
+        {
+            "HasErrors": True,
+            "StatusAttributeString": "ERROR",
+            "ValidationErrors": [{"Message": m} for m in errors],
+        }
+    )
     return row
 
 
@@ -144,12 +187,21 @@ def _save_one(ctx: ApiContext, element: dict[str, Any], unitdp: int) -> tuple[In
         if existing is None:
             return None, [f"The InvoiceID '{element['InvoiceID']}' could not be found."]
         if existing.status in ("PAID", "VOIDED", "DELETED"):
-            return None, ["This document cannot be edited as it has a payment or credit note allocated to it."
-                          if existing.status == "PAID" else f"Invoice not of valid status for modification"]
+            return None, [
+                "This document cannot be edited as it has a payment or credit note allocated to it."
+                if existing.status == "PAID"
+                else "Invoice not of valid status for modification"
+            ]
         element = {**_as_input(tenant, existing), **element}
     rounder = Rounder(state.settings.rounding)
-    draft = invoice_rules.build(tenant, element, unitdp=unitdp, rounder=rounder, today=state.clock.now().date(),
-                                existing_id=existing.invoice_id if existing else None)
+    draft = invoice_rules.build(
+        tenant,
+        element,
+        unitdp=unitdp,
+        rounder=rounder,
+        today=state.clock.now().date(),
+        existing_id=existing.invoice_id if existing else None,
+    )
     if draft.errors:
         return None, draft.errors
     contact = draft.contact
@@ -159,12 +211,28 @@ def _save_one(ctx: ApiContext, element: dict[str, Any], unitdp: int) -> tuple[In
             return None, errors
     assert contact is not None and draft.issue_date is not None
     now = state.clock.now()
-    number = draft.number or (existing.number if existing else
-                              invoice_rules.next_number(tenant) if draft.type == "ACCREC" else "")
-    invoice = Invoice(existing.invoice_id if existing else invoice_rules.new_id(), draft.type, contact.contact_id,
-                      number, draft.reference, draft.status, draft.amount_types, draft.issue_date, draft.due_date,
-                      draft.theme_id, tenant.base_currency, draft.lines, draft.sub_total, draft.total_tax,
-                      draft.total, now, existing.created_by_client if existing else ctx.access.client_id)
+    number = draft.number or (
+        existing.number if existing else invoice_rules.next_number(tenant) if draft.type == "ACCREC" else ""
+    )
+    invoice = Invoice(
+        existing.invoice_id if existing else invoice_rules.new_id(),
+        draft.type,
+        contact.contact_id,
+        number,
+        draft.reference,
+        draft.status,
+        draft.amount_types,
+        draft.issue_date,
+        draft.due_date,
+        draft.theme_id,
+        tenant.base_currency,
+        draft.lines,
+        draft.sub_total,
+        draft.total_tax,
+        draft.total,
+        now,
+        existing.created_by_client if existing else ctx.access.client_id,
+    )
     tenant.invoices[invoice.invoice_id] = invoice
     if draft.type == "ACCREC" and not contact.is_customer:
         contact.is_customer = True
@@ -175,13 +243,30 @@ def _save_one(ctx: ApiContext, element: dict[str, Any], unitdp: int) -> tuple[In
 
 def _as_input(tenant: Tenant, inv: Invoice) -> dict[str, Any]:
     """An existing invoice as a request element, so POST can change only the fields it sends."""
-    return {"Type": inv.type, "Contact": {"ContactID": inv.contact_id}, "InvoiceNumber": inv.number,
-            "Reference": inv.reference, "Status": inv.status, "LineAmountTypes": inv.line_amount_types,
-            "Date": inv.issue_date.isoformat(), "DueDate": inv.due_date.isoformat() if inv.due_date else None,
-            "BrandingThemeID": inv.branding_theme_id,
-            "LineItems": [{"LineItemID": li.line_id, "Description": li.description, "Quantity": li.quantity,
-                           "UnitAmount": li.unit_amount, "AccountCode": li.account_code, "TaxType": li.tax_type,
-                           "ItemCode": li.item_code, "Tracking": li.tracking} for li in inv.lines]}
+    return {
+        "Type": inv.type,
+        "Contact": {"ContactID": inv.contact_id},
+        "InvoiceNumber": inv.number,
+        "Reference": inv.reference,
+        "Status": inv.status,
+        "LineAmountTypes": inv.line_amount_types,
+        "Date": inv.issue_date.isoformat(),
+        "DueDate": inv.due_date.isoformat() if inv.due_date else None,
+        "BrandingThemeID": inv.branding_theme_id,
+        "LineItems": [
+            {
+                "LineItemID": li.line_id,
+                "Description": li.description,
+                "Quantity": li.quantity,
+                "UnitAmount": li.unit_amount,
+                "AccountCode": li.account_code,
+                "TaxType": li.tax_type,
+                "ItemCode": li.item_code,
+                "Tracking": li.tracking,
+            }
+            for li in inv.lines
+        ],
+    }
 
 
 def save_invoices(ctx: ApiContext) -> Response:

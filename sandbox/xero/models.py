@@ -167,7 +167,7 @@ class Tenant:
         """Active contact with this name; Xero compares names ignoring case and outer spaces."""
         wanted = name.strip().lower()
         for contact in self.contacts.values():
-            if contact.status == "ACTIVE" and contact.name.strip().lower() == wanted:
-                if contact.contact_id != excluding:
-                    return contact
+            same = contact.status == "ACTIVE" and contact.name.strip().lower() == wanted
+            if same and contact.contact_id != excluding:
+                return contact
         return None

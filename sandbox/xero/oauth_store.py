@@ -27,14 +27,25 @@ from .models import new_id
 
 IDENTITY_SCOPES = {"openid", "profile", "email", "offline_access"}
 GRANULAR_SCOPES = {
-    "accounting.invoices", "accounting.invoices.read", "accounting.payments", "accounting.payments.read",
-    "accounting.banktransactions", "accounting.banktransactions.read", "accounting.manualjournals",
+    "accounting.invoices",
+    "accounting.invoices.read",
+    "accounting.payments",
+    "accounting.payments.read",
+    "accounting.banktransactions",
+    "accounting.banktransactions.read",
+    "accounting.manualjournals",
     "accounting.manualjournals.read",
 }
 COMMON_SCOPES = {
-    "accounting.contacts", "accounting.contacts.read", "accounting.settings", "accounting.settings.read",
-    "accounting.attachments", "accounting.attachments.read", "accounting.reports.read",
-    "accounting.journals.read", "accounting.budgets.read",
+    "accounting.contacts",
+    "accounting.contacts.read",
+    "accounting.settings",
+    "accounting.settings.read",
+    "accounting.attachments",
+    "accounting.attachments.read",
+    "accounting.reports.read",
+    "accounting.journals.read",
+    "accounting.budgets.read",
 }
 BROAD_SCOPES = {"accounting.transactions", "accounting.transactions.read"}
 
@@ -159,8 +170,9 @@ class IdentityStore:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # -- apps and clients -------------------------------------------------------------------------------
-    def register_app(self, client_id: str, client_secret: str, redirect_uris: list[str], *,
-                     new_app: bool = True) -> OAuthApp:
+    def register_app(
+        self, client_id: str, client_secret: str, redirect_uris: list[str], *, new_app: bool = True
+    ) -> OAuthApp:
         with self.lock:
             app = OAuthApp(client_id, client_secret, list(redirect_uris), new_app)
             self.apps[client_id] = app
@@ -173,8 +185,16 @@ class IdentityStore:
         return app
 
     # -- authorization codes ----------------------------------------------------------------------------
-    def grant(self, app: OAuthApp, user: User, tenant_ids: list[str], redirect_uri: str, scopes: list[str],
-              challenge: str | None, nonce: str | None) -> AuthCode:
+    def grant(
+        self,
+        app: OAuthApp,
+        user: User,
+        tenant_ids: list[str],
+        redirect_uri: str,
+        scopes: list[str],
+        challenge: str | None,
+        nonce: str | None,
+    ) -> AuthCode:
         """The user clicked Allow: connect the chosen organisations and issue a code."""
         now = self.clock.now()
         with self.lock:
@@ -186,8 +206,17 @@ class IdentityStore:
                 else:
                     conn = Connection(new_id(), app.client_id, user.user_id, tenant_id, event_id, now, now)
                     self.connections[conn.connection_id] = conn
-            code = AuthCode(secrets.token_urlsafe(32), app.client_id, redirect_uri, scopes, user.user_id,
-                            event_id, now + CODE_LIFETIME, challenge, nonce)
+            code = AuthCode(
+                secrets.token_urlsafe(32),
+                app.client_id,
+                redirect_uri,
+                scopes,
+                user.user_id,
+                event_id,
+                now + CODE_LIFETIME,
+                challenge,
+                nonce,
+            )
             self.codes[code.code] = code
             return code
 
@@ -197,8 +226,9 @@ class IdentityStore:
                 return conn
         return None
 
-    def exchange_code(self, app: OAuthApp, code: str, redirect_uri: str | None,
-                      verifier: str | None) -> dict[str, Any]:
+    def exchange_code(
+        self, app: OAuthApp, code: str, redirect_uri: str | None, verifier: str | None
+    ) -> dict[str, Any]:
         with self.lock:
             self.token_calls["authorization_code"] += 1
             record = self.codes.get(code)
@@ -212,8 +242,9 @@ class IdentityStore:
                 expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
                 if not verifier or not secrets.compare_digest(expected, record.challenge):
                     raise OAuthError("invalid_grant", "code_verifier is invalid")
-            token_set = TokenSet(new_id(), app.client_id, record.user_id, record.auth_event_id,
-                                 record.scopes, new_id())
+            token_set = TokenSet(
+                new_id(), app.client_id, record.user_id, record.auth_event_id, record.scopes, new_id()
+            )
             self.token_sets[token_set.token_set_id] = token_set
             return self._issue(token_set, nonce=record.nonce, with_id_token=True)
 
@@ -253,26 +284,55 @@ class IdentityStore:
             token_set.revoked = True
             for conn_id, conn in list(self.connections.items()):
                 if (conn.client_id, conn.user_id, conn.auth_event_id) == (
-                        token_set.client_id, token_set.user_id, token_set.auth_event_id):
+                    token_set.client_id,
+                    token_set.user_id,
+                    token_set.auth_event_id,
+                ):
                     del self.connections[conn_id]
 
-    def _issue(self, token_set: TokenSet, *, predecessor: RefreshToken | None = None,
-               nonce: str | None = None, with_id_token: bool = False) -> dict[str, Any]:
+    def _issue(
+        self,
+        token_set: TokenSet,
+        *,
+        predecessor: RefreshToken | None = None,
+        nonce: str | None = None,
+        with_id_token: bool = False,
+    ) -> dict[str, Any]:
         now = self.clock.now()
         expires = now + ACCESS_LIFETIME
         claims = {
-            "nbf": int(now.timestamp()), "iat": int(now.timestamp()), "exp": int(expires.timestamp()),
-            "iss": self.issuer(), "aud": f"{self.issuer()}/resources", "client_id": token_set.client_id,
-            "sub": token_set.user_id, "auth_time": int(now.timestamp()), "xero_userid": token_set.user_id,
-            "global_session_id": token_set.session_id, "sid": token_set.session_id, "jti": new_id(),
-            "authentication_event_id": token_set.auth_event_id, "scope": token_set.scopes, "amr": ["pwd"],
+            "nbf": int(now.timestamp()),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "iss": self.issuer(),
+            "aud": f"{self.issuer()}/resources",
+            "client_id": token_set.client_id,
+            "sub": token_set.user_id,
+            "auth_time": int(now.timestamp()),
+            "xero_userid": token_set.user_id,
+            "global_session_id": token_set.session_id,
+            "sid": token_set.session_id,
+            "jti": new_id(),
+            "authentication_event_id": token_set.auth_event_id,
+            "scope": token_set.scopes,
+            "amr": ["pwd"],
         }
         access = self._sign(claims)
-        self.access_tokens[access] = AccessToken(access, token_set.token_set_id, token_set.client_id,
-                                                 token_set.user_id, token_set.scopes,
-                                                 token_set.auth_event_id, expires)
-        answer: dict[str, Any] = {"access_token": access, "expires_in": int(ACCESS_LIFETIME.total_seconds()),
-                                  "token_type": "Bearer", "scope": " ".join(token_set.scopes)}
+        self.access_tokens[access] = AccessToken(
+            access,
+            token_set.token_set_id,
+            token_set.client_id,
+            token_set.user_id,
+            token_set.scopes,
+            token_set.auth_event_id,
+            expires,
+        )
+        answer: dict[str, Any] = {
+            "access_token": access,
+            "expires_in": int(ACCESS_LIFETIME.total_seconds()),
+            "token_type": "Bearer",
+            "scope": " ".join(token_set.scopes),
+        }
         if "offline_access" in token_set.scopes:
             refresh = RefreshToken(secrets.token_hex(32), token_set.token_set_id, now)
             self.refresh_tokens[refresh.token] = refresh
@@ -282,10 +342,15 @@ class IdentityStore:
         if with_id_token and "openid" in token_set.scopes:
             user = self.users.get(token_set.user_id)
             id_claims: dict[str, Any] = {
-                "iss": self.issuer(), "aud": token_set.client_id, "sub": token_set.user_id,
-                "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
-                "auth_time": int(now.timestamp()), "xero_userid": token_set.user_id,
-                "global_session_id": token_set.session_id, "sid": token_set.session_id,
+                "iss": self.issuer(),
+                "aud": token_set.client_id,
+                "sub": token_set.user_id,
+                "iat": int(now.timestamp()),
+                "exp": int((now + timedelta(minutes=5)).timestamp()),
+                "auth_time": int(now.timestamp()),
+                "xero_userid": token_set.user_id,
+                "global_session_id": token_set.session_id,
+                "sid": token_set.session_id,
                 "email": user.email if user else "",
             }
             if nonce:
@@ -312,9 +377,14 @@ class IdentityStore:
 
     def connections_for(self, access: AccessToken) -> list[Connection]:
         with self.lock:
-            return sorted((c for c in self.connections.values()
-                           if (c.client_id, c.user_id) == (access.client_id, access.user_id)),
-                          key=lambda c: c.created)
+            return sorted(
+                (
+                    c
+                    for c in self.connections.values()
+                    if (c.client_id, c.user_id) == (access.client_id, access.user_id)
+                ),
+                key=lambda c: c.created,
+            )
 
     def is_connected(self, access: AccessToken, tenant_id: str) -> bool:
         return any(c.tenant_id.lower() == tenant_id.lower() for c in self.connections_for(access))

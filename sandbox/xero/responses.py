@@ -1,6 +1,7 @@
 """Xero-shaped HTTP responses: JSON text with exact decimals, the envelope, the error bodies.
 
-Money goes out as JSON numbers with its own scale (``150.00``, ``37.5000``), as Xero writes it, so a client that
+Money goes out as JSON numbers with its own scale (``150.00``, ``37.5000``), as Xero writes it, so a client
+that
 parses numbers as Decimal sees exactly what Xero would send. The stdlib encoder cannot print a Decimal as a
 number, hence the small encoder here.
 """
@@ -43,7 +44,8 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
 
 
 def envelope(collection: str, items: list[dict[str, Any]], now: datetime, **extra: Any) -> dict[str, Any]:
-    """The Accounting API's wrapper: ``Id``, ``Status``, ``ProviderName``, ``DateTimeUTC``, then the collection."""
+    """The Accounting API's wrapper: ``Id``, ``Status``, ``ProviderName``, ``DateTimeUTC``, then the
+    collection."""
     body: dict[str, Any] = {
         "Id": str(uuid.uuid4()),
         "Status": "OK",
@@ -95,10 +97,10 @@ def query_parse_error(message: str) -> Response:
 
 def post_data_invalid(message: str) -> Response:
     """400 for a body that is not the JSON Xero expects (ErrorNumber 14)."""
-    return json_response({"ErrorNumber": 14, "Type": "PostDataInvalidException", "Message": message}, status=400)
+    return json_response(
+        {"ErrorNumber": 14, "Type": "PostDataInvalidException", "Message": message}, status=400
+    )
 
 
 def not_found(message: str = "The resource you're looking for cannot be found") -> Response:
-    return json_response(
-        {"ErrorNumber": 404, "Type": "NotFoundException", "Message": message}, status=404
-    )
+    return json_response({"ErrorNumber": 404, "Type": "NotFoundException", "Message": message}, status=404)

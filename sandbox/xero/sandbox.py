@@ -37,10 +37,19 @@ class SeededTenants:
 class XeroSandbox:
     """Xero's identity + accounting APIs, rate limits, faults and webhooks on a loopback port."""
 
-    def __init__(self, *, seed: bool = True, clock: SandboxClock | None = None, host: str = "127.0.0.1",
-                 port: int = 0, client_id: str | None = None, client_secret: str | None = None,
-                 redirect_uris: list[str] | None = None, webhook_key: str | None = None,
-                 auto_consent: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        seed: bool = True,
+        clock: SandboxClock | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uris: list[str] | None = None,
+        webhook_key: str | None = None,
+        auto_consent: bool = False,
+    ) -> None:
         self.clock = clock or SandboxClock()
         self._host, self._port = host, port
         self.tenants = SeededTenants()
@@ -57,9 +66,12 @@ class XeroSandbox:
             now = self.clock.now()
             for tenant in (demo_company(now), second_company(now)):
                 self.state.tenants[tenant.tenant_id] = tenant
-        self.app: OAuthApp = self.register_app(client_id or secrets.token_hex(16).upper(),
-                                               client_secret or secrets.token_urlsafe(36),
-                                               redirect_uris or list(DEFAULT_REDIRECT_URIS), new_app=True)
+        self.app: OAuthApp = self.register_app(
+            client_id or secrets.token_hex(16).upper(),
+            client_secret or secrets.token_urlsafe(36),
+            redirect_uris or list(DEFAULT_REDIRECT_URIS),
+            new_app=True,
+        )
         self.set_consenting_user(DEFAULT_USER_EMAIL, list(self.state.tenants))
         self._server: HttpServer | None = None
 
@@ -125,8 +137,9 @@ class XeroSandbox:
     def client_secret(self) -> str:
         return self.app.client_secret
 
-    def register_app(self, client_id: str, client_secret: str, redirect_uris: list[str], *,
-                     new_app: bool = True) -> OAuthApp:
+    def register_app(
+        self, client_id: str, client_secret: str, redirect_uris: list[str], *, new_app: bool = True
+    ) -> OAuthApp:
         """Register an OAuth app; ``new_app`` apps (created after 2 March 2026) may not ask broad scopes."""
         return self.state.identity.register_app(client_id, client_secret, redirect_uris, new_app=new_app)
 
@@ -182,21 +195,29 @@ class XeroSandbox:
         self.state.webhooks.configure(url, key)
 
     # -- data -------------------------------------------------------------------------------------------
-    def seed_contacts(self, tenant_id: str, n: int, *, prefix: str = "Seeded Contact",
-                      archived_every: int = 0) -> list[str]:
+    def seed_contacts(
+        self, tenant_id: str, n: int, *, prefix: str = "Seeded Contact", archived_every: int = 0
+    ) -> list[str]:
         """Add ``n`` contacts quickly (no webhooks); returns their ids."""
         with self.state.data_lock:
-            made = bulk_contacts(self.state.tenants[tenant_id], n, self.clock.now(), prefix=prefix,
-                                 archived_every=archived_every)
+            made = bulk_contacts(
+                self.state.tenants[tenant_id],
+                n,
+                self.clock.now(),
+                prefix=prefix,
+                archived_every=archived_every,
+            )
         return [c.contact_id for c in made]
 
-    def add_contact(self, tenant_id: str, name: str, *, status: str = "ACTIVE", email: str = "",
-                    contact_number: str = "") -> str:
+    def add_contact(
+        self, tenant_id: str, name: str, *, status: str = "ACTIVE", email: str = "", contact_number: str = ""
+    ) -> str:
         """A contact created "in Xero" by someone else (emits a CONTACT CREATE event)."""
         with self.state.data_lock:
             tenant = self.state.tenants[tenant_id]
-            contact = Contact(new_id(), name, self.clock.now(), status=status, email=email,
-                              contact_number=contact_number)
+            contact = Contact(
+                new_id(), name, self.clock.now(), status=status, email=email, contact_number=contact_number
+            )
             tenant.contacts[contact.contact_id] = contact
             self.state.contact_written(tenant, contact, created=True)
             return contact.contact_id
@@ -233,8 +254,12 @@ class XeroSandbox:
 
     def call_count(self, path_prefix: str | None = None, tenant_id: str | None = None) -> int:
         prefix = (path_prefix or "").lower()
-        return sum(1 for c in self.calls if c.path.lower().startswith(prefix)
-                   and (tenant_id is None or (c.tenant_id or "").lower() == tenant_id.lower()))
+        return sum(
+            1
+            for c in self.calls
+            if c.path.lower().startswith(prefix)
+            and (tenant_id is None or (c.tenant_id or "").lower() == tenant_id.lower())
+        )
 
     def reset_calls(self) -> None:
         with self.state.calls_lock:
@@ -247,8 +272,9 @@ class XeroSandbox:
     def faults(self) -> Any:
         return self.state.faults
 
-    def set_limits(self, per_minute: int = 60, in_flight: int = 5, per_day: int = 5000,
-                   app_per_minute: int = 10000) -> None:
+    def set_limits(
+        self, per_minute: int = 60, in_flight: int = 5, per_day: int = 5000, app_per_minute: int = 10000
+    ) -> None:
         self.state.limiter.limits = Limits(per_minute, in_flight, per_day, app_per_minute)
 
     def set_starter_mode(self, on: bool = True) -> None:

@@ -51,11 +51,27 @@ def _accounts(now: datetime, tax: str) -> list[Account]:
         Account(new_id(), "260", "Other Revenue", "OTHERINCOME", "REVENUE", tax, updated=now),
         Account(new_id(), "270", "Old Services", "REVENUE", "REVENUE", tax, status="ARCHIVED", updated=now),
         Account(new_id(), "400", "Advertising", "OVERHEADS", "EXPENSE", "INPUT2", updated=now),
-        Account(new_id(), "610", "Accounts Receivable", "CURRENT", "ASSET", "NONE",
-                system_account="DEBTORS", updated=now),
+        Account(
+            new_id(),
+            "610",
+            "Accounts Receivable",
+            "CURRENT",
+            "ASSET",
+            "NONE",
+            system_account="DEBTORS",
+            updated=now,
+        ),
         Account(new_id(), "090", "Business Bank Account", "BANK", "ASSET", "NONE", updated=now),
-        Account(new_id(), "860", "Rounding", "CURRLIAB", "LIABILITY", "NONE",
-                system_account="ROUNDING", updated=now),
+        Account(
+            new_id(),
+            "860",
+            "Rounding",
+            "CURRLIAB",
+            "LIABILITY",
+            "NONE",
+            system_account="ROUNDING",
+            updated=now,
+        ),
     ]
 
 
@@ -74,16 +90,26 @@ def demo_company(now: datetime) -> Tenant:
     tenant.tax_rates = _tax_rates("nz")
     tenant.accounts = _accounts(created, "OUTPUT2")
     tenant.tracking = [
-        TrackingCategory(new_id(), "Region", [
-            TrackingOption(new_id(), "North"),
-            TrackingOption(new_id(), "South"),
-            TrackingOption(new_id(), "West", status="ARCHIVED"),
-        ]),
-        TrackingCategory(new_id(), "Department", [
-            TrackingOption(new_id(), "Design"),
-            TrackingOption(new_id(), "Engineering"),
-        ]),
-        TrackingCategory(new_id(), "Legacy Cost Centre", [TrackingOption(new_id(), "CC1")], status="ARCHIVED"),
+        TrackingCategory(
+            new_id(),
+            "Region",
+            [
+                TrackingOption(new_id(), "North"),
+                TrackingOption(new_id(), "South"),
+                TrackingOption(new_id(), "West", status="ARCHIVED"),
+            ],
+        ),
+        TrackingCategory(
+            new_id(),
+            "Department",
+            [
+                TrackingOption(new_id(), "Design"),
+                TrackingOption(new_id(), "Engineering"),
+            ],
+        ),
+        TrackingCategory(
+            new_id(), "Legacy Cost Centre", [TrackingOption(new_id(), "CC1")], status="ARCHIVED"
+        ),
     ]
     tenant.themes = [
         BrandingTheme(new_id(), "Standard", 0, created),
@@ -91,18 +117,47 @@ def demo_company(now: datetime) -> Tenant:
         BrandingTheme(new_id(), "Very orange invoice!", 2, created),
     ]
     tenant.items = [
-        Item(new_id(), "CONSULT", "Consulting", "Consulting, per hour", created,
-             unit_price=Decimal("150.00"), account_code="210", tax_type="OUTPUT2"),
-        Item(new_id(), "DESIGN", "Design work", "Design, per hour", created,
-             unit_price=Decimal("120.00"), account_code="200", tax_type="OUTPUT2"),
-        Item(new_id(), "SUPPORT-RETAINER", "Support retainer", "Monthly support retainer", created,
-             unit_price=Decimal("1000.00"), account_code="200", tax_type="OUTPUT2"),
+        Item(
+            new_id(),
+            "CONSULT",
+            "Consulting",
+            "Consulting, per hour",
+            created,
+            unit_price=Decimal("150.00"),
+            account_code="210",
+            tax_type="OUTPUT2",
+        ),
+        Item(
+            new_id(),
+            "DESIGN",
+            "Design work",
+            "Design, per hour",
+            created,
+            unit_price=Decimal("120.00"),
+            account_code="200",
+            tax_type="OUTPUT2",
+        ),
+        Item(
+            new_id(),
+            "SUPPORT-RETAINER",
+            "Support retainer",
+            "Monthly support retainer",
+            created,
+            unit_price=Decimal("1000.00"),
+            account_code="200",
+            tax_type="OUTPUT2",
+        ),
         Item(new_id(), "PAPER", "Printer paper", "A4 paper", created, is_sold=False, is_purchased=True),
     ]
     names = ["Acme Ltd", "Bayside Club", "City Agency", "Dodgy Dealers", "Espresso 31", "Gable Print"]
     for i, name in enumerate(names):
-        contact = Contact(new_id(), name, created + timedelta(minutes=i), is_customer=i % 2 == 0,
-                          email=f"accounts@{name.split()[0].lower()}.example")
+        contact = Contact(
+            new_id(),
+            name,
+            created + timedelta(minutes=i),
+            is_customer=i % 2 == 0,
+            email=f"accounts@{name.split()[0].lower()}.example",
+        )
         tenant.contacts[contact.contact_id] = contact
     archived = Contact(new_id(), "Old Client Ltd", created, status="ARCHIVED")
     tenant.contacts[archived.contact_id] = archived
@@ -125,16 +180,25 @@ def second_company(now: datetime) -> Tenant:
     tenant.accounts = _accounts(created, "OUTPUT")
     tenant.themes = [BrandingTheme(new_id(), "Standard", 0, created)]
     tenant.items = [
-        Item(new_id(), "HOURS", "Hours", "Professional services", created,
-             unit_price=Decimal("95.00"), account_code="200", tax_type="OUTPUT"),
+        Item(
+            new_id(),
+            "HOURS",
+            "Hours",
+            "Professional services",
+            created,
+            unit_price=Decimal("95.00"),
+            account_code="200",
+            tax_type="OUTPUT",
+        ),
     ]
     contact = Contact(new_id(), "Harbour Holdings", created)
     tenant.contacts[contact.contact_id] = contact
     return tenant
 
 
-def bulk_contacts(tenant: Tenant, n: int, now: datetime, *, prefix: str = "Seeded Contact",
-                  archived_every: int = 0) -> list[Contact]:
+def bulk_contacts(
+    tenant: Tenant, n: int, now: datetime, *, prefix: str = "Seeded Contact", archived_every: int = 0
+) -> list[Contact]:
     """Add ``n`` contacts named ``{prefix} 00001``…; every ``archived_every``-th one archived (0 = none)."""
     start = len(tenant.contacts) + 1
     made: list[Contact] = []

@@ -1,12 +1,14 @@
 """``XeroSandbox``: the stand-in served over real HTTP on loopback (werkzeug, one thread per request).
 
-One port serves everything: ``/identity/...`` (login and token service), ``/connections``, ``/api.xro/2.0/...``
+One port serves everything: ``/identity/...`` (login and token service), ``/connections``,
+``/api.xro/2.0/...``
 and the test controls under ``/_sandbox/...`` (see ``control.py``). Every answer carries a
 ``Xero-Correlation-Id``. The "drop after commit" fault closes the socket after the write, with no answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -44,10 +46,8 @@ class SandboxApp:
             self._record(request, 0)
             sock = environ.get("werkzeug.socket")
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             response = Response(b"", status=500)
         return response(environ, start_response)
 
@@ -55,10 +55,10 @@ class SandboxApp:
         path = request.path
         lowered = path.lower()
         if lowered.startswith("/_sandbox"):
-            return control.handle(self.sandbox, request, path[len("/_sandbox"):])
+            return control.handle(self.sandbox, request, path[len("/_sandbox") :])
         fault = self.state.faults.take(request.method, path)
         if lowered.startswith("/api.xro/2.0"):
-            response = accounting.dispatch(self.state, request, path[len("/api.xro/2.0"):], fault)
+            response = accounting.dispatch(self.state, request, path[len("/api.xro/2.0") :], fault)
         elif fault is not None and fault.kind in ("500", "503", "429"):
             response = fault_response(fault)
         else:
@@ -91,18 +91,31 @@ class SandboxApp:
         return Response("Not Found", status=404, content_type="text/plain")
 
     def _record(self, request: Request, status: int) -> None:
-        self.state.record_call(Call(request.method, request.path, request.environ.get("sandbox.tenant_id"),
-                                    request.environ.get("sandbox.client_id"), status, self.state.clock.now()))
+        self.state.record_call(
+            Call(
+                request.method,
+                request.path,
+                request.environ.get("sandbox.tenant_id"),
+                request.environ.get("sandbox.client_id"),
+                status,
+                self.state.clock.now(),
+            )
+        )
 
 
 class HttpServer:
     """A werkzeug threaded server in a background thread."""
 
     def __init__(self, app: SandboxApp, host: str, port: int) -> None:
-        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True,
-                                                  request_handler=_QuietHandler)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="xero-sandbox-http",
-                                       kwargs={"poll_interval": 0.1}, daemon=True)
+        self.server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            name="xero-sandbox-http",
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+        )
 
     @property
     def port(self) -> int:

@@ -20,25 +20,54 @@ def _answer(ctx: ApiContext, collection: str, items: list[dict[str, Any]]) -> Re
 def organisation(ctx: ApiContext) -> Response:
     t = ctx.tenant
     org = {
-        "APIKey": "", "Name": t.name, "LegalName": t.name, "PaysTax": True, "Version": t.version,
-        "OrganisationType": "COMPANY", "BaseCurrency": t.base_currency, "CountryCode": t.country_code,
-        "IsDemoCompany": False, "OrganisationStatus": "ACTIVE", "FinancialYearEndDay": 31,
-        "FinancialYearEndMonth": 3, "SalesTaxBasis": "INVOICE", "SalesTaxPeriod": "TWOMONTHS",
-        "DefaultSalesTax": "Tax Exclusive", "DefaultPurchasesTax": "Tax Inclusive",
-        "CreatedDateUTC": ms_date(t.created), "OrganisationEntityType": "COMPANY", "Timezone": t.timezone,
-        "ShortCode": t.short_code, "Edition": "BUSINESS", "Class": t.org_class,
-        "OrganisationID": t.organisation_id, "LineOfBusiness": "Professional services",
-        "Addresses": [], "Phones": [], "ExternalLinks": [], "PaymentTerms": {},
+        "APIKey": "",
+        "Name": t.name,
+        "LegalName": t.name,
+        "PaysTax": True,
+        "Version": t.version,
+        "OrganisationType": "COMPANY",
+        "BaseCurrency": t.base_currency,
+        "CountryCode": t.country_code,
+        "IsDemoCompany": False,
+        "OrganisationStatus": "ACTIVE",
+        "FinancialYearEndDay": 31,
+        "FinancialYearEndMonth": 3,
+        "SalesTaxBasis": "INVOICE",
+        "SalesTaxPeriod": "TWOMONTHS",
+        "DefaultSalesTax": "Tax Exclusive",
+        "DefaultPurchasesTax": "Tax Inclusive",
+        "CreatedDateUTC": ms_date(t.created),
+        "OrganisationEntityType": "COMPANY",
+        "Timezone": t.timezone,
+        "ShortCode": t.short_code,
+        "Edition": "BUSINESS",
+        "Class": t.org_class,
+        "OrganisationID": t.organisation_id,
+        "LineOfBusiness": "Professional services",
+        "Addresses": [],
+        "Phones": [],
+        "ExternalLinks": [],
+        "PaymentTerms": {},
     }
     return _answer(ctx, "Organisations", [org])
 
 
 def account_json(a: Account) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "AccountID": a.account_id, "Code": a.code, "Name": a.name, "Status": a.status, "Type": a.type,
-        "TaxType": a.tax_type, "Class": a.account_class, "EnablePaymentsToAccount": False,
-        "ShowInExpenseClaims": False, "BankAccountType": "BANK" if a.type == "BANK" else "",
-        "ReportingCode": "", "ReportingCodeName": "", "HasAttachments": False, "AddToWatchlist": False,
+        "AccountID": a.account_id,
+        "Code": a.code,
+        "Name": a.name,
+        "Status": a.status,
+        "Type": a.type,
+        "TaxType": a.tax_type,
+        "Class": a.account_class,
+        "EnablePaymentsToAccount": False,
+        "ShowInExpenseClaims": False,
+        "BankAccountType": "BANK" if a.type == "BANK" else "",
+        "ReportingCode": "",
+        "ReportingCodeName": "",
+        "HasAttachments": False,
+        "AddToWatchlist": False,
     }
     if a.system_account:
         row["SystemAccount"] = a.system_account
@@ -58,14 +87,23 @@ def accounts(ctx: ApiContext) -> Response:
 
 
 def tax_rate_json(r: TaxRate) -> dict[str, Any]:
-    revenue_only, expense_only = r.can_apply_to_revenue and not r.can_apply_to_expenses, \
-        r.can_apply_to_expenses and not r.can_apply_to_revenue
+    revenue_only, expense_only = (
+        r.can_apply_to_revenue and not r.can_apply_to_expenses,
+        r.can_apply_to_expenses and not r.can_apply_to_revenue,
+    )
     report = "OUTPUT" if revenue_only else "INPUT" if expense_only else "NONE"
     return {
-        "Name": r.name, "TaxType": r.tax_type, "ReportTaxType": report, "CanApplyToAssets": not revenue_only,
-        "CanApplyToEquity": not revenue_only, "CanApplyToExpenses": r.can_apply_to_expenses,
-        "CanApplyToLiabilities": not revenue_only, "CanApplyToRevenue": r.can_apply_to_revenue,
-        "DisplayTaxRate": r.rate, "EffectiveRate": r.rate, "Status": r.status,
+        "Name": r.name,
+        "TaxType": r.tax_type,
+        "ReportTaxType": report,
+        "CanApplyToAssets": not revenue_only,
+        "CanApplyToEquity": not revenue_only,
+        "CanApplyToExpenses": r.can_apply_to_expenses,
+        "CanApplyToLiabilities": not revenue_only,
+        "CanApplyToRevenue": r.can_apply_to_revenue,
+        "DisplayTaxRate": r.rate,
+        "EffectiveRate": r.rate,
+        "Status": r.status,
         "TaxComponents": [{"Name": "GST", "Rate": r.rate, "IsCompound": False, "IsNonRecoverable": False}],
     }
 
@@ -81,8 +119,12 @@ def _option_json(o: TrackingOption) -> dict[str, Any]:
 
 def tracking_json(c: TrackingCategory, include_archived: bool) -> dict[str, Any]:
     options = [o for o in c.options if include_archived or o.status == "ACTIVE"]
-    return {"TrackingCategoryID": c.category_id, "Name": c.name, "Status": c.status,
-            "Options": [_option_json(o) for o in options]}
+    return {
+        "TrackingCategoryID": c.category_id,
+        "Name": c.name,
+        "Status": c.status,
+        "Options": [_option_json(o) for o in options],
+    }
 
 
 def tracking(ctx: ApiContext) -> Response:
@@ -99,8 +141,13 @@ def tracking(ctx: ApiContext) -> Response:
 
 
 def _theme_json(t: BrandingTheme) -> dict[str, Any]:
-    return {"BrandingThemeID": t.theme_id, "Name": t.name, "Type": "INVOICE", "SortOrder": t.sort_order,
-            "CreatedDateUTC": ms_date(t.created)}
+    return {
+        "BrandingThemeID": t.theme_id,
+        "Name": t.name,
+        "Type": "INVOICE",
+        "SortOrder": t.sort_order,
+        "CreatedDateUTC": ms_date(t.created),
+    }
 
 
 def branding(ctx: ApiContext) -> Response:
@@ -120,9 +167,18 @@ def item_json(i: Item, unitdp: int) -> dict[str, Any]:
         sales["AccountCode"] = i.account_code
     if i.tax_type:
         sales["TaxType"] = i.tax_type
-    return {"ItemID": i.item_id, "Code": i.code, "Name": i.name, "Description": i.description,
-            "IsSold": i.is_sold, "IsPurchased": i.is_purchased, "IsTrackedAsInventory": False,
-            "UpdatedDateUTC": ms_date(i.updated), "SalesDetails": sales, "PurchaseDetails": {}}
+    return {
+        "ItemID": i.item_id,
+        "Code": i.code,
+        "Name": i.name,
+        "Description": i.description,
+        "IsSold": i.is_sold,
+        "IsPurchased": i.is_purchased,
+        "IsTrackedAsInventory": False,
+        "UpdatedDateUTC": ms_date(i.updated),
+        "SalesDetails": sales,
+        "PurchaseDetails": {},
+    }
 
 
 def items(ctx: ApiContext) -> Response:

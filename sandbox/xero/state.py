@@ -38,8 +38,14 @@ class Call:
     at: datetime
 
     def as_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "path": self.path, "tenant_id": self.tenant_id,
-                "client_id": self.client_id, "status": self.status, "at": self.at.isoformat()}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "status": self.status,
+            "at": self.at.isoformat(),
+        }
 
 
 @dataclass

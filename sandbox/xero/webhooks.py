@@ -115,11 +115,17 @@ class WebhookSender:
             if self.status != "OK" or not self.url:
                 return
             now = self.clock.now()
-            self._pending.append({
-                "resourceUrl": f"{self.resource_base()}/{collection}/{resource_id}",
-                "resourceId": resource_id, "eventDateUtc": event_timestamp(now), "eventType": event_type,
-                "eventCategory": category, "tenantId": tenant_id, "tenantType": "ORGANISATION",
-            })
+            self._pending.append(
+                {
+                    "resourceUrl": f"{self.resource_base()}/{collection}/{resource_id}",
+                    "resourceId": resource_id,
+                    "eventDateUtc": event_timestamp(now),
+                    "eventType": event_type,
+                    "eventCategory": category,
+                    "tenantId": tenant_id,
+                    "tenantType": "ORGANISATION",
+                }
+            )
             self._pending_since = self._pending_since or now
 
     def duplicate_next(self, count: int = 1) -> None:
@@ -136,8 +142,12 @@ class WebhookSender:
                 return
             first = self._sequence + 1
             self._sequence += len(self._pending)
-            payload = {"events": self._pending, "firstEventSequence": first,
-                       "lastEventSequence": self._sequence, "entropy": _entropy(random.Random())}
+            payload = {
+                "events": self._pending,
+                "firstEventSequence": first,
+                "lastEventSequence": self._sequence,
+                "entropy": _entropy(random.Random()),
+            }
             self._pending, self._pending_since = [], None
             delivery = Delivery(json.dumps(payload).encode("utf-8"), first, self._sequence, now, now)
             self._outbox.append(delivery)
@@ -163,9 +173,17 @@ class WebhookSender:
                 delivery.attempts += 1
                 status, error = self._post(url, key, delivery.body)
                 sent += 1
-                self.deliveries.append(DeliveryRecord(delivery.first_sequence, delivery.last_sequence,
-                                                      delivery.attempts, status, error, delivery.body,
-                                                      delivery.duplicate))
+                self.deliveries.append(
+                    DeliveryRecord(
+                        delivery.first_sequence,
+                        delivery.last_sequence,
+                        delivery.attempts,
+                        status,
+                        error,
+                        delivery.body,
+                        delivery.duplicate,
+                    )
+                )
                 with self._lock:
                     if status == 200:
                         self._outbox.remove(delivery)
@@ -180,8 +198,11 @@ class WebhookSender:
 
     @staticmethod
     def _post(url: str, key: str, body: bytes, signature: str | None = None) -> tuple[int | None, str]:
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "x-xero-signature": signature or sign(body, key), "User-Agent": "Xero-Webhooks-Sandbox"}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "x-xero-signature": signature or sign(body, key),
+            "User-Agent": "Xero-Webhooks-Sandbox",
+        }
         try:
             response = httpx2.post(url, content=body, headers=headers, timeout=RESPONSE_DEADLINE)
         except httpx2.HTTPError as error:
@@ -199,20 +220,29 @@ class WebhookSender:
         rng.shuffle(pattern)
         checks = []
         for good in pattern:
-            body = self._odd_spacing({"events": [], "firstEventSequence": 0, "lastEventSequence": 0,
-                                      "entropy": _entropy(rng)}, rng)
+            body = self._odd_spacing(
+                {"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": _entropy(rng)}, rng
+            )
             signature = sign(body, self.key) if good else sign(body, new_webhook_key())
             started = datetime.now()
             status, body_empty = None, False
             try:
-                response = httpx2.post(self.url or "", content=body, timeout=RESPONSE_DEADLINE, headers={
-                    "Content-Type": "application/json; charset=utf-8", "x-xero-signature": signature})
+                response = httpx2.post(
+                    self.url or "",
+                    content=body,
+                    timeout=RESPONSE_DEADLINE,
+                    headers={
+                        "Content-Type": "application/json; charset=utf-8",
+                        "x-xero-signature": signature,
+                    },
+                )
                 status, body_empty = response.status_code, response.content == b""
             except httpx2.HTTPError:
                 pass
             seconds = (datetime.now() - started).total_seconds()
             ok = seconds <= RESPONSE_DEADLINE and (
-                (good and status == 200 and body_empty) or (not good and status == 401))
+                (good and status == 200 and body_empty) or (not good and status == 401)
+            )
             checks.append(IntentCheck(good, status, body_empty, seconds, ok))
         passed = all(c.passed for c in checks)
         with self._lock:

@@ -2,7 +2,8 @@
 
 Supported: ``Field == "text"`` (also ``!=``, ``<``, ``>``, ``<=``, ``>=``), booleans, numbers, ``null``,
 ``Guid("…")``, dotted fields (``Contact.ContactID``), ``Field.Contains("x")`` / ``StartsWith`` / ``EndsWith``,
-``Field.ToLower()``/``ToUpper()`` before a comparison, ``AND``/``&&``, ``OR``/``||``, ``NOT``/``!`` and parentheses.
+``Field.ToLower()``/``ToUpper()`` before a comparison, ``AND``/``&&``, ``OR``/``||``, ``NOT``/``!`` and
+parentheses.
 String comparison ignores case, as Xero's does. Anything else raises ``WhereError`` (Xero answers 400).
 """
 
@@ -118,8 +119,11 @@ class _Parser:
                 needle = str(self.literal()).lower()
                 self.take(")")
                 field_name, method = ".".join(path), word.upper()
-                check = {"CONTAINS": str.__contains__, "STARTSWITH": str.startswith,
-                         "ENDSWITH": str.endswith}[method]
+                check = {
+                    "CONTAINS": str.__contains__,
+                    "STARTSWITH": str.startswith,
+                    "ENDSWITH": str.endswith,
+                }[method]
                 return lambda r: check(str(r.get(field_name) or "").lower(), needle)
             if word.upper() in ("TOLOWER", "TOUPPER"):
                 self.take("(")

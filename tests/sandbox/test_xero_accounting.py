@@ -1,4 +1,5 @@
-"""Accounting behaviour of the Xero sandbox: contacts, settings, invoices, validation, rounding, idempotency."""
+"""Accounting behaviour of the Xero sandbox: contacts, settings, invoices, validation, rounding,
+idempotency."""
 
 from __future__ import annotations
 
@@ -37,18 +38,36 @@ def _contact_id(sb: XeroSandbox, name: str) -> str:
 
 
 def _invoice(sb: XeroSandbox, **overrides: Any) -> dict[str, Any]:
-    line = {"Description": "Design work", "Quantity": 2.5, "UnitAmount": 150.00, "AccountCode": "200",
-            "TaxType": "OUTPUT2", "Tracking": [{"Name": "Region", "Option": "North"}]}
+    line = {
+        "Description": "Design work",
+        "Quantity": 2.5,
+        "UnitAmount": 150.00,
+        "AccountCode": "200",
+        "TaxType": "OUTPUT2",
+        "Tracking": [{"Name": "Region", "Option": "North"}],
+    }
     line.update(overrides.pop("line", {}))
-    invoice = {"Type": "ACCREC", "Contact": {"ContactID": _contact_id(sb, "Acme Ltd")}, "Date": "2026-11-01",
-               "DueDate": "2026-11-15", "LineAmountTypes": "Exclusive", "Reference": "HC-0042",
-               "Status": "DRAFT", "LineItems": [line]}
+    invoice = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": _contact_id(sb, "Acme Ltd")},
+        "Date": "2026-11-01",
+        "DueDate": "2026-11-15",
+        "LineAmountTypes": "Exclusive",
+        "Reference": "HC-0042",
+        "Status": "DRAFT",
+        "LineItems": [line],
+    }
     invoice.update(overrides)
     return invoice
 
 
-def _put(conn: Connected, *invoices: dict[str, Any], summarize: bool = False, key: str | None = None,
-         unitdp: int | None = 4) -> httpx2.Response:
+def _put(
+    conn: Connected,
+    *invoices: dict[str, Any],
+    summarize: bool = False,
+    key: str | None = None,
+    unitdp: int | None = 4,
+) -> httpx2.Response:
     params: dict[str, Any] = {"summarizeErrors": "false" if not summarize else "true"}
     if unitdp:
         params["unitdp"] = unitdp
@@ -63,8 +82,11 @@ def _errors(response: httpx2.Response) -> list[str]:
 # -- contacts -----------------------------------------------------------------------------------------------
 def test_contacts_paging_with_pagination_object_and_page_size_cap(sb: XeroSandbox, conn: Connected) -> None:
     sb.seed_contacts(sb.tenants.demo_tenant_id, 2500, archived_every=10)
-    first = conn.call("GET", "/Contacts", params={"page": 1, "pageSize": 1000, "summaryOnly": "true",
-                                                  "where": 'ContactStatus=="ACTIVE"'}).json()
+    first = conn.call(
+        "GET",
+        "/Contacts",
+        params={"page": 1, "pageSize": 1000, "summaryOnly": "true", "where": 'ContactStatus=="ACTIVE"'},
+    ).json()
     assert first["pagination"] == {"page": 1, "pageSize": 1000, "pageCount": 3, "itemCount": 2256}
     assert len(first["Contacts"]) == 1000 and "Addresses" not in first["Contacts"][0]
     last = conn.call("GET", "/Contacts", params={"page": 3, "pageSize": 1000}).json()
@@ -74,8 +96,9 @@ def test_contacts_paging_with_pagination_object_and_page_size_cap(sb: XeroSandbo
     assert "pagination" not in conn.call("GET", "/Contacts").json()
 
 
-def test_contacts_archived_only_with_include_archived_and_if_modified_since(sb: XeroSandbox,
-                                                                             conn: Connected) -> None:
+def test_contacts_archived_only_with_include_archived_and_if_modified_since(
+    sb: XeroSandbox, conn: Connected
+) -> None:
     tenant = sb.tenants.demo_tenant_id
     names = {c["Name"] for c in conn.call("GET", "/Contacts").json()["Contacts"]}
     assert "Old Client Ltd" not in names and "Acme Ltd" in names
@@ -89,15 +112,21 @@ def test_contacts_archived_only_with_include_archived_and_if_modified_since(sb: 
     assert [c["Name"] for c in plain] == ["Newcomer Ltd"]
     with_archived = conn.call("GET", "/Contacts", headers=since, params={"includeArchived": "true"}).json()
     assert {(c["Name"], c["ContactStatus"]) for c in with_archived["Contacts"]} == {
-        ("Bayside Club", "ARCHIVED"), ("Newcomer Ltd", "ACTIVE")}
-    iso = conn.call("GET", "/Contacts", headers={"If-Modified-Since": (mark + timedelta(hours=1)).isoformat()})
+        ("Bayside Club", "ARCHIVED"),
+        ("Newcomer Ltd", "ACTIVE"),
+    }
+    iso = conn.call(
+        "GET", "/Contacts", headers={"If-Modified-Since": (mark + timedelta(hours=1)).isoformat()}
+    )
     assert iso.json()["Contacts"] == []
 
 
 def test_contacts_search_where_ids_and_get_by_id(sb: XeroSandbox, conn: Connected) -> None:
     found = conn.call("GET", "/Contacts", params={"searchTerm": "espresso"}).json()["Contacts"]
     assert [c["Name"] for c in found] == ["Espresso 31"]
-    where = conn.call("GET", "/Contacts", params={"where": 'Name.StartsWith("Ci") AND ContactStatus=="ACTIVE"'})
+    where = conn.call(
+        "GET", "/Contacts", params={"where": 'Name.StartsWith("Ci") AND ContactStatus=="ACTIVE"'}
+    )
     assert [c["Name"] for c in where.json()["Contacts"]] == ["City Agency"]
     ids = [_contact_id(sb, "Acme Ltd"), _contact_id(sb, "Gable Print")]
     by_ids = conn.call("GET", "/Contacts", params={"IDs": ",".join(ids)}).json()["Contacts"]
@@ -114,12 +143,18 @@ def test_contact_names_unique_among_active_contacts(sb: XeroSandbox, conn: Conne
     duplicate = conn.call("PUT", "/Contacts", json={"Contacts": [{"Name": "acme ltd "}]})
     assert duplicate.status_code == 400
     messages = [m["Message"] for e in duplicate.json()["Elements"] for m in e["ValidationErrors"]]
-    assert messages == ["The contact name acme ltd is already assigned to another contact. "
-                        "The contact name must be unique across all active contacts."]
+    assert messages == [
+        "The contact name acme ltd is already assigned to another contact. "
+        "The contact name must be unique across all active contacts."
+    ]
     archived_name = conn.call("PUT", "/Contacts", json={"Contacts": [{"Name": "Old Client Ltd"}]})
     assert archived_name.status_code == 200
-    mixed = conn.call("PUT", "/Contacts", params={"summarizeErrors": "false"},
-                      json={"Contacts": [{"Name": "Acme Ltd"}, {"Name": "Another One"}]}).json()["Contacts"]
+    mixed = conn.call(
+        "PUT",
+        "/Contacts",
+        params={"summarizeErrors": "false"},
+        json={"Contacts": [{"Name": "Acme Ltd"}, {"Name": "Another One"}]},
+    ).json()["Contacts"]
     assert [c["StatusAttributeString"] for c in mixed] == ["ERROR", "OK"]
     assert mixed[0]["HasValidationErrors"] is True
 
@@ -129,15 +164,25 @@ def test_settings_reads(sb: XeroSandbox, conn: Connected) -> None:
     org = conn.call("GET", "/Organisation").json()["Organisations"][0]
     assert org["ShortCode"] == "!Hx9Qz" and org["BaseCurrency"] == "NZD" and org["Timezone"]
     accounts = conn.call("GET", "/Accounts").json()["Accounts"]
-    revenue = [a["Code"] for a in accounts if a["Class"] == "REVENUE" and a["Status"] == "ACTIVE"
-               and "SystemAccount" not in a]
+    revenue = [
+        a["Code"]
+        for a in accounts
+        if a["Class"] == "REVENUE" and a["Status"] == "ACTIVE" and "SystemAccount" not in a
+    ]
     assert revenue == ["200", "210", "260"]
     rates = conn.call("GET", "/TaxRates", params={"where": 'Status=="ACTIVE"'}).json()["TaxRates"]
     assert "OUTPUT" not in [r["TaxType"] for r in rates]
-    assert [r["TaxType"] for r in rates if r["CanApplyToRevenue"]] == ["OUTPUT2", "ZERORATED", "NONE", "TAX001"]
+    assert [r["TaxType"] for r in rates if r["CanApplyToRevenue"]] == [
+        "OUTPUT2",
+        "ZERORATED",
+        "NONE",
+        "TAX001",
+    ]
     tracking = conn.call("GET", "/TrackingCategories").json()["TrackingCategories"]
     assert [(c["Name"], [o["Name"] for o in c["Options"]]) for c in tracking] == [
-        ("Region", ["North", "South"]), ("Department", ["Design", "Engineering"])]
+        ("Region", ["North", "South"]),
+        ("Department", ["Design", "Engineering"]),
+    ]
     everything = conn.call("GET", "/TrackingCategories", params={"includeArchived": "true"}).json()
     assert len(everything["TrackingCategories"]) == 3
     themes = conn.call("GET", "/BrandingThemes").json()["BrandingThemes"]
@@ -156,9 +201,15 @@ def test_invoice_created_as_draft_with_xero_numbers_and_arithmetic(sb: XeroSandb
     assert invoice["Reference"] == "HC-0042" and invoice["StatusAttributeString"] == "OK"
     line = invoice["LineItems"][0]
     assert (line["UnitAmount"], line["LineAmount"], line["TaxAmount"]) == (
-        Decimal("150.0000"), Decimal("375.00"), Decimal("56.25"))
+        Decimal("150.0000"),
+        Decimal("375.00"),
+        Decimal("56.25"),
+    )
     assert (invoice["SubTotal"], invoice["TotalTax"], invoice["Total"]) == (
-        Decimal("375.00"), Decimal("56.25"), Decimal("431.25"))
+        Decimal("375.00"),
+        Decimal("56.25"),
+        Decimal("431.25"),
+    )
     assert invoice["Date"] == "/Date(1793491200000+0000)/"
     assert len(sb.invoices(sb.tenants.demo_tenant_id)) == 1
 
@@ -171,32 +222,60 @@ def test_invoice_numbers_auto_and_unique(sb: XeroSandbox, conn: Connected) -> No
     assert _errors(_put(conn, _invoice(sb, InvoiceNumber="inv-0002"))) == ["Invoice # must be unique."]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"Contact": {"ContactID": "ARCHIVED"}}, "The contact has been archived and cannot be used."),
-    ({"line": {"AccountCode": "999"}}, "Account code '999' is not a valid code for this document."),
-    ({"line": {"AccountCode": "610"}}, "Account code '610' is not a valid code for this document."),
-    ({"line": {"AccountCode": "270"}}, "Account code '270' has been archived, or deleted. Each line item must "
-                                       "reference a valid account."),
-    ({"line": {"TaxType": "INPUT2"}}, "The TaxType code 'INPUT2' does not exist or cannot be used for this "
-                                      "type of transaction."),
-    ({"line": {"TaxType": "OUTPUT"}}, "The TaxType code 'OUTPUT' does not exist or cannot be used for this "
-                                      "type of transaction."),
-    ({"line": {"TaxType": "X"}}, "The TaxType code 'X' does not exist or cannot be used for this type of "
-                                 "transaction."),
-    ({"line": {"ItemCode": "NOPE"}}, "Item code 'NOPE' is not valid"),
-    ({"line": {"Tracking": [{"Name": "Region", "Option": "West"}]}},
-     "The tracking option 'West' is not valid for the tracking category 'Region'."),
-    ({"line": {"Tracking": [{"Name": "Legacy Cost Centre", "Option": "CC1"}]}},
-     "The tracking category 'Legacy Cost Centre' does not exist or is not active."),
-    ({"line": {"Tracking": [{"Name": "Region", "Option": "North"}, {"Name": "Department", "Option": "Design"},
-                            {"Name": "Region", "Option": "South"}]}},
-     "Line items can have a maximum of 2 tracking categories."),
-    ({"BrandingThemeID": "00000000-0000-0000-0000-000000000000"},
-     "The BrandingThemeID '00000000-0000-0000-0000-000000000000' could not be found."),
-    ({"Contact": {}}, "A Contact must be specified for this type of transaction"),
-])
-def test_invoice_validation_messages(sb: XeroSandbox, conn: Connected, change: dict[str, Any],
-                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"Contact": {"ContactID": "ARCHIVED"}}, "The contact has been archived and cannot be used."),
+        ({"line": {"AccountCode": "999"}}, "Account code '999' is not a valid code for this document."),
+        ({"line": {"AccountCode": "610"}}, "Account code '610' is not a valid code for this document."),
+        (
+            {"line": {"AccountCode": "270"}},
+            "Account code '270' has been archived, or deleted. Each line item must "
+            "reference a valid account.",
+        ),
+        (
+            {"line": {"TaxType": "INPUT2"}},
+            "The TaxType code 'INPUT2' does not exist or cannot be used for this type of transaction.",
+        ),
+        (
+            {"line": {"TaxType": "OUTPUT"}},
+            "The TaxType code 'OUTPUT' does not exist or cannot be used for this type of transaction.",
+        ),
+        (
+            {"line": {"TaxType": "X"}},
+            "The TaxType code 'X' does not exist or cannot be used for this type of transaction.",
+        ),
+        ({"line": {"ItemCode": "NOPE"}}, "Item code 'NOPE' is not valid"),
+        (
+            {"line": {"Tracking": [{"Name": "Region", "Option": "West"}]}},
+            "The tracking option 'West' is not valid for the tracking category 'Region'.",
+        ),
+        (
+            {"line": {"Tracking": [{"Name": "Legacy Cost Centre", "Option": "CC1"}]}},
+            "The tracking category 'Legacy Cost Centre' does not exist or is not active.",
+        ),
+        (
+            {
+                "line": {
+                    "Tracking": [
+                        {"Name": "Region", "Option": "North"},
+                        {"Name": "Department", "Option": "Design"},
+                        {"Name": "Region", "Option": "South"},
+                    ]
+                }
+            },
+            "Line items can have a maximum of 2 tracking categories.",
+        ),
+        (
+            {"BrandingThemeID": "00000000-0000-0000-0000-000000000000"},
+            "The BrandingThemeID '00000000-0000-0000-0000-000000000000' could not be found.",
+        ),
+        ({"Contact": {}}, "A Contact must be specified for this type of transaction"),
+    ],
+)
+def test_invoice_validation_messages(
+    sb: XeroSandbox, conn: Connected, change: dict[str, Any], message: str
+) -> None:
     if change.get("Contact") == {"ContactID": "ARCHIVED"}:
         change = {"Contact": {"ContactID": _contact_id(sb, "Old Client Ltd")}}
     response = _put(conn, _invoice(sb, **change))
@@ -208,9 +287,15 @@ def test_invoice_validation_messages(sb: XeroSandbox, conn: Connected, change: d
 
 
 def test_item_code_fills_line_and_two_tracking_categories_allowed(sb: XeroSandbox, conn: Connected) -> None:
-    line = {"ItemCode": "CONSULT", "Description": None, "UnitAmount": None, "AccountCode": None, "TaxType": None,
-            "Quantity": 1, "Tracking": [{"Name": "Region", "Option": "South"},
-                                        {"Name": "Department", "Option": "Engineering"}]}
+    line = {
+        "ItemCode": "CONSULT",
+        "Description": None,
+        "UnitAmount": None,
+        "AccountCode": None,
+        "TaxType": None,
+        "Quantity": 1,
+        "Tracking": [{"Name": "Region", "Option": "South"}, {"Name": "Department", "Option": "Engineering"}],
+    }
     raw = _invoice(sb, line=line)
     raw["LineItems"][0] = {k: v for k, v in raw["LineItems"][0].items() if v is not None}
     invoice = _put(conn, raw).json()["Invoices"][0]
@@ -219,22 +304,32 @@ def test_item_code_fills_line_and_two_tracking_categories_allowed(sb: XeroSandbo
     assert len(filled["Tracking"]) == 2
 
 
-def test_summarize_errors_default_mode_is_a_400_while_good_ones_are_created(sb: XeroSandbox,
-                                                                             conn: Connected) -> None:
+def test_summarize_errors_default_mode_is_a_400_while_good_ones_are_created(
+    sb: XeroSandbox, conn: Connected
+) -> None:
     response = _put(conn, _invoice(sb), _invoice(sb, line={"AccountCode": "999"}), summarize=True)
     assert response.status_code == 400
     body = response.json()
     assert body["ErrorNumber"] == 10 and body["Type"] == "ValidationException"
     assert [e["ValidationErrors"][0]["Message"] for e in body["Elements"]] == [
-        "Account code '999' is not a valid code for this document."]
+        "Account code '999' is not a valid code for this document."
+    ]
     assert len(sb.invoices(sb.tenants.demo_tenant_id)) == 1
 
 
 @pytest.mark.parametrize("mode", ["half_up", "half_even"])
 def test_rounding_per_line_then_summed(sb: XeroSandbox, conn: Connected, mode: str) -> None:
     sb.rounding = mode
-    lines = [{"Description": f"L{i}", "Quantity": 1, "UnitAmount": "0.25", "AccountCode": "200",
-              "TaxType": "OUTPUT2"} for i in range(10)]
+    lines = [
+        {
+            "Description": f"L{i}",
+            "Quantity": 1,
+            "UnitAmount": "0.25",
+            "AccountCode": "200",
+            "TaxType": "OUTPUT2",
+        }
+        for i in range(10)
+    ]
     invoice = _json(_put(conn, _invoice(sb, LineItems=lines)))["Invoices"][0]
     per_line = {line["TaxAmount"] for line in invoice["LineItems"]}
     assert per_line == {Decimal("0.04")}  # 0.0375 -> 0.04 either way; summed per line, not on the total
@@ -242,8 +337,9 @@ def test_rounding_per_line_then_summed(sb: XeroSandbox, conn: Connected, mode: s
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("half_up", "0.13"), ("half_even", "0.12")])
-def test_half_up_and_half_even_differ_on_exact_halves(sb: XeroSandbox, conn: Connected, mode: str,
-                                                      expected: str) -> None:
+def test_half_up_and_half_even_differ_on_exact_halves(
+    sb: XeroSandbox, conn: Connected, mode: str, expected: str
+) -> None:
     sb.rounding = mode
     raw = _invoice(sb, line={"Quantity": "0.5", "UnitAmount": "0.25", "TaxType": "NONE"})
     invoice = _json(_put(conn, raw))["Invoices"][0]
@@ -277,8 +373,12 @@ def test_invoice_lookup_by_ids_numbers_and_reference(sb: XeroSandbox, conn: Conn
 
 def test_post_upserts_an_existing_draft(sb: XeroSandbox, conn: Connected) -> None:
     created = _put(conn, _invoice(sb)).json()["Invoices"][0]
-    updated = conn.call("POST", "/Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [
-        {"InvoiceID": created["InvoiceID"], "Reference": "HC-CHANGED"}]}).json()["Invoices"][0]
+    updated = conn.call(
+        "POST",
+        "/Invoices",
+        params={"summarizeErrors": "false"},
+        json={"Invoices": [{"InvoiceID": created["InvoiceID"], "Reference": "HC-CHANGED"}]},
+    ).json()["Invoices"][0]
     assert updated["InvoiceID"] == created["InvoiceID"] and updated["Reference"] == "HC-CHANGED"
     assert updated["Total"] == created["Total"] and len(sb.invoices(sb.tenants.demo_tenant_id)) == 1
 

@@ -24,7 +24,9 @@ from .xero_fixtures import Connected, connect, running_sandbox, webhook_receiver
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "xero-openapi"
 XERO_API = "https://api.xero.com/api.xro/2.0"
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"LOUD SKIP: Xero OpenAPI files missing at {SHARED}")
+pytestmark = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"LOUD SKIP: Xero OpenAPI files missing at {SHARED}"
+)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -57,19 +59,24 @@ def _as_xero_request(answer: httpx2.Response, sb: XeroSandbox) -> Any:
     from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
 
     request = answer.request
-    path = request.url.path[len("/api.xro/2.0"):]
-    builder = EnvironBuilder(base_url=XERO_API, path=path, method=request.method,
-                             query_string=request.url.query.decode(),
-                             headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-                             data=request.content or None)
+    path = request.url.path[len("/api.xro/2.0") :]
+    builder = EnvironBuilder(
+        base_url=XERO_API,
+        path=path,
+        method=request.method,
+        query_string=request.url.query.decode(),
+        headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+        data=request.content or None,
+    )
     return WerkzeugOpenAPIRequest(builder.get_request())
 
 
 def _validate(accounting: Any, sb: XeroSandbox, answer: httpx2.Response) -> None:
     from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 
-    response = Response(answer.content, status=answer.status_code,
-                        content_type=answer.headers.get("content-type"))
+    response = Response(
+        answer.content, status=answer.status_code, content_type=answer.headers.get("content-type")
+    )
     accounting.validate_response(_as_xero_request(answer, sb), WerkzeugOpenAPIResponse(response))
 
 
@@ -78,11 +85,26 @@ def _contact_id(sb: XeroSandbox) -> str:
 
 
 def _invoice(sb: XeroSandbox, account: str = "200") -> dict[str, Any]:
-    return {"Type": "ACCREC", "Contact": {"ContactID": _contact_id(sb)}, "Date": "2026-11-01",
-            "DueDate": "2026-11-15", "LineAmountTypes": "Exclusive", "Reference": "C-1", "Status": "DRAFT",
-            "LineItems": [{"Description": "d", "Quantity": 1.25, "UnitAmount": 99.99, "AccountCode": account,
-                           "TaxType": "OUTPUT2", "ItemCode": "CONSULT",
-                           "Tracking": [{"Name": "Region", "Option": "North"}]}]}
+    return {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": _contact_id(sb)},
+        "Date": "2026-11-01",
+        "DueDate": "2026-11-15",
+        "LineAmountTypes": "Exclusive",
+        "Reference": "C-1",
+        "Status": "DRAFT",
+        "LineItems": [
+            {
+                "Description": "d",
+                "Quantity": 1.25,
+                "UnitAmount": 99.99,
+                "AccountCode": account,
+                "TaxType": "OUTPUT2",
+                "ItemCode": "CONSULT",
+                "Tracking": [{"Name": "Region", "Option": "North"}],
+            }
+        ],
+    }
 
 
 def test_every_accounting_response_validates(accounting: Any, sb: XeroSandbox, conn: Connected) -> None:
@@ -94,16 +116,31 @@ def test_every_accounting_response_validates(accounting: Any, sb: XeroSandbox, c
         conn.call("GET", "/TrackingCategories", params={"includeArchived": "true"}),
         conn.call("GET", "/BrandingThemes"),
         conn.call("GET", "/Items", params={"unitdp": 4}),
-        conn.call("GET", "/Contacts", params={"page": 1, "pageSize": 10, "summaryOnly": "true",
-                                              "where": 'ContactStatus=="ACTIVE"', "includeArchived": "true"}),
+        conn.call(
+            "GET",
+            "/Contacts",
+            params={
+                "page": 1,
+                "pageSize": 10,
+                "summaryOnly": "true",
+                "where": 'ContactStatus=="ACTIVE"',
+                "includeArchived": "true",
+            },
+        ),
         conn.call("GET", "/Contacts", params={"searchTerm": "seeded"}),
         conn.call("GET", f"/Contacts/{_contact_id(sb)}"),
         conn.call("PUT", "/Contacts", json={"Contacts": [{"Name": "Contract Co"}]}),
         conn.call("PUT", "/Contacts", json={"Contacts": [{"Name": "Acme Ltd"}]}),
-        conn.call("PUT", "/Invoices", params={"summarizeErrors": "false", "unitdp": 4},
-                  json={"Invoices": [_invoice(sb), _invoice(sb, account="999")]},
-                  headers={"Idempotency-Key": "contract-1"}),
-        conn.call("POST", "/Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [_invoice(sb)]}),
+        conn.call(
+            "PUT",
+            "/Invoices",
+            params={"summarizeErrors": "false", "unitdp": 4},
+            json={"Invoices": [_invoice(sb), _invoice(sb, account="999")]},
+            headers={"Idempotency-Key": "contract-1"},
+        ),
+        conn.call(
+            "POST", "/Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [_invoice(sb)]}
+        ),
         conn.call("GET", "/Invoices", params={"where": 'Reference=="C-1"'}),
         conn.call("GET", "/Invoices", params={"page": 1, "unitdp": 4}),
     ]
@@ -130,8 +167,9 @@ def test_requests_the_spec_forbids_are_refused(accounting: Any, sb: XeroSandbox,
     assert forbidden[0][0].json()["Type"] == "ValidationException"
 
 
-def test_connections_match_the_identity_spec_except_documented_timestamps(sb: XeroSandbox,
-                                                                           conn: Connected) -> None:
+def test_connections_match_the_identity_spec_except_documented_timestamps(
+    sb: XeroSandbox, conn: Connected
+) -> None:
     spec = _load("xero-identity.yaml")
     schema = json.loads(json.dumps(spec["components"]["schemas"]["Connection"]))
     rows = conn.client.get(sb.connections_url).json()
@@ -156,7 +194,8 @@ def test_webhook_payloads_match_the_webhooks_spec(sb: XeroSandbox) -> None:
     assert len(receiver.received) == 3
     events = json.loads(receiver.received[0][0])
     jsonschema.Draft202012Validator(schema).validate(events)
-    # documented exception (docs/XERO.md): intent-to-receive payloads carry sequences 0, below the spec's minimum
+    # documented exception (docs/XERO.md): intent-to-receive payloads carry sequences 0,
+    # below the spec's minimum
     relaxed = copy.deepcopy(schema)
     for name in ("firstEventSequence", "lastEventSequence"):
         relaxed["properties"][name]["minimum"] = 0

@@ -23,8 +23,13 @@ def sb() -> Iterator[XeroSandbox]:
 
 
 def _authorize(sb: XeroSandbox, **overrides: str) -> httpx2.Response:
-    params = {"response_type": "code", "client_id": sb.client_id, "redirect_uri": REDIRECT_URI,
-              "scope": SCOPES, "state": "xyz-state"}
+    params = {
+        "response_type": "code",
+        "client_id": sb.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "scope": SCOPES,
+        "state": "xyz-state",
+    }
     params.update(overrides)
     return httpx2.get(f"{sb.login_url}?{urlencode(params)}")
 
@@ -61,11 +66,22 @@ def test_broad_scopes_are_refused_for_a_new_app_but_not_an_old_one(sb: XeroSandb
 def test_consent_page_offers_an_organisation_chooser_and_echoes_state(sb: XeroSandbox) -> None:
     sb.set_consenting_user("two@orgs.example", [sb.tenants.demo_tenant_id, sb.tenants.second_tenant_id])
     with httpx2.Client() as http:
-        page = http.get(f"{sb.login_url}?" + urlencode({
-            "response_type": "code", "client_id": sb.client_id, "redirect_uri": REDIRECT_URI,
-            "scope": SCOPES, "state": "s1"}))
+        page = http.get(
+            f"{sb.login_url}?"
+            + urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": sb.client_id,
+                    "redirect_uri": REDIRECT_URI,
+                    "scope": SCOPES,
+                    "state": "s1",
+                }
+            )
+        )
         assert page.status_code == 200
-        assert "Demo Company (NZ)" in page.text and "Kiwi Ventures Ltd" in page.text and "<select" in page.text
+        assert (
+            "Demo Company (NZ)" in page.text and "Kiwi Ventures Ltd" in page.text and "<select" in page.text
+        )
         answer = submit_consent(http, page, tenant_ids=[sb.tenants.second_tenant_id])
     assert answer.status_code == 302 and _query(answer)["state"] == "s1" and "code" in _query(answer)
 
@@ -81,23 +97,41 @@ def test_single_organisation_still_asks_for_consent_and_deny_says_access_denied(
 
 def test_codes_are_single_use_and_expire(sb: XeroSandbox) -> None:
     code = _code(sb)
-    assert _token(sb, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI).status_code == 200
+    assert (
+        _token(sb, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI).status_code == 200
+    )
     reused = _token(sb, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI)
     assert reused.status_code == 400 and reused.json() == {"error": "invalid_grant"}
     late = _code(sb)
     sb.clock.advance(301)
-    assert _token(sb, grant_type="authorization_code", code=late,
-                  redirect_uri=REDIRECT_URI).json()["error"] == "invalid_grant"
+    assert (
+        _token(sb, grant_type="authorization_code", code=late, redirect_uri=REDIRECT_URI).json()["error"]
+        == "invalid_grant"
+    )
 
 
 def test_pkce_s256_is_checked_when_a_challenge_was_sent(sb: XeroSandbox) -> None:
-    code = _code(sb, code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method="S256")
-    wrong = _token(sb, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI,
-                   code_verifier="not-the-verifier-not-the-verifier-not-the-verifier")
+    code = _code(
+        sb, code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method="S256"
+    )
+    wrong = _token(
+        sb,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT_URI,
+        code_verifier="not-the-verifier-not-the-verifier-not-the-verifier",
+    )
     assert wrong.json()["error"] == "invalid_grant"
-    code = _code(sb, code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method="S256")
-    right = _token(sb, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI,
-                   code_verifier="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+    code = _code(
+        sb, code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method="S256"
+    )
+    right = _token(
+        sb,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT_URI,
+        code_verifier="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+    )
     assert right.status_code == 200
     plain = _authorize(sb, code_challenge="abc", code_challenge_method="plain")
     assert _query(plain)["error"] == "invalid_request"
@@ -105,24 +139,38 @@ def test_pkce_s256_is_checked_when_a_challenge_was_sent(sb: XeroSandbox) -> None
 
 def test_body_client_auth_and_bad_secret(sb: XeroSandbox) -> None:
     code = _code(sb)
-    body_auth = httpx2.post(sb.token_url, data={"grant_type": "authorization_code", "code": code,
-                                                "redirect_uri": REDIRECT_URI, "client_id": sb.client_id,
-                                                "client_secret": sb.client_secret})
+    body_auth = httpx2.post(
+        sb.token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": sb.client_id,
+            "client_secret": sb.client_secret,
+        },
+    )
     assert body_auth.status_code == 200
-    bad = httpx2.post(sb.token_url, data={"grant_type": "refresh_token", "refresh_token": "x"},
-                      auth=(sb.client_id, "wrong"))
+    bad = httpx2.post(
+        sb.token_url, data={"grant_type": "refresh_token", "refresh_token": "x"}, auth=(sb.client_id, "wrong")
+    )
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_client"
 
 
 def test_access_token_is_a_signed_jwt_with_xero_claims(sb: XeroSandbox) -> None:
     conn = connect(sb)
-    keys = KeySet.import_key_set(httpx2.get(f"{sb.identity_url}/.well-known/openid-configuration/jwks").json())
+    keys = KeySet.import_key_set(
+        httpx2.get(f"{sb.identity_url}/.well-known/openid-configuration/jwks").json()
+    )
     claims = jwt.decode(conn.token["access_token"], keys).claims
     for name in ("authentication_event_id", "xero_userid", "exp", "iat", "client_id", "scope"):
         assert name in claims
     assert claims["exp"] - claims["iat"] == 1800 and conn.token["expires_in"] == 1800
-    events = {c["authEventId"] for c in httpx2.get(sb.connections_url, headers={
-        "Authorization": f"Bearer {conn.token['access_token']}"}).json()}
+    events = {
+        c["authEventId"]
+        for c in httpx2.get(
+            sb.connections_url, headers={"Authorization": f"Bearer {conn.token['access_token']}"}
+        ).json()
+    }
     assert events == {claims["authentication_event_id"]}
 
 
@@ -168,8 +216,10 @@ def test_expired_or_missing_tokens_get_401_and_missing_tenant_403(sb: XeroSandbo
     other = conn.call("GET", "/Organisation", headers={"xero-tenant-id": sb.tenants.second_tenant_id})
     assert other.status_code == 403 and other.json()["Detail"] == "AuthenticationUnsuccessful"
     sb.clock.advance(1801)
-    expired = httpx2.get(f"{sb.api_url}/Organisation", headers={
-        "Authorization": f"Bearer {conn.token['access_token']}", "xero-tenant-id": conn.tenant_id})
+    expired = httpx2.get(
+        f"{sb.api_url}/Organisation",
+        headers={"Authorization": f"Bearer {conn.token['access_token']}", "xero-tenant-id": conn.tenant_id},
+    )
     assert expired.status_code == 401 and expired.json()["Detail"].startswith("TokenExpired")
 
 
@@ -194,11 +244,14 @@ def test_connections_listing_filter_format_and_delete_by_connection_id(sb: XeroS
 
 def test_revocation_kills_token_set_and_its_connections(sb: XeroSandbox) -> None:
     conn = connect(sb)
-    revoked = httpx2.post(sb.revocation_url, data={"token": conn.token["refresh_token"]},
-                          auth=(sb.client_id, sb.client_secret))
+    revoked = httpx2.post(
+        sb.revocation_url, data={"token": conn.token["refresh_token"]}, auth=(sb.client_id, sb.client_secret)
+    )
     assert revoked.status_code == 200
-    assert _token(sb, grant_type="refresh_token",
-                  refresh_token=conn.token["refresh_token"]).json()["error"] == "invalid_grant"
+    assert (
+        _token(sb, grant_type="refresh_token", refresh_token=conn.token["refresh_token"]).json()["error"]
+        == "invalid_grant"
+    )
     assert conn.call("GET", "/Organisation").status_code == 401
     fresh = connect(sb)
     assert [r["tenantId"] for r in fresh.client.get(sb.connections_url).json()] == [sb.tenants.demo_tenant_id]
@@ -209,4 +262,6 @@ def test_disconnect_from_xero_side_gives_403_but_tokens_still_refresh(sb: XeroSa
     assert sb.disconnect_tenant(sb.tenants.demo_tenant_id) == 1
     assert conn.call("GET", "/Organisation").status_code == 403
     assert conn.client.get(sb.connections_url).json() == []
-    assert _token(sb, grant_type="refresh_token", refresh_token=conn.token["refresh_token"]).status_code == 200
+    assert (
+        _token(sb, grant_type="refresh_token", refresh_token=conn.token["refresh_token"]).status_code == 200
+    )

@@ -36,8 +36,12 @@ def _paced(sb: XeroSandbox, conn: Connected, per_minute: int, calls: int) -> lis
 def test_sixty_calls_a_minute_never_hit_the_limit(sb: XeroSandbox, conn: Connected) -> None:
     answers = _paced(sb, conn, 60, 150)
     assert {a.status_code for a in answers} == {200}
-    assert all("X-MinLimit-Remaining" in a.headers and "X-DayLimit-Remaining" in a.headers
-               and "X-AppMinLimit-Remaining" in a.headers for a in answers)
+    assert all(
+        "X-MinLimit-Remaining" in a.headers
+        and "X-DayLimit-Remaining" in a.headers
+        and "X-AppMinLimit-Remaining" in a.headers
+        for a in answers
+    )
 
 
 def test_seventy_calls_a_minute_get_429_with_retry_after(sb: XeroSandbox, conn: Connected) -> None:
@@ -75,8 +79,10 @@ def test_daily_limit_and_starter_mode(sb: XeroSandbox, conn: Connected) -> None:
 def test_app_wide_minute_limit_spans_tenants(sb: XeroSandbox) -> None:
     both = connect(sb, tenant_ids=[sb.tenants.demo_tenant_id, sb.tenants.second_tenant_id])
     sb.set_limits(per_minute=60, app_per_minute=8)
-    statuses = [both.call("GET", "/Organisation", headers={"xero-tenant-id": t}).status_code
-                for t in [sb.tenants.demo_tenant_id, sb.tenants.second_tenant_id] * 5]
+    statuses = [
+        both.call("GET", "/Organisation", headers={"xero-tenant-id": t}).status_code
+        for t in [sb.tenants.demo_tenant_id, sb.tenants.second_tenant_id] * 5
+    ]
     assert statuses[:8] == [200] * 8 and statuses[8:] == [429, 429]
     last = both.call("GET", "/Organisation")
     assert last.headers["X-Rate-Limit-Problem"] == "appminute"
@@ -117,24 +123,51 @@ def test_injected_429_and_token_endpoint_faults(sb: XeroSandbox, conn: Connected
     limited = conn.call("GET", "/Items")
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "17"
     sb.faults.add("POST /identity/connect/token", "503", count=1)
-    down = httpx2.post(sb.token_url, data={"grant_type": "refresh_token",
-                                           "refresh_token": conn.token["refresh_token"]},
-                       auth=(sb.client_id, sb.client_secret))
+    down = httpx2.post(
+        sb.token_url,
+        data={"grant_type": "refresh_token", "refresh_token": conn.token["refresh_token"]},
+        auth=(sb.client_id, sb.client_secret),
+    )
     assert down.status_code == 503
 
 
 def test_drop_after_commit_loses_the_answer_but_keeps_the_invoice(sb: XeroSandbox, conn: Connected) -> None:
     contact = next(c.contact_id for c in sb.contacts(sb.tenants.demo_tenant_id) if c.name == "Acme Ltd")
-    body = {"Invoices": [{"Type": "ACCREC", "Contact": {"ContactID": contact}, "Reference": "LOST-1",
-                          "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 10,
-                                         "AccountCode": "200", "TaxType": "OUTPUT2"}]}]}
+    body = {
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "Contact": {"ContactID": contact},
+                "Reference": "LOST-1",
+                "LineItems": [
+                    {
+                        "Description": "x",
+                        "Quantity": 1,
+                        "UnitAmount": 10,
+                        "AccountCode": "200",
+                        "TaxType": "OUTPUT2",
+                    }
+                ],
+            }
+        ]
+    }
     sb.faults.add("PUT /api.xro/2.0/Invoices", "drop_after_commit", count=1)
     with pytest.raises(httpx2.RemoteProtocolError):
-        conn.call("PUT", "/Invoices", params={"summarizeErrors": "false"}, json=body,
-                  headers={"Idempotency-Key": "lost-1"})
+        conn.call(
+            "PUT",
+            "/Invoices",
+            params={"summarizeErrors": "false"},
+            json=body,
+            headers={"Idempotency-Key": "lost-1"},
+        )
     assert [i["Reference"] for i in sb.invoices(sb.tenants.demo_tenant_id)] == ["LOST-1"]
-    retry = conn.call("PUT", "/Invoices", params={"summarizeErrors": "false"}, json=body,
-                      headers={"Idempotency-Key": "lost-1"})
+    retry = conn.call(
+        "PUT",
+        "/Invoices",
+        params={"summarizeErrors": "false"},
+        json=body,
+        headers={"Idempotency-Key": "lost-1"},
+    )
     assert retry.status_code == 200 and len(sb.invoices(sb.tenants.demo_tenant_id)) == 1
     found = conn.call("GET", "/Invoices", params={"where": 'Reference=="LOST-1"'}).json()["Invoices"]
     assert len(found) == 1
@@ -147,4 +180,6 @@ def test_inspection_counts_calls_per_path_and_tenant(sb: XeroSandbox, conn: Conn
     assert sb.call_count("/api.xro/2.0/Contacts", sb.tenants.demo_tenant_id) == 2
     assert sb.call_count("/api.xro/2.0", sb.tenants.second_tenant_id) == 0
     assert sb.token_calls == {"authorization_code": 1}
-    assert httpx2.get(f"{sb.base_url}/_sandbox/calls", params={"path_prefix": "/api.xro"}).json()["count"] == 3
+    assert (
+        httpx2.get(f"{sb.base_url}/_sandbox/calls", params={"path_prefix": "/api.xro"}).json()["count"] == 3
+    )

@@ -48,10 +48,10 @@ def test_intent_to_receive_fails_a_receiver_that_reserialises(sb: XeroSandbox, r
 
 
 def test_intent_to_receive_fails_a_receiver_that_answers_400(sb: XeroSandbox) -> None:
+    import threading
+
     from werkzeug.serving import make_server
     from werkzeug.wrappers import Response
-
-    import threading
 
     server = make_server("127.0.0.1", 0, Response("bad", status=400), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -64,13 +64,25 @@ def test_intent_to_receive_fails_a_receiver_that_answers_400(sb: XeroSandbox) ->
         server.server_close()
 
 
-def test_own_writes_raise_batched_sequenced_contact_and_invoice_events(sb: XeroSandbox,
-                                                                        receiver: Receiver) -> None:
+def test_own_writes_raise_batched_sequenced_contact_and_invoice_events(
+    sb: XeroSandbox, receiver: Receiver
+) -> None:
     conn = connect(sb)
     created = conn.call("PUT", "/Contacts", json={"Contacts": [{"Name": "Hooked Ltd"}]}).json()["Contacts"][0]
-    invoice = conn.call("PUT", "/Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [{
-        "Type": "ACCREC", "Contact": {"ContactID": created["ContactID"]}, "LineItems": [
-            {"Description": "x", "Quantity": 1, "UnitAmount": 5, "AccountCode": "200"}]}]}).json()["Invoices"][0]
+    invoice = conn.call(
+        "PUT",
+        "/Invoices",
+        params={"summarizeErrors": "false"},
+        json={
+            "Invoices": [
+                {
+                    "Type": "ACCREC",
+                    "Contact": {"ContactID": created["ContactID"]},
+                    "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 5, "AccountCode": "200"}],
+                }
+            ]
+        },
+    ).json()["Invoices"][0]
     assert sb.webhooks.flush() == 1
     body, signature, good = receiver.received[-1]
     assert good and signature == xero_signature(body, sb.webhook_key)
@@ -79,8 +91,10 @@ def test_own_writes_raise_batched_sequenced_contact_and_invoice_events(sb: XeroS
     assert ("CONTACT", "CREATE", created["ContactID"]) in events
     assert ("INVOICE", "CREATE", invoice["InvoiceID"]) in events
     assert payload["firstEventSequence"] == 1 and payload["lastEventSequence"] == len(payload["events"])
-    assert all(e["tenantId"] == sb.tenants.demo_tenant_id and e["tenantType"] == "ORGANISATION"
-               for e in payload["events"])
+    assert all(
+        e["tenantId"] == sb.tenants.demo_tenant_id and e["tenantType"] == "ORGANISATION"
+        for e in payload["events"]
+    )
     sb.rename_contact(sb.tenants.demo_tenant_id, created["ContactID"], "Hooked Again Ltd")
     sb.webhooks.flush()
     second = json.loads(receiver.received[-1][0])
@@ -102,8 +116,10 @@ def test_failed_deliveries_are_retried_on_the_sandbox_clock(sb: XeroSandbox, rec
 
 def test_duplicates_on_demand(sb: XeroSandbox, receiver: Receiver) -> None:
     sb.webhooks.duplicate_next(1)
-    sb.archive_contact(sb.tenants.demo_tenant_id,
-                       next(c.contact_id for c in sb.contacts(sb.tenants.demo_tenant_id) if c.name == "Acme Ltd"))
+    sb.archive_contact(
+        sb.tenants.demo_tenant_id,
+        next(c.contact_id for c in sb.contacts(sb.tenants.demo_tenant_id) if c.name == "Acme Ltd"),
+    )
     assert sb.webhooks.flush() == 2
     assert receiver.received[0][0] == receiver.received[1][0]
 

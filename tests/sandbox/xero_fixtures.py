@@ -22,7 +22,9 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.xero import SandboxClock, XeroSandbox
 
-SCOPES = "openid profile email offline_access accounting.invoices accounting.contacts accounting.settings.read"
+SCOPES = (
+    "openid profile email offline_access accounting.invoices accounting.contacts accounting.settings.read"
+)
 REDIRECT_URI = "http://localhost:8000/xero/callback"
 
 
@@ -71,8 +73,9 @@ class FormParser(HTMLParser):
             self._select = None
 
 
-def submit_consent(http: httpx2.Client, page: httpx2.Response, *, action: str = "allow",
-                   tenant_ids: list[str] | None = None) -> httpx2.Response:
+def submit_consent(
+    http: httpx2.Client, page: httpx2.Response, *, action: str = "allow", tenant_ids: list[str] | None = None
+) -> httpx2.Response:
     """Submit the consent form like a browser; returns the redirect (not followed)."""
     form = FormParser()
     form.feed(page.text)
@@ -104,20 +107,30 @@ class Connected:
         return self.client.request(method, path, headers=headers, **kwargs)
 
 
-def connect(sb: XeroSandbox, *, tenant_ids: list[str] | None = None, scope: str = SCOPES,
-            pkce: bool = True) -> Connected:
+def connect(
+    sb: XeroSandbox, *, tenant_ids: list[str] | None = None, scope: str = SCOPES, pkce: bool = True
+) -> Connected:
     """The authorization-code flow with authlib's own client; consent by submitting the HTML form."""
     tenant_ids = tenant_ids or [sb.tenants.demo_tenant_id]
     sb.set_consenting_user("owner@demo.example", tenant_ids)
-    client = OAuth2Client(sb.client_id, sb.client_secret, scope=scope, redirect_uri=REDIRECT_URI,
-                          base_url=sb.api_url, code_challenge_method="S256" if pkce else None)
+    client = OAuth2Client(
+        sb.client_id,
+        sb.client_secret,
+        scope=scope,
+        redirect_uri=REDIRECT_URI,
+        base_url=sb.api_url,
+        code_challenge_method="S256" if pkce else None,
+    )
     verifier = secrets.token_urlsafe(48)
     url, _state = client.create_authorization_url(sb.login_url, code_verifier=verifier if pkce else None)
     with httpx2.Client() as http:
         page = follow_until_callback(http, url)
         answer = submit_consent(http, page) if page.status_code == 200 and "<form" in page.text else page
-    token = client.fetch_token(sb.token_url, authorization_response=answer.headers["location"],
-                               code_verifier=verifier if pkce else None)
+    token = client.fetch_token(
+        sb.token_url,
+        authorization_response=answer.headers["location"],
+        code_verifier=verifier if pkce else None,
+    )
     return Connected(client, dict(token), tenant_ids[0])
 
 
