@@ -228,10 +228,11 @@ def build(
     draft.due_date = parse_request_date(element.get("DueDate"))
     if draft.status == "AUTHORISED" and draft.due_date is None:
         draft.errors.append("Due Date is required.")
-    theme = element.get("BrandingThemeID")
-    if theme and tenant.theme(str(theme)) is None:
-        draft.errors.append(f"The BrandingThemeID '{theme}' could not be found.")
-    draft.theme_id = tenant.theme(str(theme)).theme_id if theme and tenant.theme(str(theme)) else None
+    theme_id = element.get("BrandingThemeID")
+    theme = tenant.theme(str(theme_id)) if theme_id else None
+    if theme_id and theme is None:
+        draft.errors.append(f"The BrandingThemeID '{theme_id}' could not be found.")
+    draft.theme_id = theme.theme_id if theme else None
     draft.reference = str(element.get("Reference") or "")
     number = element.get("InvoiceNumber")
     if number:

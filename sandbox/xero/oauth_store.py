@@ -24,30 +24,7 @@ from joserfc.jwk import RSAKey
 
 from .clock import SandboxClock
 from .models import new_id
-
-IDENTITY_SCOPES = {"openid", "profile", "email", "offline_access"}
-GRANULAR_SCOPES = {
-    "accounting.invoices",
-    "accounting.invoices.read",
-    "accounting.payments",
-    "accounting.payments.read",
-    "accounting.banktransactions",
-    "accounting.banktransactions.read",
-    "accounting.manualjournals",
-    "accounting.manualjournals.read",
-}
-COMMON_SCOPES = {
-    "accounting.contacts",
-    "accounting.contacts.read",
-    "accounting.settings",
-    "accounting.settings.read",
-    "accounting.attachments",
-    "accounting.attachments.read",
-    "accounting.reports.read",
-    "accounting.journals.read",
-    "accounting.budgets.read",
-}
-BROAD_SCOPES = {"accounting.transactions", "accounting.transactions.read"}
+from .scopes import BROAD_SCOPES, COMMON_SCOPES, GRANULAR_SCOPES, IDENTITY_SCOPES
 
 CODE_LIFETIME = timedelta(minutes=5)
 ACCESS_LIFETIME = timedelta(minutes=30)
