@@ -1,0 +1,161 @@
+"""The "Log time" modal (new entry, or editing one): pure builder and the reader of its submitted state.
+
+Block ids are the use case's field names (timesheets.entries FIELD_*), so a `UserError(field=…)` becomes a field
+error under the right input. `private_metadata` carries ids only: {"entry": id or null, "channel": id}; every id
+coming back is looked up again within the caller's workspace and own entries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.durations import format_compact
+from bot.views import blocks as b
+from bot.views.hours import esc
+from timesheets.entries import FIELD_DATE, FIELD_DESCRIPTION, FIELD_DURATION, MAX_DESCRIPTION
+from timesheets.lookup import FIELD_PROJECT, ProjectInfo
+
+CALLBACK_LOG = "hours_log"
+ACTION_PICK_PROJECT = "hours_pick_project"
+ACTION_VALUE = "value"
+BLOCK_BILLABLE_PREFIX = "billable"
+BILLABLE_VALUE = "billable"
+BLOCK_PROBLEMS = "problems"
+
+
+@dataclass(frozen=True)
+class LogForm:
+    """What the modal shows: pre-filled values, the projects to pick from, and what went wrong (if anything)."""
+
+    today: date
+    projects: tuple[ProjectInfo, ...]  # active projects to offer, already ordered and capped
+    project_count: int  # how many active projects exist (to say so when the list is capped)
+    project_id: int | None = None
+    work_date: date | None = None
+    minutes: int | None = None
+    duration_text: str | None = None  # a duration as typed, when it could not be understood
+    description: str = ""
+    billable: bool | None = None  # None: the chosen project's default
+    problems: tuple[str, ...] = ()
+    entry_id: int | None = None  # editing this entry
+    channel_id: str | None = None
+    archived_project: ProjectInfo | None = None  # an edited entry's project, archived since: kept selectable
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def metadata(entry_id: int | None, channel_id: str | None) -> str:
+    return json.dumps({"entry": entry_id, "channel": channel_id}, separators=(",", ":"))
+
+
+def read_metadata(raw: str | None) -> tuple[object, str | None]:
+    """(entry id as sent, channel id); garbage reads as a new entry with no channel."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    channel = data.get("channel")
+    return data.get("entry"), channel if isinstance(channel, str) else None
+
+
+def _option_label(project: ProjectInfo) -> str:
+    label = f"{project.label} ({project.code})" if project.code else project.label
+    return label if len(label) <= 75 else label[:74] + "…"
+
+
+def _billable_default(form: LogForm) -> bool | None:
+    if form.billable is not None:
+        return form.billable
+    chosen = [p for p in (*form.projects, form.archived_project) if p is not None and p.id == form.project_id]
+    return chosen[0].billable_default if chosen else None
+
+
+def build_log_modal(form: LogForm) -> dict[str, Any]:
+    editing = form.entry_id is not None
+    blocks: list[dict[str, Any]] = []
+    if form.problems:
+        text = "\n".join(f":warning: {esc(p)}" for p in form.problems)
+        blocks.append({**b.section(text), "block_id": BLOCK_PROBLEMS})
+
+    choices = list(form.projects)
+    if form.archived_project is not None and all(p.id != form.archived_project.id for p in choices):
+        choices.insert(0, form.archived_project)
+    select = b.static_select(ACTION_VALUE, "Pick a project",
+                             [(str(p.id), _option_label(p)) for p in choices],
+                             initial=None if form.project_id is None else str(form.project_id))
+    blocks.append({"type": "input", "block_id": FIELD_PROJECT, "dispatch_action": True,
+                   "label": b.plain("Project"), "element": select})
+    if form.project_count > len(form.projects):
+        blocks.append(b.context(f"Showing {len(form.projects)} of {form.project_count} projects. For another one, "
+                                "use `/hours <duration> <project code> …`."))
+
+    datepicker: dict[str, Any] = {"type": "datepicker", "action_id": ACTION_VALUE,
+                                  "initial_date": (form.work_date or form.today).isoformat()}
+    blocks.append({"type": "input", "block_id": FIELD_DATE, "label": b.plain("Date"), "element": datepicker})
+
+    duration: dict[str, Any] = {"type": "plain_text_input", "action_id": ACTION_VALUE,
+                                "placeholder": b.plain("2.5, 1h30m, 1:30 or 45m")}
+    initial = format_compact(form.minutes) if form.minutes is not None else form.duration_text
+    if initial:
+        duration["initial_value"] = initial[:150]
+    blocks.append({"type": "input", "block_id": FIELD_DURATION, "label": b.plain("Duration"), "element": duration,
+                   "hint": b.plain("A bare number means hours. 1 minute to 24 hours.")})
+
+    description: dict[str, Any] = {"type": "plain_text_input", "action_id": ACTION_VALUE, "multiline": True,
+                                   "max_length": MAX_DESCRIPTION,
+                                   "placeholder": b.plain("What did you work on?")}
+    if form.description:
+        description["initial_value"] = form.description[:MAX_DESCRIPTION]
+    blocks.append({"type": "input", "block_id": FIELD_DESCRIPTION, "optional": True,
+                   "label": b.plain("Description"), "element": description})
+
+    option = b.option(BILLABLE_VALUE, "Billable")
+    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": ACTION_VALUE, "options": [option]}
+    if _billable_default(form):
+        checkbox["initial_options"] = [option]
+    # The block id carries the project, so choosing another project resets the box to that project's default.
+    blocks.append({"type": "input", "block_id": f"{BLOCK_BILLABLE_PREFIX}.{form.project_id or 'none'}",
+                   "optional": True, "label": b.plain("Billable"), "element": checkbox,
+                   "hint": b.plain("Defaults to the project's setting.")})
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_LOG,
+        "title": b.plain("Edit time entry" if editing else "Log time", 24),
+        "submit": b.plain("Save" if editing else "Log", 24),
+        "close": b.plain("Cancel", 24),
+        "private_metadata": metadata(form.entry_id, form.channel_id),
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The modal's state as typed (strings; the handler parses them)."""
+
+    project_id: str | None
+    work_date: str | None
+    duration: str | None
+    description: str
+    billable: bool | None  # None if the billable block was not in the state
+
+
+def read_form(values: dict[str, dict[str, Any]]) -> Submitted:
+    """From `form_values(body)`: {block_id: {action_id: value}}."""
+    def value(block: str) -> Any:
+        return (values.get(block) or {}).get(ACTION_VALUE)
+
+    billable: bool | None = None
+    for block_id, actions in values.items():
+        if block_id.split(".")[0] == BLOCK_BILLABLE_PREFIX:
+            billable = BILLABLE_VALUE in (actions.get(ACTION_VALUE) or [])
+    return Submitted(
+        project_id=value(FIELD_PROJECT),
+        work_date=value(FIELD_DATE),
+        duration=value(FIELD_DURATION),
+        description=value(FIELD_DESCRIPTION) or "",
+        billable=billable,
+    )

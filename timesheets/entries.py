@@ -1,0 +1,337 @@
+"""Time entries: log, edit, delete, undo and list a member's own time (PRODUCT.md §2).
+
+Every function takes a session (one transaction) and the acting Member and raises `UserError` subclasses with a
+message for the person; nothing here knows about Slack. Rules enforced on every path (command, modal, timer):
+
+- a duration is 1 minute .. 24 hours, stored as integer minutes;
+- a member logs at most 24 hours per day (their own days, in their Slack timezone), checked under a lock on the
+  member's row so two requests at once cannot both squeeze past the cap;
+- no dates after the member's today;
+- only active projects of the caller's workspace;
+- an entry is found by id only among the caller's own entries in the caller's workspace: anyone else's entry, one
+  of another workspace, and one that doesn't exist all look the same ("not found");
+- an invoiced entry cannot be edited, deleted or undone;
+- the hourly rate in force is copied onto the entry when it is logged (member-on-project rate, else project rate,
+  else the member's default rate); editing keeps that snapshot unless the entry moves to another project, which
+  takes the new project's rate of the moment. Changing a rate later never re-prices entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.durations import MAX_MINUTES, MIN_MINUTES, format_duration
+from bot.parse import FUTURE_DATE_MESSAGE
+from errors import InvalidInput, NotFound
+from storage.models import Member, Project, ProjectMemberRate, TimeEntry
+from timesheets.burn import burn_line
+from timesheets.lookup import ProjectInfo, find_project, loggable_project
+from timesheets.summary import member_today
+
+FIELD_DATE = "date"
+FIELD_DURATION = "duration"
+FIELD_DESCRIPTION = "description"
+MAX_DESCRIPTION = 1000
+
+ENTRY_NOT_FOUND = "I can't find that time entry among yours — it may have been deleted already."
+
+Period = Literal["today", "week"]
+
+
+def day_label(day: date, today: date | None = None) -> str:
+    """"Tue 24 Nov" (with the year when it isn't this year)."""
+    label = f"{day:%a} {day.day} {day:%b}"
+    if today is not None and day.year != today.year:
+        label += f" {day.year}"
+    return label
+
+
+def unescape_slack(text: str) -> str:
+    """Slack sends command text with &, < and > escaped as HTML entities; store what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    """What the person asked to store; None means "not given" (billable None = the project's default)."""
+
+    project_id: object
+    work_date: date | None
+    minutes: int | None
+    description: str = ""
+    billable: bool | None = None
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as stored (or as it was just before deletion), with what replies show about it."""
+
+    id: int
+    project_id: int
+    project_label: str
+    work_date: date
+    minutes: int
+    description: str
+    billable: bool
+    hourly_rate: Decimal | None
+    invoiced: bool
+    today: date
+    burn: str | None = None
+
+    @property
+    def day(self) -> str:
+        return day_label(self.work_date, self.today)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def resolve_rate(session: Session, member: Member, project_id: int) -> Decimal | None:
+    """The hourly rate in force for `member` on the project: member-on-project, else project, else default."""
+    member_rate = session.scalar(
+        select(ProjectMemberRate.hourly_rate).where(
+            ProjectMemberRate.workspace_id == member.workspace_id,
+            ProjectMemberRate.project_id == project_id,
+            ProjectMemberRate.member_id == member.id,
+        )
+    )
+    if member_rate is not None:
+        return Decimal(member_rate)
+    project = session.get(Project, project_id)
+    if project is not None and project.hourly_rate is not None:
+        return Decimal(project.hourly_rate)
+    return None if member.default_rate is None else Decimal(member.default_rate)
+
+
+def _checked_minutes(minutes: int | None) -> int:
+    if minutes is None:
+        raise InvalidInput("How long did you work? Enter a duration like 2.5, 1h30m, 1:30 or 45m.",
+                           field=FIELD_DURATION)
+    if minutes < MIN_MINUTES:
+        raise InvalidInput("An entry must be at least 1 minute long.", field=FIELD_DURATION)
+    if minutes > MAX_MINUTES:
+        raise InvalidInput(f"An entry can be at most 24 hours — you entered {format_duration(minutes)}.",
+                           field=FIELD_DURATION)
+    return minutes
+
+
+def _checked_date(work_date: date | None, today: date) -> date:
+    if work_date is None:
+        return today
+    if work_date > today:
+        raise InvalidInput(f"{FUTURE_DATE_MESSAGE} ({day_label(work_date, today)} is after your today, "
+                           f"{day_label(today, today)}.)", field=FIELD_DATE)
+    return work_date
+
+
+def checked_description(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(f"Keep the description under {MAX_DESCRIPTION:,} characters "
+                           f"(it has {len(text):,}).", field=FIELD_DESCRIPTION)
+    return text
+
+
+def _lock_member(session: Session, member: Member) -> None:
+    """Serialise a member's writes (PostgreSQL row lock; SQLite already serialises writers at BEGIN)."""
+    session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
+
+
+def _check_daily_cap(session: Session, member: Member, work_date: date, minutes: int, today: date,
+                     excluding: int | None = None) -> None:
+    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+        TimeEntry.workspace_id == member.workspace_id,
+        TimeEntry.member_id == member.id,
+        TimeEntry.work_date == work_date,
+    )
+    if excluding is not None:
+        query = query.where(TimeEntry.id != excluding)
+    already = int(session.scalar(query) or 0)
+    if already + minutes > MAX_MINUTES:
+        left = MAX_MINUTES - already
+        room = f"at most {format_duration(left)} more fits" if left > 0 else "the day is full"
+        raise InvalidInput(
+            f"That would make {day_label(work_date, today)} {format_duration(already + minutes)}: you've already "
+            f"logged {format_duration(already)} that day, and a day holds at most 24 h ({room}).",
+            field=FIELD_DURATION,
+        )
+
+
+def _stored(entry: TimeEntry, project: ProjectInfo, today: date, burn: str | None = None) -> StoredEntry:
+    return StoredEntry(
+        id=entry.id, project_id=entry.project_id, project_label=project.label, work_date=entry.work_date,
+        minutes=entry.minutes, description=entry.description, billable=entry.billable,
+        hourly_rate=None if entry.hourly_rate is None else Decimal(entry.hourly_rate),
+        invoiced=entry.invoice_id is not None, today=today, burn=burn,
+    )
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def log_entry(session: Session, member: Member, data: EntryInput, *, source: str = "text",
+              project: ProjectInfo | None = None) -> StoredEntry:
+    """Store a new entry for `member`; `project` may be passed when the caller already resolved it."""
+    today = member_today(member)
+    if project is None or project.archived:
+        project = loggable_project(session, member.workspace_id, data.project_id if project is None else project.id)
+    minutes = _checked_minutes(data.minutes)
+    work_date = _checked_date(data.work_date, today)
+    description = checked_description(data.description)
+    _lock_member(session, member)
+    _check_daily_cap(session, member, work_date, minutes, today)
+    entry = TimeEntry(
+        workspace_id=member.workspace_id, member_id=member.id, project_id=project.id, work_date=work_date,
+        minutes=minutes, description=description,
+        billable=project.billable_default if data.billable is None else data.billable,
+        hourly_rate=resolve_rate(session, member, project.id), source=source,
+    )
+    session.add(entry)
+    session.flush()
+    burn = burn_line(session, project.id, member.workspace_id, work_date, today)
+    return _stored(entry, project, today, burn)
+
+
+def own_entry(session: Session, member: Member, entry_id: object) -> TimeEntry:
+    """One of the caller's own entries by an id from a payload; anything else is "not found"."""
+    try:
+        wanted = int(str(entry_id))
+    except (TypeError, ValueError):
+        raise NotFound(ENTRY_NOT_FOUND) from None
+    entry = session.scalars(
+        select(TimeEntry).where(
+            TimeEntry.id == wanted,
+            TimeEntry.workspace_id == member.workspace_id,
+            TimeEntry.member_id == member.id,
+        )
+    ).one_or_none()
+    if entry is None:
+        raise NotFound(ENTRY_NOT_FOUND)
+    return entry
+
+
+def _changeable(session: Session, member: Member, entry_id: object, verb: str) -> TimeEntry:
+    entry = own_entry(session, member, entry_id)
+    if entry.invoice_id is not None:
+        raise InvalidInput(f"That entry is already on an invoice, so it can't be {verb}. "
+                           "If it's wrong, ask a manager to cancel the invoice first.")
+    return entry
+
+
+def _project_of(session: Session, entry: TimeEntry) -> ProjectInfo:
+    project = find_project(session, entry.workspace_id, entry.project_id)
+    assert project is not None  # entries reference their own workspace's projects (RESTRICT on delete)
+    return project
+
+
+def entry_for_edit(session: Session, member: Member, entry_id: object) -> StoredEntry:
+    """The entry the Edit button refers to, checked editable (the modal opens pre-filled with it)."""
+    entry = _changeable(session, member, entry_id, "edited")
+    return _stored(entry, _project_of(session, entry), member_today(member))
+
+
+def edit_entry(session: Session, member: Member, entry_id: object, data: EntryInput) -> StoredEntry:
+    today = member_today(member)
+    _lock_member(session, member)
+    entry = _changeable(session, member, entry_id, "edited")
+    if str(data.project_id) == str(entry.project_id):
+        project = _project_of(session, entry)  # may be archived since: fixing old time on it stays possible
+        moved = False
+    else:
+        project = loggable_project(session, member.workspace_id, data.project_id)
+        moved = True
+    minutes = _checked_minutes(data.minutes)
+    work_date = _checked_date(data.work_date, today)
+    description = checked_description(data.description)
+    _check_daily_cap(session, member, work_date, minutes, today, excluding=entry.id)
+    entry.minutes = minutes
+    entry.work_date = work_date
+    entry.description = description
+    if data.billable is not None:
+        entry.billable = data.billable
+    if moved:
+        entry.project_id = project.id
+        entry.hourly_rate = resolve_rate(session, member, project.id)
+        if data.billable is None:
+            entry.billable = project.billable_default
+    session.flush()
+    return _stored(entry, project, today, burn_line(session, project.id, member.workspace_id, work_date, today))
+
+
+def delete_entry(session: Session, member: Member, entry_id: object, *, verb: str = "deleted") -> StoredEntry:
+    """Delete one of the caller's uninvoiced entries; returns what it was (for the reply)."""
+    _lock_member(session, member)
+    entry = _changeable(session, member, entry_id, verb)
+    gone = _stored(entry, _project_of(session, entry), member_today(member))
+    session.delete(entry)
+    session.flush()
+    return gone
+
+
+def undo_entry(session: Session, member: Member, entry_id: object) -> StoredEntry:
+    """Undo = delete the entry just logged: only its author, only while not invoiced."""
+    return delete_entry(session, member, entry_id, verb="undone")
+
+
+# ---------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True)
+class DayEntries:
+    day: date
+    total_minutes: int
+    entries: tuple[StoredEntry, ...]
+
+
+@dataclass(frozen=True)
+class EntryListing:
+    period: Period
+    start: date
+    end: date  # inclusive
+    today: date
+    days: tuple[DayEntries, ...]  # newest day first, only days with entries
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(d.total_minutes for d in self.days)
+
+    @property
+    def entry_count(self) -> int:
+        return sum(len(d.entries) for d in self.days)
+
+
+def period_bounds(period: Period, today: date) -> tuple[date, date]:
+    if period == "today":
+        return today, today
+    start = today - timedelta(days=today.weekday())
+    return start, start + timedelta(days=6)
+
+
+def list_entries(session: Session, member: Member, period: Period) -> EntryListing:
+    """The caller's own entries for today or this week (Monday..Sunday of their today)."""
+    today = member_today(member)
+    start, end = period_bounds(period, today)
+    entries = session.scalars(
+        select(TimeEntry)
+        .where(
+            TimeEntry.workspace_id == member.workspace_id,
+            TimeEntry.member_id == member.id,
+            TimeEntry.work_date >= start,
+            TimeEntry.work_date <= end,
+        )
+        .order_by(TimeEntry.work_date.desc(), TimeEntry.id)
+    ).all()
+    projects: dict[int, ProjectInfo] = {}
+    by_day: dict[date, list[StoredEntry]] = {}
+    for entry in entries:
+        if entry.project_id not in projects:
+            projects[entry.project_id] = _project_of(session, entry)
+        by_day.setdefault(entry.work_date, []).append(_stored(entry, projects[entry.project_id], today))
+    days = tuple(DayEntries(day, sum(e.minutes for e in items), tuple(items)) for day, items in by_day.items())
+    return EntryListing(period=period, start=start, end=end, today=today, days=days)

@@ -1,0 +1,120 @@
+"""Finding projects for /hours: the workspace's projects as parser choices, the channel's linked project, and
+one project by an id that arrived in a payload (always within the caller's workspace).
+
+A project counts as archived when it, or its client, is archived: neither can take new time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.parse import ProjectChoice
+from errors import InvalidInput, NotFound
+from storage.models import Client, Project
+
+FIELD_PROJECT = "project"
+MAX_PICKER_OPTIONS = 100  # a static select holds at most 100 options
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """What the /hours surfaces need to know about one project."""
+
+    id: int
+    code: str
+    name: str
+    client_name: str
+    archived: bool
+    billable_default: bool
+    slack_channel_id: str | None
+
+    @property
+    def label(self) -> str:
+        """How replies name a project: "Acme — Website"."""
+        return f"{self.client_name} — {self.name}" if self.client_name else self.name
+
+    @property
+    def choice(self) -> ProjectChoice:
+        return ProjectChoice(id=self.id, code=self.code, name=self.name, archived=self.archived)
+
+
+def _info(project: Project, client: Client) -> ProjectInfo:
+    return ProjectInfo(
+        id=project.id,
+        code=project.code,
+        name=project.name,
+        client_name=client.name,
+        archived=bool(project.archived or client.archived),
+        billable_default=bool(project.billable_default),
+        slack_channel_id=project.slack_channel_id,
+    )
+
+
+def workspace_projects(session: Session, workspace_id: int) -> list[ProjectInfo]:
+    """Every project of the workspace (archived ones included, flagged: the parser names them as archived)."""
+    rows = session.execute(
+        select(Project, Client)
+        .join(Client, Client.id == Project.client_id)
+        .where(Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
+        .order_by(Client.name, Project.name, Project.id)
+    ).all()
+    return [_info(project, client) for project, client in rows]
+
+
+def project_choices(projects: Sequence[ProjectInfo]) -> list[ProjectChoice]:
+    return [p.choice for p in projects]
+
+
+def channel_project_id(projects: Sequence[ProjectInfo], channel_id: str | None) -> int | None:
+    """The project linked to `channel_id`: the active one if exactly one active project is linked, else an
+    archived linked project (so the parser can say it is archived), else None."""
+    if not channel_id:
+        return None
+    linked = [p for p in projects if p.slack_channel_id == channel_id]
+    active = [p for p in linked if not p.archived]
+    if len(active) == 1:
+        return active[0].id
+    if not active and len(linked) == 1:
+        return linked[0].id
+    return None
+
+
+def find_project(session: Session, workspace_id: int, project_id: object) -> ProjectInfo | None:
+    """A project by an id from a payload; None for anything not a project of this workspace."""
+    try:
+        wanted = int(str(project_id))
+    except (TypeError, ValueError):
+        return None
+    row = session.execute(
+        select(Project, Client)
+        .join(Client, Client.id == Project.client_id)
+        .where(Project.id == wanted, Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
+    ).first()
+    return None if row is None else _info(row[0], row[1])
+
+
+def loggable_project(session: Session, workspace_id: int, project_id: object,
+                     field: str = FIELD_PROJECT) -> ProjectInfo:
+    """The project time may be logged to, or a friendly refusal naming the field."""
+    if project_id in (None, ""):
+        raise InvalidInput("Pick a project.", field=field)
+    project = find_project(session, workspace_id, project_id)
+    if project is None:
+        raise NotFound("That project doesn't exist in this workspace — pick one from the list.", field=field)
+    if project.archived:
+        raise InvalidInput(f"Project {project.code or project.name} is archived, so it can't take new time. "
+                           "Pick another project, or ask a manager to unarchive it.", field=field)
+    return project
+
+
+def picker_projects(projects: Sequence[ProjectInfo], first: Sequence[int] = ()) -> tuple[list[ProjectInfo], int]:
+    """Active projects for the modal's select, `first` ids leading; (shown, how many active projects exist)."""
+    active = [p for p in projects if not p.archived]
+    leading = [p for pid in dict.fromkeys(first) for p in active if p.id == pid]
+    rest = [p for p in active if p.id not in {q.id for q in leading}]
+    ordered = leading + rest
+    return ordered[:MAX_PICKER_OPTIONS], len(active)
