@@ -6,10 +6,10 @@ from slack_sdk import WebClient
 
 from bot.views.home import HomeModel, TeamRow, build_home
 from storage.db import Database
+from storage.models import Role
 from team.admin import roster
 from team.members import get_member
 from team.roles import has_role
-from storage.models import Role
 from timesheets.summary import member_today, week_totals
 
 

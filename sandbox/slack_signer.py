@@ -11,10 +11,8 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
-
-from typing import Protocol
 
 import httpx2
 from slack_sdk.signature import SignatureVerifier

@@ -5,9 +5,9 @@ Token columns are widened to Text: we store MultiFernet ciphertext there, never 
 
 from __future__ import annotations
 
-from sqlalchemy import Table, Text
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Table, Text
 
 from storage.models.base import Base
 

@@ -11,7 +11,7 @@ from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, Member, Role
 from tests.support.slack_requests import SignedSlack
-from tests.support.workspace import ALICE, BOB, KIRI, OWNER, STRANGER, OTHER_TEAM
+from tests.support.workspace import ALICE, BOB, KIRI, OTHER_TEAM, OWNER, STRANGER
 
 
 def team_state(user: str | None, role: str | None) -> dict[str, dict[str, object]]:
