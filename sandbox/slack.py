@@ -135,6 +135,11 @@ class SlackSandbox:
         """``http://127.0.0.1:PORT/api/`` — what ``WebClient(base_url=...)`` expects (trailing slash)."""
         return f"{self.url}/api/"
 
+    @property
+    def response_url_base(self) -> str:
+        """Where interactions' ``response_url`` point: ``http://127.0.0.1:PORT/hooks/`` (recorded as calls)."""
+        return f"{self.url}/hooks/"
+
     # ---- workspace data ------------------------------------------------------------------------
 
     def add_team(self, team_id: str, name: str, domain: str | None = None) -> None:

@@ -156,8 +156,33 @@ def call_method(state: SlackState, method: str, request: Request) -> Response:
         return json_response(body, status, headers)
 
 
+RESPONSE_URL_METHOD = "response_url"  # how posts to an interaction's response_url are recorded
+
+
+def response_url_post(state: SlackState, request: Request) -> Response:
+    """An interaction's ``response_url`` (``/hooks/...``): Slack answers ``ok`` to a JSON message body.
+
+    Recorded as a call named ``response_url`` whose params are the posted message plus ``url`` (the path), so
+    tests wait for and assert on replies to slash commands and message buttons like any Web API call.
+    """
+    with state.lock:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            state.record(RESPONSE_URL_METHOD, {"url": request.path}, None)
+            return Response("invalid_payload", status=400, mimetype="text/plain")
+        state.record(RESPONSE_URL_METHOD, {**body, "url": request.path}, None)
+        fault = state.take_fault(RESPONSE_URL_METHOD)
+        if fault is not None:
+            return Response(fault.error, status=fault.status, mimetype="text/plain")
+        return Response("ok", status=200, mimetype="text/plain")
+
+
 class SlackSandboxApp:
-    """Routes: ``/api/<method>``, ``/oauth/v2/authorize``, ``/_sandbox/*`` control, ``/`` summary."""
+    """Routes: ``/api/<method>``, ``/oauth/v2/authorize``, ``/hooks/*`` response URLs, ``/_sandbox/*`` control,
+    ``/`` summary."""
 
     def __init__(self, sandbox: SlackSandbox) -> None:
         self.sandbox = sandbox
@@ -173,6 +198,8 @@ class SlackSandboxApp:
             return call_method(state, path.removeprefix("/api/"), request)
         if path == "/oauth/v2/authorize" and request.method == "GET":
             return authorize(state, request.args)
+        if path.startswith("/hooks/") and request.method == "POST":
+            return response_url_post(state, request)
         if path.startswith("/_sandbox/"):
             return control(self.sandbox, request)
         if path == "/":

@@ -41,8 +41,10 @@ def next_id(prefix: str) -> str:
 
 class SignedSlack:
     def __init__(self, client: Poster, signing_secret: str, *, team_id: str = "T0HOURCAP",
-                 app_id: str = "A0HOURCAP") -> None:
+                 app_id: str = "A0HOURCAP", response_base: str = "https://hooks.slack.com/") -> None:
         self.client = client
+        # Commands and message buttons carry a response_url under this base (the Slack sandbox's /hooks/).
+        self.response_base = response_base
         self.verifier = SignatureVerifier(signing_secret)
         self.team_id = team_id
         self.app_id = app_id
@@ -65,7 +67,7 @@ class SignedSlack:
             "token": "verification-token-unused", "team_id": team or self.team_id, "team_domain": "acme",
             "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user.lower(),
             "command": command, "text": text, "api_app_id": self.app_id, "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.com/commands/T0HOURCAP/1/abc",
+            "response_url": f"{self.response_base}commands/{team or self.team_id}/{next_id('')}",
             "trigger_id": next_id("13345224609.738474920.") ,
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
@@ -95,7 +97,7 @@ class SignedSlack:
 
     def message_action(self, action_id: str, *, user: str, value: str | None = None, block_id: str = "b",
                        channel: str = "C0GENERAL", team: str | None = None,
-                       response_url: str = "https://hooks.slack.com/actions/T0HOURCAP/1/xyz") -> Any:
+                       response_url: str | None = None) -> Any:
         """A button pressed on a message (including an ephemeral one): carries a response_url."""
         team_id = team or self.team_id
         action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button",
@@ -109,7 +111,8 @@ class SignedSlack:
             "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
                           "is_ephemeral": True},
             "channel": {"id": channel, "name": "general"}, "trigger_id": next_id("trigger."),
-            "response_url": response_url, "is_enterprise_install": False, "actions": [action],
+            "response_url": response_url or f"{self.response_base}actions/{team_id}/{next_id('')}",
+            "is_enterprise_install": False, "actions": [action],
         }
         return self.interaction(payload)
 

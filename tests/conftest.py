@@ -75,6 +75,6 @@ def runtime(slack_api: SlackSandbox, db: Database, database_url: str,
 
 
 @pytest.fixture
-def slack(runtime: Any) -> SignedSlack:
-    """Signed requests into the real web app."""
-    return SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET)
+def slack(runtime: Any, slack_api: SlackSandbox) -> SignedSlack:
+    """Signed requests into the real web app; response_urls point at the Slack stand-in."""
+    return SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET, response_base=slack_api.response_url_base)
