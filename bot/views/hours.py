@@ -127,16 +127,21 @@ def _title(listing: EntryListing) -> str:
     return f"This week ({day_label(listing.start, listing.today)} – {day_label(listing.end, listing.today)})"
 
 
-def list_reply(listing: EntryListing, page: int = 0) -> Reply:
-    """The ephemeral summary: per-day totals, Edit/Delete on entries not yet invoiced, paged to fit."""
+def list_reply(listing: EntryListing, page: int = 0, note: str | None = None) -> Reply:
+    """The ephemeral summary: per-day totals, Edit/Delete on entries not yet invoiced, paged to fit.
+
+    `note` (already mrkdwn-safe) leads the summary line: what the last Edit/Delete did to the list.
+    """
     title = _title(listing)
+    lead = f"{note}\n" if note else ""
     if not listing.days:
         when = "today" if listing.period == "today" else "this week"
-        text = f"Nothing logged {when} yet. Log time with `/hours 2.5 project-code what you did`, or `/hours` for the form."
-        return text, [b.header(title), b.section(text)]
+        text = (f"Nothing logged {when} yet. Log time with `/hours 2.5 project-code what you did`, "
+                "or `/hours` for the form.")
+        return text, [b.header(title), b.section(lead + text)]
     total = format_duration(listing.total_minutes)
     count = listing.entry_count
-    summary = f"*{total}* in {count} {'entry' if count == 1 else 'entries'}"
+    summary = f"{lead}*{total}* in {count} {'entry' if count == 1 else 'entries'}"
     pages = _pages(listing)
     page = min(max(page, 0), len(pages) - 1)
     blocks: list[dict[str, Any]] = [b.header(title), b.context(summary)]
@@ -220,3 +225,22 @@ def help_text(day_first: bool = True) -> str:
 
 def help_reply(day_first: bool = True) -> Reply:
     return text_reply(help_text(day_first))
+
+
+# ---------------------------------------------------------------- invoicing (until it lands)
+
+
+def invoice_placeholder_view() -> dict[str, Any]:
+    """`/hours invoice` for managers while invoicing is not built yet: say so plainly, promise nothing wrong."""
+    return {
+        "type": "modal",
+        "callback_id": "invoice_placeholder",
+        "title": b.plain("Create invoice", 24),
+        "close": b.plain("Close", 24),
+        "blocks": [
+            b.section("*Invoicing isn't switched on in this version of Hour Cap yet.*"),
+            b.section("Time you and your team log is kept with its rate, ready to bill: nothing is lost. "
+                      "Once invoicing arrives, this form turns tracked time into draft invoices in Xero."),
+            b.context("Until then, `/hours list` shows your week and App Home shows the team's clients and projects."),
+        ],
+    }

@@ -42,24 +42,47 @@ class LogForm:
     problems: tuple[str, ...] = ()
     entry_id: int | None = None  # editing this entry
     channel_id: str | None = None
+    list_url: str | None = None  # the entry list to refresh after saving (see Metadata)
+    period: str | None = None
     archived_project: ProjectInfo | None = None  # an edited entry's project, archived since: kept selectable
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def metadata(entry_id: int | None, channel_id: str | None) -> str:
-    return json.dumps({"entry": entry_id, "channel": channel_id}, separators=(",", ":"))
+@dataclass(frozen=True)
+class Metadata:
+    """What the modal carries between opening and submission: ids and where to reply, never data to trust.
+
+    `list_url`/`period`: when the modal was opened from an entry list's Edit button, that list's response_url
+    (Slack lets an app replace the message it came from for 30 minutes) so saving refreshes the list.
+    """
+
+    entry_id: object = None
+    channel_id: str | None = None
+    list_url: str | None = None
+    period: str | None = None
 
 
-def read_metadata(raw: str | None) -> tuple[object, str | None]:
-    """(entry id as sent, channel id); garbage reads as a new entry with no channel."""
+def metadata(entry_id: int | None, channel_id: str | None, list_url: str | None = None,
+             period: str | None = None) -> str:
+    data: dict[str, Any] = {"entry": entry_id, "channel": channel_id}
+    if list_url:
+        data.update({"list": list_url, "period": period})
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def read_metadata(raw: str | None) -> Metadata:
+    """Garbage reads as a new entry with no channel."""
     try:
         data = json.loads(raw or "{}")
     except ValueError:
-        return None, None
+        return Metadata()
     if not isinstance(data, dict):
-        return None, None
-    channel = data.get("channel")
-    return data.get("entry"), channel if isinstance(channel, str) else None
+        return Metadata()
+    return Metadata(data.get("entry"), _text(data.get("channel")), _text(data.get("list")), _text(data.get("period")))
 
 
 def _option_label(project: ProjectInfo) -> str:
@@ -127,7 +150,7 @@ def build_log_modal(form: LogForm) -> dict[str, Any]:
         "title": b.plain("Edit time entry" if editing else "Log time", 24),
         "submit": b.plain("Save" if editing else "Log", 24),
         "close": b.plain("Cancel", 24),
-        "private_metadata": metadata(form.entry_id, form.channel_id),
+        "private_metadata": metadata(form.entry_id, form.channel_id, form.list_url, form.period),
         "blocks": blocks,
     }
 

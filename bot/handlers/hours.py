@@ -1,0 +1,330 @@
+"""/hours: the command, the Log time modal, and the buttons on its replies (Undo, Edit, Delete, paging).
+
+Thin listeners: read the payload, call a timesheets use case inside one transaction, render a pure view, reply.
+Command replies travel in the ack (ephemeral, within Slack's 3 seconds: one short transaction each); buttons on
+those replies answer through the interaction's response_url; modals open straight after the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.orm import Session
+
+from bot import log_form
+from bot.errors import reported
+from bot.parse import Command, parse_command, parse_hours, parse_timer_start
+from bot.views.hours import (
+    ACTION_DELETE,
+    ACTION_EDIT,
+    ACTION_PAGE,
+    ACTION_UNDO,
+    NO_TIMER,
+    Reply,
+    entry_sentence,
+    help_reply,
+    invoice_placeholder_view,
+    list_reply,
+    logged_reply,
+    removed_reply,
+    text_reply,
+    timer_started_reply,
+    timer_status_reply,
+    timer_stopped_reply,
+)
+from bot.views.log_modal import ACTION_VALUE, CALLBACK_LOG, LogForm, build_log_modal, read_form, read_metadata
+from bot.views.state import form_values
+from errors import InvalidInput
+from storage.db import Database
+from storage.models import Member, Role, Workspace
+from team.members import get_member
+from team.roles import require
+from timesheets.entries import (
+    EntryInput,
+    Period,
+    delete_entry,
+    edit_entry,
+    entry_for_edit,
+    list_entries,
+    log_entry,
+    undo_entry,
+    unescape_slack,
+)
+from timesheets.lookup import FIELD_PROJECT, channel_project_id, project_choices, workspace_projects
+from timesheets.summary import member_today
+from timesheets.timers import start_timer, stop_timer, timer_status
+
+log = logging.getLogger(__name__)
+
+PERIODS: dict[str, Period] = {"list": "week", "week": "week", "today": "today"}
+# Slack answers these when an ephemeral reply can't go to the channel; the reply then goes to the person's DM.
+_NOT_POSTABLE = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived", "restricted_action"}
+
+
+def _member(session: Session, context: BoltContext) -> Member:
+    return get_member(session, context["workspace_id"], context["member_id"])
+
+
+def _split(value: str | None) -> tuple[str, str]:
+    """Button values are "a|b"; anything else reads as ("", "")."""
+    first, _, second = (value or "").partition("|")
+    return first, second
+
+
+def _period(value: str) -> Period:
+    return "today" if value == "today" else "week"
+
+
+def _page(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+class Replies:
+    """How an /hours listener answers the person: in the ack, through a response_url, or by a fresh message."""
+
+    def __init__(self, client: WebClient, user_id: str) -> None:
+        self.client = client
+        self.user_id = user_id
+
+    def private(self, channel_id: str | None, reply: Reply) -> None:
+        """An ephemeral message in the channel the flow started from, else (or if that fails) a DM."""
+        text, blocks = reply
+        if channel_id:
+            try:
+                self.client.chat_postEphemeral(channel=channel_id, user=self.user_id, text=text, blocks=blocks)
+                return
+            except SlackApiError as error:
+                if error.response.get("error") not in _NOT_POSTABLE:
+                    raise
+        self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
+
+    @staticmethod
+    def replace(respond: Respond | WebhookClient, reply: Reply) -> bool:
+        """Replace the message an interaction came from; False when Slack refused (response_url expired)."""
+        text, blocks = reply
+        if isinstance(respond, WebhookClient):
+            answer = respond.send(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        else:
+            answer = respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        return answer.status_code == 200
+
+
+# ---------------------------------------------------------------- the command
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one /hours invocation answers: a reply in the ack, and/or a modal opened right after it."""
+
+    reply: Reply | None = None
+    form: LogForm | None = None
+    view: dict[str, Any] | None = None
+
+
+class HoursCommand:
+    """One `/hours` invocation: `do_<kind>` per subcommand, each returning its Outcome."""
+
+    def __init__(self, db: Database, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        self.db = db
+        self.context = context
+        self.client = client
+        self.channel_id: str | None = body.get("channel_id")
+        self.trigger_id: str = body.get("trigger_id", "")
+
+    def run(self, command: Command, ack: Ack) -> None:
+        outcome: Outcome = getattr(self, f"do_{command.kind}")(command.rest)
+        if outcome.reply is not None:
+            text, blocks = outcome.reply
+            ack(text=text, blocks=blocks, response_type="ephemeral")
+        else:
+            ack()
+        if outcome.form is not None:
+            self.client.views_open(trigger_id=self.trigger_id, view=build_log_modal(outcome.form))
+        if outcome.view is not None:
+            self.client.views_open(trigger_id=self.trigger_id, view=outcome.view)
+
+    def do_modal(self, _rest: str) -> Outcome:
+        with self.db.session() as session:
+            return Outcome(form=log_form.blank_form(session, _member(session, self.context), self.channel_id))
+
+    def do_log(self, rest: str) -> Outcome:
+        with self.db.session() as session:
+            member = _member(session, self.context)
+            workspace = session.get(Workspace, member.workspace_id)
+            projects = workspace_projects(session, member.workspace_id)
+            parsed = parse_hours(
+                unescape_slack(rest), today=member_today(member), projects=project_choices(projects),
+                channel_project_id=channel_project_id(projects, self.channel_id),
+                day_first=bool(workspace and workspace.day_first_dates),
+            )
+            if not parsed.complete:  # ambiguous or unknown: the form, pre-filled, never a guess
+                return Outcome(form=log_form.parsed_form(session, member, parsed, self.channel_id))
+            project = next((p for p in projects if p.id == parsed.project_id), None)
+            entry = log_entry(session, member, EntryInput(parsed.project_id, parsed.work_date, parsed.minutes,
+                                                          parsed.description), source="text", project=project)
+            return Outcome(reply=logged_reply(entry))
+
+    def _list(self, period: Period) -> Outcome:
+        with self.db.session() as session:
+            return Outcome(reply=list_reply(list_entries(session, _member(session, self.context), period)))
+
+    def do_list(self, _rest: str) -> Outcome:
+        return self._list("week")
+
+    def do_week(self, _rest: str) -> Outcome:
+        return self._list("week")
+
+    def do_today(self, _rest: str) -> Outcome:
+        return self._list("today")
+
+    def do_start(self, rest: str) -> Outcome:
+        with self.db.session() as session:
+            member = _member(session, self.context)
+            projects = workspace_projects(session, member.workspace_id)
+            parsed = parse_timer_start(unescape_slack(rest), projects=project_choices(projects),
+                                       channel_project_id=channel_project_id(projects, self.channel_id))
+            if not parsed.complete:
+                problems = " ".join(parsed.problems) or "Which project? Try `/hours start project-code what you do`."
+                raise InvalidInput(f"{problems} No timer was started.")
+            running = start_timer(session, member, parsed.project_id, parsed.description)
+            return Outcome(reply=timer_started_reply(running))
+
+    def do_stop(self, rest: str) -> Outcome:
+        with self.db.session() as session:
+            member = _member(session, self.context)
+            result = stop_timer(session, member, discard=rest.strip().casefold() == "discard")
+            if result is None:
+                return Outcome(reply=text_reply(NO_TIMER))
+            reply = timer_stopped_reply(result)
+            if not result.too_long:
+                return Outcome(reply=reply)
+            form = log_form.timer_form(session, member, result.timer.project_id, result.start_date,
+                                       result.timer.description, reply[0], self.channel_id)
+            return Outcome(reply=reply, form=form)
+
+    def do_status(self, _rest: str) -> Outcome:
+        with self.db.session() as session:
+            return Outcome(reply=timer_status_reply(timer_status(session, _member(session, self.context))))
+
+    def do_help(self, _rest: str) -> Outcome:
+        with self.db.session() as session:
+            workspace = session.get(Workspace, self.context["workspace_id"])
+            return Outcome(reply=help_reply(bool(workspace and workspace.day_first_dates)))
+
+    def do_invoice(self, _rest: str) -> Outcome:
+        with self.db.session() as session:
+            require(_member(session, self.context), Role.MANAGER, "create invoices")
+        return Outcome(view=invoice_placeholder_view())
+
+
+# ---------------------------------------------------------------- buttons and the modal
+
+
+def _save(db: Database, context: BoltContext, entry_id: object, data: EntryInput) -> tuple[Reply, str]:
+    with db.session() as session:
+        member = _member(session, context)
+        if entry_id is None:
+            return logged_reply(log_entry(session, member, data, source="modal")), "Logged"
+        entry = edit_entry(session, member, entry_id, data)
+        return logged_reply(entry, "Saved"), entry_sentence(entry, "Saved")
+
+
+def register(app: App, db: Database) -> None:
+    @app.command("/hours")
+    @reported
+    def hours(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        HoursCommand(db, body, context, client).run(parse_command(body.get("text") or ""), ack)
+
+    @app.action(ACTION_UNDO)
+    @reported
+    def undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+             respond: Respond) -> None:
+        ack()
+        with db.session() as session:
+            entry = undo_entry(session, _member(session, context), action.get("value"))
+        Replies.replace(respond, removed_reply(entry, "Undone — removed"))
+
+    @app.action(ACTION_DELETE)
+    @reported
+    def delete(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+               respond: Respond) -> None:
+        ack()
+        entry_id, period = _split(action.get("value"))
+        with db.session() as session:
+            member = _member(session, context)
+            gone = delete_entry(session, member, entry_id)
+            listing = list_entries(session, member, _period(period))
+        Replies.replace(respond, list_reply(listing, note=f":wastebasket: {entry_sentence(gone, 'Deleted')}"))
+
+    @app.action(ACTION_PAGE)
+    @reported
+    def page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+             respond: Respond) -> None:
+        ack()
+        period, number = _split(action.get("value"))
+        with db.session() as session:
+            listing = list_entries(session, _member(session, context), _period(period))
+        Replies.replace(respond, list_reply(listing, _page(number)))
+
+    @app.action(ACTION_EDIT)
+    @reported
+    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+             respond: Respond) -> None:
+        ack()
+        entry_id, period = _split(action.get("value"))
+        channel_id = (body.get("channel") or {}).get("id")
+        with db.session() as session:
+            member = _member(session, context)
+            form = log_form.edit_form(session, member, entry_for_edit(session, member, entry_id), channel_id,
+                                      body.get("response_url"), _period(period))
+        client.views_open(trigger_id=body["trigger_id"], view=build_log_modal(form))
+
+    @app.action({"block_id": FIELD_PROJECT, "action_id": ACTION_VALUE})
+    @reported
+    def project_picked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        """Another project was picked in the Log time modal: re-render so "Billable" follows its default."""
+        ack()
+        view = body.get("view") or {}
+        if view.get("callback_id") != CALLBACK_LOG or not view.get("id"):
+            return
+        meta = read_metadata(view.get("private_metadata"))
+        with db.session() as session:
+            member = _member(session, context)
+            entry_id = None
+            if meta.entry_id is not None:
+                entry_id = entry_for_edit(session, member, meta.entry_id).id
+            form = log_form.current_form(session, member, read_form(form_values(body)), entry_id, meta.channel_id,
+                                         meta.list_url, meta.period)
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=build_log_modal(form))
+        except SlackApiError as error:  # closed meanwhile, or changed again: the newer state wins
+            if error.response.get("error") not in ("hash_conflict", "not_found"):
+                raise
+
+    @app.view(CALLBACK_LOG)
+    def log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
+                      client: WebClient) -> None:
+        meta = read_metadata(view.get("private_metadata"))
+        data = log_form.entry_input(read_form(form_values(body)))
+        reply, sentence = _save(db, context, meta.entry_id, data)  # a refusal here becomes a field error
+        ack()
+        replies = Replies(client, context["user_id"])
+        if meta.entry_id is not None and meta.list_url:
+            with db.session() as session:
+                listing = list_entries(session, _member(session, context), _period(meta.period or "week"))
+            refreshed = list_reply(listing, note=f":pencil2: {sentence}")
+            try:
+                if Replies.replace(WebhookClient(meta.list_url), refreshed):
+                    return
+            except OSError as error:  # unreachable: confirm another way
+                log.info("could not refresh the entry list: %s", error.__class__.__name__)
+            # the list's response_url expired (30 minutes, a few uses): confirm another way
+        replies.private(meta.channel_id, reply)
+

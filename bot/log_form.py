@@ -1,0 +1,112 @@
+"""The Log time modal's data: what /hours understood, an entry being edited, or what the form holds now.
+
+Reads through the timesheets use cases and returns `LogForm` values for the pure builder in bot/views/log_modal.py;
+turns a submitted form (strings typed in Slack) into an `EntryInput` for the use cases, with field-level errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.durations import DurationError, parse_duration
+from bot.parse import HoursParse
+from bot.views.log_modal import LogForm, Submitted
+from errors import InvalidInput
+from storage.models import Member
+from timesheets.entries import FIELD_DATE, FIELD_DURATION, EntryInput, StoredEntry
+from timesheets.lookup import ProjectInfo, channel_project_id, find_project, picker_projects, workspace_projects
+from timesheets.summary import member_today
+
+
+def _form(session: Session, member: Member, *, first: tuple[int, ...] = (), **values: object) -> LogForm:
+    projects = workspace_projects(session, member.workspace_id)
+    shown, count = picker_projects(projects, first)
+    return LogForm(today=member_today(member), projects=tuple(shown), project_count=count, **values)  # type: ignore[arg-type]
+
+
+def blank_form(session: Session, member: Member, channel_id: str | None) -> LogForm:
+    """`/hours` alone: today, the channel's linked project pre-selected when there is one."""
+    linked = channel_project_id(workspace_projects(session, member.workspace_id), channel_id)
+    first = (linked,) if linked is not None else ()
+    return _form(session, member, first=first, project_id=linked, channel_id=channel_id)
+
+
+def parsed_form(session: Session, member: Member, parsed: HoursParse, channel_id: str | None) -> LogForm:
+    """`/hours <text>` that could not be stored as is: everything understood, the problems, the candidates first."""
+    first = parsed.candidates or ((parsed.project_id,) if parsed.project_id is not None else ())
+    return _form(session, member, first=first, project_id=parsed.project_id, work_date=parsed.work_date,
+                 minutes=parsed.minutes, description=parsed.description, problems=parsed.problems,
+                 channel_id=channel_id)
+
+
+def timer_form(session: Session, member: Member, project_id: int, work_date: date | None, description: str,
+               problem: str, channel_id: str | None) -> LogForm:
+    """A timer too long to log: the form with its project, start day and description, and why."""
+    return _form(session, member, first=(project_id,), project_id=project_id, work_date=work_date,
+                 description=description, problems=(problem,), channel_id=channel_id)
+
+
+def edit_form(session: Session, member: Member, entry: StoredEntry, channel_id: str | None,
+              list_url: str | None, period: str | None) -> LogForm:
+    """An entry's Edit button: the entry as stored; its project stays selectable even if archived since."""
+    project: ProjectInfo | None = find_project(session, member.workspace_id, entry.project_id)
+    archived = project if project is not None and project.archived else None
+    return _form(session, member, first=(entry.project_id,), project_id=entry.project_id,
+                 work_date=entry.work_date, minutes=entry.minutes, description=entry.description,
+                 billable=entry.billable, entry_id=entry.id, channel_id=channel_id, archived_project=archived,
+                 list_url=list_url, period=period)
+
+
+def current_form(session: Session, member: Member, submitted: Submitted, entry_id: int | None,
+                 channel_id: str | None, list_url: str | None, period: str | None) -> LogForm:
+    """The modal re-rendered after another project was picked: keep what was typed, reset billable."""
+    project_id = _int_or_none(submitted.project_id)
+    work_date = _date_or_none(submitted.work_date)
+    minutes: int | None = None
+    duration_text = submitted.duration
+    if submitted.duration:
+        with contextlib.suppress(DurationError):
+            minutes, duration_text = parse_duration(submitted.duration), None
+    archived = None
+    if entry_id is not None and project_id is not None:
+        project = find_project(session, member.workspace_id, project_id)
+        archived = project if project is not None and project.archived else None
+    return _form(session, member, first=(project_id,) if project_id is not None else (), project_id=project_id,
+                 work_date=work_date, minutes=minutes, duration_text=duration_text,
+                 description=submitted.description, entry_id=entry_id, channel_id=channel_id,
+                 archived_project=archived, list_url=list_url, period=period)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date_or_none(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def entry_input(submitted: Submitted) -> EntryInput:
+    """What the person asked to store, or a field error naming what to fix (nothing stored)."""
+    if not submitted.duration or not submitted.duration.strip():
+        raise InvalidInput("How long did you work? Enter a duration like 2.5, 1h30m, 1:30 or 45m.",
+                           field=FIELD_DURATION)
+    try:
+        minutes = parse_duration(submitted.duration)
+    except DurationError as error:
+        raise InvalidInput(error.message, field=FIELD_DURATION) from None
+    if not submitted.work_date:
+        raise InvalidInput("Pick the day you worked.", field=FIELD_DATE)
+    work_date = _date_or_none(submitted.work_date)
+    if work_date is None:
+        raise InvalidInput("That isn't a date Hour Cap understands — pick one from the calendar.", field=FIELD_DATE)
+    return EntryInput(project_id=submitted.project_id, work_date=work_date, minutes=minutes,
+                      description=submitted.description, billable=submitted.billable)
