@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -57,8 +58,18 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
         "logger": logging.getLogger("hourcap.bolt"),
     }
     if settings.multi_workspace:
+        client = WebClient(base_url=settings.slack_api_url)
+        store = installation_store(settings, db)
+        assert store is not None
         app = App(
-            client=WebClient(base_url=settings.slack_api_url),
+            client=client,
+            # Bolt's default authorize calls auth.test on every request; with the cache it runs once per bot
+            # token. The installation is still looked up per request, so an uninstall takes effect at once.
+            authorize=InstallationStoreAuthorize(  # type: ignore[arg-type]  # Bolt accepts an Authorize instance
+                installation_store=store, client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret, bot_only=True, client=client, cache_enabled=True,
+                logger=logging.getLogger("hourcap.bolt"),
+            ),
             oauth_settings=OAuthSettings(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
@@ -66,7 +77,7 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
                 install_path="/slack/install",
                 redirect_uri_path="/slack/oauth_redirect",
                 authorization_url=settings.slack_authorize_url,
-                installation_store=installation_store(settings, db),
+                installation_store=store,
                 installation_store_bot_only=True,
                 state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_TTL_SECONDS, engine=db.engine),
                 callback_options=_install_callbacks(settings, db),
