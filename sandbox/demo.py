@@ -40,7 +40,8 @@ class Demo:
         self.slack_api = slack_api
         self.base_url = base_url
         self.out = out
-        self.slack = SignedSlack(HttpPoster(base_url), SIGNING_SECRET, team_id=TEAM)
+        self.slack = SignedSlack(HttpPoster(base_url), SIGNING_SECRET, team_id=TEAM,
+                                 response_base=slack_api.response_url_base)
         self.mark = 0
         self.open = False
 
@@ -164,7 +165,33 @@ def forged(demo: Demo) -> None:
     demo.say(f"HTTP {response.status_code}")
 
 
-CHAPTERS: list[Callable[[Demo], None]] = [install, home_tabs, roles, forged]
+def catalog(demo: Demo) -> None:
+    """Until the catalog modals are wired into the walkthrough: the same use cases the modals call."""
+    from sqlalchemy import select
+
+    from storage.models import Member
+    from timesheets.clients import ClientInput, create_client
+    from timesheets.projects import ProjectInput, create_project
+
+    demo.chapter("6. Alice, now a manager, creates a client and its projects")
+    with demo.runtime.db.session() as session:
+        alice = session.scalars(select(Member).where(Member.slack_user_id == ALICE)).one()
+        acme = create_client(session, alice, ClientInput(name="Acme"))
+        globex = create_client(session, alice, ClientInput(name="Globex"))
+        create_project(session, alice, ProjectInput(client_id=acme.id, name="Website", code="acme-web",
+                                                    hourly_rate="120", channel_id="C0ACMEWEB"))
+        create_project(session, alice, ProjectInput(client_id=globex.id, name="Support retainer", code="glob-sup",
+                                                    hourly_rate="95", billing_mode="retainer",
+                                                    retainer_amount="3000", included_hours="40",
+                                                    overage_rate="110"))
+    demo.say("Acme — Website (acme-web, 120/h, linked to #acme-web); Globex — Support retainer (glob-sup, "
+             "3,000/month for 40 h, overage 110/h).")
+
+
+def all_chapters() -> list[Callable[[Demo], None]]:
+    from sandbox import demo_hours
+
+    return [install, home_tabs, roles, forged, catalog, *demo_hours.CHAPTERS]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,
@@ -187,7 +214,7 @@ def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = prin
                 out("Hour Cap demo — everything runs on this machine: the Slack stand-in at "
                     f"{slack_api.url}, Hour Cap at {base_url}, SQLite in {tmp}.")
                 demo = Demo(runtime, slack_api, base_url, out)
-                for chapter in chapters or CHAPTERS:
+                for chapter in chapters or all_chapters():
                     chapter(demo)
                 demo.close_chapter()
                 out("")

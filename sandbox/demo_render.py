@@ -23,7 +23,8 @@ def render_blocks(blocks: list[dict[str, Any]], indent: str = "    ") -> list[st
             for field in block.get("fields") or []:
                 lines.append(f"{indent}  {_text(field)}")
         elif kind == "context":
-            lines.append(indent + "  " + " ".join(_text(e) for e in block.get("elements", [])))
+            text = " ".join(_text(e) for e in block.get("elements", []))
+            lines.extend(f"{indent}  {line}" for line in text.splitlines())
         elif kind == "divider":
             lines.append(indent + "-" * 40)
         elif kind == "actions":

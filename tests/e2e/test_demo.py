@@ -16,3 +16,10 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Only admins and the owner can change roles" in text
     assert "HTTP 401" in text
     assert "views.publish(user_id=U0OLIVIA)" in text
+    # time tracking: text, the form, a timer, the week list with edit and delete
+    assert "Logged 2 h 30 min on Acme — Website" in text
+    assert "I couldn't find a project “acme”" in text  # ambiguous → the pre-filled form, never a guess
+    assert "a day holds at most 24 h" in text
+    assert "Logged 3 h on Acme — Website" in text and "field error" in text
+    assert "Logged 47 min on Acme — Website" in text
+    assert "Saved 2 h 45 min on Acme — Website" in text and "Deleted 1 h 30 min" in text
