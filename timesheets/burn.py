@@ -76,14 +76,14 @@ def _fixed_budget(session: Session, project: Project) -> str:
         )
         .group_by(TimeEntry.hourly_rate)
     ).all()
-    value = Decimal(0)
+    rate_minutes = Decimal(0)  # Σ rate × minutes: exact (rates have two decimals), divided by 60 once
     unpriced = 0
     for rate, minutes in rows:
         if rate is None:
             unpriced += int(minutes or 0)
         else:
-            value += Decimal(rate) * int(minutes or 0) / 60
-    used = value.quantize(CENT, rounding=ROUND_HALF_UP)
+            rate_minutes += Decimal(rate) * int(minutes or 0)
+    used = (rate_minutes / 60).quantize(CENT, rounding=ROUND_HALF_UP)
     budget = project.budget_amount
     if budget is None or budget <= 0:
         line = f"{project.name}: {money_text(used)} of time logged (fixed budget, no total set)"

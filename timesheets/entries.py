@@ -19,7 +19,7 @@ message for the person; nothing here knows about Slack. Rules enforced on every 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -31,7 +31,7 @@ from bot.parse import FUTURE_DATE_MESSAGE
 from errors import InvalidInput, NotFound
 from storage.models import Member, Project, ProjectMemberRate, TimeEntry
 from timesheets.burn import burn_line
-from timesheets.lookup import ProjectInfo, find_project, loggable_project
+from timesheets.lookup import ProjectInfo, find_project, loggable_project, payload_id
 from timesheets.summary import member_today
 
 FIELD_DATE = "date"
@@ -176,11 +176,11 @@ def _stored(entry: TimeEntry, project: ProjectInfo, today: date, burn: str | Non
 
 
 def log_entry(session: Session, member: Member, data: EntryInput, *, source: str = "text",
-              project: ProjectInfo | None = None) -> StoredEntry:
-    """Store a new entry for `member`; `project` may be passed when the caller already resolved it."""
-    today = member_today(member)
-    if project is None or project.archived:
-        project = loggable_project(session, member.workspace_id, data.project_id if project is None else project.id)
+              project: ProjectInfo | None = None, now: datetime | None = None) -> StoredEntry:
+    """Store a new entry for `member`; `project` may be passed when the caller already resolved it (it is checked
+    again here: it may have been archived since, and only the caller's workspace's projects take time)."""
+    today = member_today(member, now)
+    project = loggable_project(session, member.workspace_id, data.project_id if project is None else project.id)
     minutes = _checked_minutes(data.minutes)
     work_date = _checked_date(data.work_date, today)
     description = checked_description(data.description)
@@ -200,10 +200,9 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
 
 def own_entry(session: Session, member: Member, entry_id: object) -> TimeEntry:
     """One of the caller's own entries by an id from a payload; anything else is "not found"."""
-    try:
-        wanted = int(str(entry_id))
-    except (TypeError, ValueError):
-        raise NotFound(ENTRY_NOT_FOUND) from None
+    wanted = payload_id(entry_id)
+    if wanted is None:
+        raise NotFound(ENTRY_NOT_FOUND)
     entry = session.scalars(
         select(TimeEntry).where(
             TimeEntry.id == wanted,
@@ -230,24 +229,26 @@ def _project_of(session: Session, entry: TimeEntry) -> ProjectInfo:
     return project
 
 
-def entry_for_edit(session: Session, member: Member, entry_id: object) -> StoredEntry:
+def entry_for_edit(session: Session, member: Member, entry_id: object, *, now: datetime | None = None) -> StoredEntry:
     """The entry the Edit button refers to, checked editable (the modal opens pre-filled with it)."""
     entry = _changeable(session, member, entry_id, "edited")
-    return _stored(entry, _project_of(session, entry), member_today(member))
+    return _stored(entry, _project_of(session, entry), member_today(member, now))
 
 
-def edit_entry(session: Session, member: Member, entry_id: object, data: EntryInput) -> StoredEntry:
-    today = member_today(member)
+def edit_entry(session: Session, member: Member, entry_id: object, data: EntryInput, *,
+               now: datetime | None = None) -> StoredEntry:
+    """Change one of the caller's uninvoiced entries; a date left out keeps the entry's own date."""
+    today = member_today(member, now)
     _lock_member(session, member)
     entry = _changeable(session, member, entry_id, "edited")
-    if str(data.project_id) == str(entry.project_id):
+    if payload_id(data.project_id) == entry.project_id:
         project = _project_of(session, entry)  # may be archived since: fixing old time on it stays possible
         moved = False
     else:
         project = loggable_project(session, member.workspace_id, data.project_id)
         moved = True
     minutes = _checked_minutes(data.minutes)
-    work_date = _checked_date(data.work_date, today)
+    work_date = _checked_date(entry.work_date if data.work_date is None else data.work_date, today)
     description = checked_description(data.description)
     _check_daily_cap(session, member, work_date, minutes, today, excluding=entry.id)
     entry.minutes = minutes
@@ -264,19 +265,20 @@ def edit_entry(session: Session, member: Member, entry_id: object, data: EntryIn
     return _stored(entry, project, today, burn_line(session, project.id, member.workspace_id, work_date, today))
 
 
-def delete_entry(session: Session, member: Member, entry_id: object, *, verb: str = "deleted") -> StoredEntry:
+def delete_entry(session: Session, member: Member, entry_id: object, *, verb: str = "deleted",
+                 now: datetime | None = None) -> StoredEntry:
     """Delete one of the caller's uninvoiced entries; returns what it was (for the reply)."""
     _lock_member(session, member)
     entry = _changeable(session, member, entry_id, verb)
-    gone = _stored(entry, _project_of(session, entry), member_today(member))
+    gone = _stored(entry, _project_of(session, entry), member_today(member, now))
     session.delete(entry)
     session.flush()
     return gone
 
 
-def undo_entry(session: Session, member: Member, entry_id: object) -> StoredEntry:
+def undo_entry(session: Session, member: Member, entry_id: object, *, now: datetime | None = None) -> StoredEntry:
     """Undo = delete the entry just logged: only its author, only while not invoiced."""
-    return delete_entry(session, member, entry_id, verb="undone")
+    return delete_entry(session, member, entry_id, verb="undone", now=now)
 
 
 # ---------------------------------------------------------------- listing
@@ -313,9 +315,9 @@ def period_bounds(period: Period, today: date) -> tuple[date, date]:
     return start, start + timedelta(days=6)
 
 
-def list_entries(session: Session, member: Member, period: Period) -> EntryListing:
+def list_entries(session: Session, member: Member, period: Period, *, now: datetime | None = None) -> EntryListing:
     """The caller's own entries for today or this week (Monday..Sunday of their today)."""
-    today = member_today(member)
+    today = member_today(member, now)
     start, end = period_bounds(period, today)
     entries = session.scalars(
         select(TimeEntry)

@@ -18,6 +18,7 @@ from storage.models import Client, Project
 
 FIELD_PROJECT = "project"
 MAX_PICKER_OPTIONS = 100  # a static select holds at most 100 options
+MAX_ID = 2**31 - 1  # id columns are INTEGER (PostgreSQL int4)
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,25 @@ def channel_project_id(projects: Sequence[ProjectInfo], channel_id: str | None) 
     return None
 
 
+def payload_id(value: object) -> int | None:
+    """A row id from a payload (button value, select option, modal metadata), or None when it cannot be one.
+
+    Only plain positive integers that fit the id columns: anything else would be refused by the database driver
+    (out of range) rather than simply match nothing.
+    """
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    if not text.isascii() or not text.isdigit():
+        return None
+    wanted = int(text)
+    return wanted if 0 < wanted <= MAX_ID else None
+
+
 def find_project(session: Session, workspace_id: int, project_id: object) -> ProjectInfo | None:
     """A project by an id from a payload; None for anything not a project of this workspace."""
-    try:
-        wanted = int(str(project_id))
-    except (TypeError, ValueError):
+    wanted = payload_id(project_id)
+    if wanted is None:
         return None
     row = session.execute(
         select(Project, Client)

@@ -122,6 +122,6 @@ def stop_timer(session: Session, member: Member, *, discard: bool = False,
         return StopResult(running, too_long=True, start_date=start_date)
     entry = log_entry(session, member, EntryInput(project_id=timer.project_id, work_date=start_date,
                                                   minutes=minutes, description=timer.description),
-                      source="timer")
+                      source="timer", now=now)
     session.delete(timer)
     return StopResult(running, entry=entry, start_date=start_date)
