@@ -16,6 +16,10 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///hourcap.db"
 DEFAULT_PORT = 3000
 DEFAULT_XERO_SCOPES = "offline_access accounting.invoices accounting.contacts accounting.settings.read"
+DEFAULT_XERO_LOGIN_URL = "https://login.xero.com/identity/connect/authorize"
+DEFAULT_XERO_IDENTITY_URL = "https://identity.xero.com"  # token: /connect/token, revocation: /connect/revocation
+DEFAULT_XERO_API_URL = "https://api.xero.com/api.xro/2.0"
+DEFAULT_XERO_CONNECTIONS_URL = "https://api.xero.com/connections"
 SLACK_BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -53,6 +57,24 @@ class Settings:
     xero_client_secret: str | None = field(default=None, repr=False)
     xero_webhook_key: str | None = field(default=None, repr=False)
     xero_scopes: str = DEFAULT_XERO_SCOPES
+    xero_login_url: str = DEFAULT_XERO_LOGIN_URL
+    xero_identity_url: str = DEFAULT_XERO_IDENTITY_URL
+    xero_api_url: str = DEFAULT_XERO_API_URL
+    xero_connections_url: str = DEFAULT_XERO_CONNECTIONS_URL
+    # PKCE with a client secret on a web app is unconfirmed for Xero (docs/XERO.md): off unless asked for.
+    xero_pkce: bool = False
+
+    @property
+    def xero_enabled(self) -> bool:
+        return self.xero_client_id is not None and self.xero_client_secret is not None
+
+    @property
+    def xero_token_url(self) -> str:
+        return f"{self.xero_identity_url}/connect/token"
+
+    @property
+    def xero_revocation_url(self) -> str:
+        return f"{self.xero_identity_url}/connect/revocation"
 
     @property
     def multi_workspace(self) -> bool:
@@ -156,6 +178,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
             "is missing: OAuth install stores bot tokens, which are encrypted; generate a key with `hourcap keygen`",
         )
 
+    xero_id, xero_secret = _read(env, "XERO_CLIENT_ID"), _read(env, "XERO_CLIENT_SECRET")
+    if xero_id is not None and xero_secret is None:
+        raise SettingsError("XERO_CLIENT_SECRET", "is missing: it is required with XERO_CLIENT_ID (Xero developer "
+                            "portal → your app → Configuration)")
+    if xero_secret is not None and xero_id is None:
+        raise SettingsError("XERO_CLIENT_ID", "is missing: it is required with XERO_CLIENT_SECRET (Xero developer "
+                            "portal → your app → Configuration)")
+    if xero_id is not None and not keys:
+        raise SettingsError("HOURCAP_ENCRYPTION_KEYS", "is missing: Xero tokens are stored encrypted; generate a key "
+                            "with `hourcap keygen`")
+
     api_url = _url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL, ("http", "https")) or DEFAULT_SLACK_API_URL
     if not api_url.endswith("/"):
         api_url += "/"
@@ -185,8 +218,26 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         encryption_keys=keys,
         base_url=(_url(env, "HOURCAP_BASE_URL", None, ("http", "https")) or "").rstrip("/") or None,
         port=port,
-        xero_client_id=_read(env, "XERO_CLIENT_ID"),
-        xero_client_secret=_read(env, "XERO_CLIENT_SECRET"),
+        xero_client_id=xero_id,
+        xero_client_secret=xero_secret,
         xero_webhook_key=_read(env, "XERO_WEBHOOK_KEY"),
-        xero_scopes=_read(env, "XERO_SCOPES") or DEFAULT_XERO_SCOPES,
+        xero_scopes=" ".join((_read(env, "XERO_SCOPES") or DEFAULT_XERO_SCOPES).split()),
+        xero_login_url=_xero_url(env, "XERO_LOGIN_URL", DEFAULT_XERO_LOGIN_URL),
+        xero_identity_url=_xero_url(env, "XERO_IDENTITY_URL", DEFAULT_XERO_IDENTITY_URL),
+        xero_api_url=_xero_url(env, "XERO_API_URL", DEFAULT_XERO_API_URL),
+        xero_connections_url=_xero_url(env, "XERO_CONNECTIONS_URL", DEFAULT_XERO_CONNECTIONS_URL),
+        xero_pkce=_flag(env, "XERO_PKCE"),
     )
+
+
+def _xero_url(env: Mapping[str, str], name: str, default: str) -> str:
+    return (_url(env, name, default, ("http", "https")) or default).rstrip("/")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (_read(env, name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(name, f"must be true or false (got {value!r})")

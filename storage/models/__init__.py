@@ -6,6 +6,7 @@ from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from storage.models.team import ROLE_ORDER, Member, Role, Workspace
 from storage.models.work import BillingMode, Client, Project, ProjectMemberRate, TimeEntry, Timer
+from storage.models.xero import ConnectionStatus, XeroAuthRequest, XeroConnection, XeroPendingConsent
 
 __all__ = [
     "ROLE_ORDER",
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "BillingMode",
     "Client",
+    "ConnectionStatus",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
@@ -26,6 +28,9 @@ __all__ = [
     "TimeEntry",
     "Timer",
     "Workspace",
+    "XeroAuthRequest",
+    "XeroConnection",
+    "XeroPendingConsent",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",
