@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from errors import UserError
+from timesheets.catalog_input import FormErrors
 
 log = logging.getLogger("hourcap.errors")
 
@@ -76,6 +77,30 @@ def reported(listener: Listener) -> Listener:
     return wrapper  # type: ignore[return-value]
 
 
+def field_errors(error: UserError, view: dict[str, Any] | None) -> dict[str, str]:
+    """{block_id: message} for a modal: every field of a FormErrors (all shown at once), else the one field.
+
+    Slack refuses an `errors` answer naming a block the modal does not have. When the submitted view's blocks are
+    known, a message for an absent block moves to the first input block without an error of its own (the modal
+    stays open with what was typed); with no input block at all, nothing is returned and the caller tells the
+    person another way.
+    """
+    if isinstance(error, FormErrors):
+        errors = dict(error.errors)
+    else:
+        errors = {error.field: error.message} if error.field else {}
+    blocks = [block for block in (view or {}).get("blocks") or [] if isinstance(block, dict)]
+    if not blocks or not errors:
+        return errors
+    inputs = [str(block["block_id"]) for block in blocks if block.get("type") == "input" and block.get("block_id")]
+    kept = {name: message for name, message in errors.items() if name in inputs}
+    stray = [message for name, message in errors.items() if name not in inputs]
+    if stray and inputs:
+        target = next((name for name in inputs if name not in kept), inputs[0])
+        kept[target] = " ".join(filter(None, [kept.get(target), *stray]))
+    return kept
+
+
 def register(app: App) -> None:
     @app.error
     def funnel(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None,
@@ -83,9 +108,9 @@ def register(app: App) -> None:
         text, _reference = user_message(error)
         if response is not None:  # not acknowledged yet: the answer to Slack carries the message
             if body.get("type") == "view_submission":
-                if isinstance(error, UserError) and error.field:
-                    return BoltResponse(status=200, body={"response_action": "errors",
-                                                          "errors": {error.field: error.message}})
+                errors = field_errors(error, body.get("view")) if isinstance(error, UserError) else {}
+                if errors:
+                    return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
                 tell_user(client, body, text)
                 return BoltResponse(status=200, body="")
             if body.get("command"):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from slack_sdk import WebClient
 
 from bot.views.home import HomeModel, TeamRow, build_home
@@ -10,22 +13,37 @@ from storage.models import Role
 from team.admin import roster
 from team.members import get_member
 from team.roles import has_role
+from timesheets.projects import Catalog, catalog
 from timesheets.summary import member_today, week_totals
 
 
-def home_model(db: Database, workspace_id: int, member_id: int) -> tuple[str, HomeModel]:
-    """(Slack user id, what their Home shows)."""
+def read_home_state(raw: Any) -> tuple[int, bool]:
+    """(catalog page, show archived) from a Home view's private_metadata (JSON text or a dict); garbage → (0, False)."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        return max(int(data.get("page", 0)), 0), data.get("all") is True
+    except (TypeError, ValueError, AttributeError):
+        return 0, False
+
+
+def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page: int = 0,
+               show_archived: bool = False) -> tuple[str, HomeModel]:
+    """(Slack user id, what their Home shows); `catalog_page`/`show_archived`: the managers' catalog list."""
     with db.session() as session:
         member = get_member(session, workspace_id, member_id)
         today = member_today(member)
         team: tuple[TeamRow, ...] = ()
         if has_role(member, Role.ADMIN):
             team = tuple(TeamRow(m.slack_user_id, m.role_enum) for m in roster(session, workspace_id))
+        clients: Catalog | None = catalog(session, member) if has_role(member, Role.MANAGER) else None
         return member.slack_user_id, HomeModel(
-            role=member.role_enum, today=today, week=week_totals(session, member, today), team=team
+            role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
+            catalog=clients, catalog_page=catalog_page, show_archived=show_archived,
         )
 
 
-def publish_home(client: WebClient, db: Database, workspace_id: int, member_id: int) -> None:
-    user_id, model = home_model(db, workspace_id, member_id)
+def publish_home(client: WebClient, db: Database, workspace_id: int, member_id: int, *, catalog_page: int = 0,
+                 show_archived: bool = False) -> None:
+    user_id, model = home_model(db, workspace_id, member_id, catalog_page=catalog_page,
+                                show_archived=show_archived)
     client.views_publish(user_id=user_id, view=build_home(model))

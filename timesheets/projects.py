@@ -148,8 +148,8 @@ def parse_project(session: Session, actor: Member, data: ProjectInput, own: Proj
             query = query.where(Project.id != own.id)
         other = session.scalars(query).first()
         if other is not None:
-            archived = ", archived" if other.archived else ""
-            problems.add(Field.CODE, f"The code {other.code} is already used by {describe(other)}{archived}. "
+            flag = ", archived" if other.archived else ""
+            problems.add(Field.CODE, f"The code {other.code} is already used by {describe(other)}{flag}. "
                                      "Codes are unique in the workspace, whatever the case.")
     rate = problems.take(Field.RATE, parse_money, data.hourly_rate, "Rate")
     mode = problems.take(Field.MODE, parse_mode, data.billing_mode)
@@ -234,7 +234,8 @@ def update_project(session: Session, actor: Member, project_id: Any, data: Proje
     _store(project, values)
     _flush(session, project)
     after = _snapshot(project)
-    changes = {name: [before[name], after[name]] for name in STORED_FIELDS if before[name] != after[name]}
+    changes: dict[str, Any] = {name: [before[name], after[name]] for name in STORED_FIELDS
+                               if before[name] != after[name]}
     archived_change = changes.pop("archived", None)
     if changes:
         audit(session, actor, "project.update", f"project:{project.id}", **changes)
@@ -322,7 +323,7 @@ def catalog(session: Session, actor: Member) -> Catalog:
                                .order_by(Project.code_key, Project.id)).all()
     rate_counts = dict(session.execute(
         select(ProjectMemberRate.project_id, func.count()).where(ProjectMemberRate.workspace_id == workspace_id)
-        .group_by(ProjectMemberRate.project_id)).tuples().all())
+        .group_by(ProjectMemberRate.project_id)).all())
     by_client: dict[int, list[ProjectSummary]] = {}
     for project in projects:
         by_client.setdefault(project.client_id, []).append(summarise(project, rate_counts.get(project.id, 0)))

@@ -119,7 +119,7 @@ def project_member_rates(session: Session, actor: Member, project_id: object) ->
         select(Member, ProjectMemberRate.hourly_rate)
         .join(ProjectMemberRate, ProjectMemberRate.member_id == Member.id)
         .where(ProjectMemberRate.workspace_id == actor.workspace_id, ProjectMemberRate.project_id == project.id)
-    ).tuples().all()
+    ).all()
     rates = sorted((RateRow(m.slack_user_id, m.display_name, r) for m, r in rows),
                    key=lambda row: row.display_name.casefold())
     return project, rates

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from bot.durations import format_duration
 from bot.views import blocks as b
+from bot.views.catalog import catalog_section, shown_page
 from storage.models import Role
+from timesheets.projects import Catalog
 from timesheets.summary import WeekTotals
 
 ACTION_PICK_USER = "team_pick_user"
@@ -31,6 +34,9 @@ class HomeModel:
     today: date
     week: WeekTotals
     team: tuple[TeamRow, ...] = field(default_factory=tuple)
+    catalog: Catalog | None = None  # managers and up: clients and projects
+    catalog_page: int = 0
+    show_archived: bool = False
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -51,8 +57,11 @@ def _week_section(model: HomeModel) -> list[dict[str, Any]]:
     ]
 
 
-def _manager_section() -> list[dict[str, Any]]:
-    return [
+def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if model.catalog is not None:
+        blocks += catalog_section(model.catalog, model.catalog_page, model.show_archived)
+    return blocks + [
         b.divider(),
         b.header("Invoices"),
         b.section("Invoices you create will be listed here with their Xero status."),
@@ -93,8 +102,11 @@ def _team_section(model: HomeModel) -> list[dict[str, Any]]:
 def build_home(model: HomeModel) -> dict[str, Any]:
     blocks = _week_section(model)
     if model.role.rank >= Role.MANAGER.rank:
-        blocks += _manager_section()
+        blocks += _manager_section(model)
     if model.role.rank >= Role.ADMIN.rank:
         blocks += _xero_section()
         blocks += _team_section(model)
-    return {"type": "home", "blocks": blocks}
+    # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
+    page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
+    metadata = json.dumps({"page": page, "all": model.show_archived}, separators=(",", ":"))
+    return {"type": "home", "blocks": blocks, "private_metadata": metadata}

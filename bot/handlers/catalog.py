@@ -1,0 +1,343 @@
+"""Clients, projects, rates and rounding from App Home (PRODUCT.md §3): thin listeners over the use cases.
+
+Every button, options request and submission goes through a use case that checks the role (managers, admins,
+the owner) and looks every id up inside the caller's workspace, so a crafted payload gets the same refusal as a
+hidden button. Submissions parse before they ack: a `UserError` with a field becomes a field error in the modal
+(the error funnel), and nothing is stored. On success the modal closes and the actor's Home is published again,
+on the page they were looking at.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import reported
+from bot.home import publish_home, read_home_state
+from bot.profiles import profile_loader
+from bot.views import catalog as v
+from bot.views.blocks import option
+from bot.views.state import form_values
+from errors import NotFound, UserError
+from storage.db import Database
+from storage.models import Client, Member, Project
+from team.members import get_member
+from timesheets.catalog_input import Field
+from timesheets.clients import (
+    ClientInput,
+    client_choices,
+    count_active_clients,
+    create_client,
+    get_client,
+    require_manager,
+    set_client_archived,
+    update_client,
+)
+from timesheets.projects import (
+    ProjectInput,
+    create_project,
+    describe,
+    get_project,
+    set_project_archived,
+    update_project,
+)
+from timesheets.rates import default_rates, project_member_rates, set_default_rate, set_project_member_rate
+from timesheets.workspace_settings import (
+    client_override,
+    current_rounding,
+    set_workspace_rounding,
+    workspace_rounding,
+)
+
+log = logging.getLogger(__name__)
+
+HomeState = tuple[int, bool]
+
+
+def _actor(session: Session, context: BoltContext) -> Member:
+    return get_member(session, context["workspace_id"], context["member_id"])
+
+
+def _field(values: dict[str, dict[str, Any]], block: str, action: str) -> Any:
+    return (values.get(block) or {}).get(action)
+
+
+def _text(values: dict[str, dict[str, Any]], block: str, action: str) -> str | None:
+    found = _field(values, block, action)
+    return found if isinstance(found, str) else None
+
+
+def _home_of(body: dict[str, Any]) -> HomeState:
+    """Which catalog page the person's Home showed (carried in the Home view's or the modal's metadata)."""
+    view = body.get("view") or {}
+    if view.get("type") == "home":
+        return read_home_state(view.get("private_metadata"))
+    home = v.read_metadata(view).get("home")
+    if isinstance(home, list) and len(home) == 2:
+        return read_home_state({"page": home[0], "all": home[1]})
+    return 0, False
+
+
+def _with_home(view: dict[str, Any], home: HomeState) -> dict[str, Any]:
+    """Add the Home page to a modal's metadata, so saving republishes Home where the person was."""
+    metadata = v.read_metadata(view)
+    metadata["home"] = [home[0], home[1]]
+    return {**view, "private_metadata": json.dumps(metadata, separators=(",", ":"))}
+
+
+def _publish(client: WebClient, db: Database, context: BoltContext, home: HomeState) -> None:
+    publish_home(client, db, context["workspace_id"], context["member_id"], catalog_page=home[0],
+                 show_archived=home[1])
+
+
+def _choices(session: Session, actor: Member, include_id: int | None = None) -> tuple[list[v.ClientChoice], int]:
+    clients = client_choices(session, actor, include_id=include_id, limit=v.STATIC_CLIENTS_LIMIT)
+    return ([v.ClientChoice(c.id, c.name, c.archived) for c in clients],
+            count_active_clients(session, actor.workspace_id))
+
+
+def _project_form(session: Session, actor: Member, project_id: Any) -> v.ProjectForm:
+    """A blank project form, or one filled from the stored project (`project_id` from a payload: looked up)."""
+    if project_id is None:
+        clients, count = _choices(session, actor)
+        return v.project_form(clients, count)
+    project = get_project(session, actor, project_id)
+    clients, count = _choices(session, actor, include_id=project.client_id)
+    form = v.project_form(clients, count, project)
+    owner = session.get(Client, project.client_id)
+    return replace(form, client_name=owner.name if owner is not None else "")
+
+
+def _row_view(session: Session, actor: Member, verb: str, item_id: str) -> dict[str, Any]:
+    """The modal a row's overflow menu opens (role and workspace checked by the use cases)."""
+    if verb == v.EDIT_CLIENT:
+        found = get_client(session, actor, item_id)
+        return v.client_modal(v.ClientForm(workspace_rounding(session, actor.workspace_id), found.id, found.name,
+                                           client_override(found)))
+    if verb in (v.ARCHIVE_CLIENT, v.UNARCHIVE_CLIENT):
+        found = get_client(session, actor, item_id)
+        active = sum(1 for p in _client_projects(session, found) if not p.archived)
+        return v.archive_modal("client", found.id, found.name, verb == v.ARCHIVE_CLIENT, active)
+    if verb == v.EDIT_PROJECT:
+        return v.project_modal(_project_form(session, actor, item_id))
+    if verb == v.PROJECT_RATES:
+        project, rows = project_member_rates(session, actor, item_id)
+        return v.project_rates_modal(project.id, project.code, project.name, project.hourly_rate, rows)
+    if verb in (v.ARCHIVE_PROJECT, v.UNARCHIVE_PROJECT):
+        project = get_project(session, actor, item_id)
+        label = describe(project, session.get(Client, project.client_id))
+        return v.archive_modal("project", project.id, label, verb == v.ARCHIVE_PROJECT)
+    raise NotFound("That action is not available any more: open the Home tab again.")
+
+
+def _client_projects(session: Session, client: Client) -> list[Project]:
+    return list(session.scalars(select(Project).where(Project.workspace_id == client.workspace_id,
+                                                      Project.client_id == client.id)))
+
+
+def _selected_value(body: dict[str, Any]) -> str:
+    action = (body.get("actions") or [{}])[0]
+    selected = action.get("selected_option") or {}
+    return str(selected.get("value") or action.get("value") or "")
+
+
+def register(app: App, db: Database) -> None:
+    # ---- Home buttons -------------------------------------------------------------------------------------
+
+    def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=_with_home(view, _home_of(body)))
+
+    @app.action(v.ACTION_NEW_CLIENT)
+    @reported
+    def new_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        with db.session() as session:
+            actor = _actor(session, context)
+            require_manager(actor)
+            view = v.client_modal(v.ClientForm(workspace_rounding(session, actor.workspace_id)))
+        open_modal(client, body, view)
+
+    @app.action(v.ACTION_NEW_PROJECT)
+    @reported
+    def new_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        with db.session() as session:
+            form = _project_form(session, _actor(session, context), None)
+        open_modal(client, body, v.project_modal(form) if form.client_count else v.no_clients_modal())
+
+    @app.action(v.ACTION_DEFAULT_RATES)
+    @reported
+    def open_default_rates(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        with db.session() as session:
+            view = v.default_rates_modal(default_rates(session, _actor(session, context)))
+        open_modal(client, body, view)
+
+    @app.action(v.ACTION_ROUNDING)
+    @reported
+    def open_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        with db.session() as session:
+            view = v.rounding_modal(current_rounding(session, _actor(session, context)))
+        open_modal(client, body, view)
+
+    @app.action(v.ACTION_ROW_MENU)
+    @reported
+    def row_menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        verb, _, item_id = _selected_value(body).partition(":")
+        with db.session() as session:
+            view = _row_view(session, _actor(session, context), verb, item_id)
+        open_modal(client, body, view)
+
+    @app.action(v.ACTION_SHOW)
+    @reported
+    def show(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        _publish(client, db, context, (0, _selected_value(body) == "all"))
+
+    @app.action(f"{v.ACTION_PAGE}_prev")
+    @app.action(f"{v.ACTION_PAGE}_next")
+    @reported
+    def page(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        _publish(client, db, context, v.read_page_value(_selected_value(body)))
+
+    # ---- inside the project modal -------------------------------------------------------------------------
+
+    @app.action(v.ACTION_MODE)
+    @reported
+    def billing_mode_changed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        """Show the fields of the chosen billing mode; what was typed is kept."""
+        ack()
+        view = body.get("view") or {}
+        metadata = v.read_metadata(view)
+        with db.session() as session:
+            base = _project_form(session, _actor(session, context), metadata.get("project"))
+        form = v.project_form_from_state(form_values(body), base)
+        new_view = _with_home(v.project_modal(form), _home_of(body))
+        try:
+            client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
+        except SlackApiError as error:
+            if error.response.get("error") not in ("hash_conflict", "not_found"):
+                raise
+            # A newer change is already on its way (hash_conflict), or the modal was closed: nothing to do.
+            log.info("billing mode reshape skipped: %s", error.response.get("error"))
+
+    @app.options(v.ACTION_PROJECT_CLIENT)
+    def client_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
+        try:
+            with db.session() as session:
+                found = client_choices(session, _actor(session, context), str(payload.get("value") or ""))
+        except UserError:
+            ack(options=[])
+            return
+        ack(options=[option(str(c.id), v.client_label(v.ClientChoice(c.id, c.name, c.archived))) for c in found])
+
+    # ---- submissions --------------------------------------------------------------------------------------
+
+    @app.view(v.CALLBACK_CLIENT)
+    @reported
+    def save_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        values = form_values(body)
+        rounding = _text(values, Field.CLIENT_ROUNDING, v.ACTION_CLIENT_ROUNDING)
+        data = ClientInput(name=_text(values, Field.CLIENT_NAME, v.ACTION_CLIENT_NAME),
+                           rounding=None if rounding in (None, "", v.FOLLOW_WORKSPACE) else rounding)
+        client_id = v.read_metadata(body.get("view")).get("client")
+        with db.session() as session:
+            actor = _actor(session, context)
+            if client_id is None:
+                create_client(session, actor, data)
+            else:
+                current = get_client(session, actor, client_id)
+                update_client(session, actor, current.id, replace(data, archived=current.archived))
+        ack()
+        _publish(client, db, context, _home_of(body))
+
+    @app.view(v.CALLBACK_PROJECT)
+    @reported
+    def save_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        values = form_values(body)
+        billable = _field(values, Field.BILLABLE, v.ACTION_BILLABLE) or []
+        data = ProjectInput(
+            client_id=_field(values, Field.PROJECT_CLIENT, v.ACTION_PROJECT_CLIENT),
+            name=_text(values, Field.PROJECT_NAME, v.ACTION_PROJECT_NAME),
+            code=_text(values, Field.CODE, v.ACTION_CODE),
+            hourly_rate=_text(values, Field.RATE, v.ACTION_RATE),
+            billable=v.BILLABLE_VALUE in billable,
+            billing_mode=_text(values, Field.MODE, v.ACTION_MODE),
+            retainer_amount=_text(values, Field.RETAINER_AMOUNT, v.ACTION_RETAINER_AMOUNT),
+            included_hours=_text(values, Field.INCLUDED_HOURS, v.ACTION_INCLUDED_HOURS),
+            overage_rate=_text(values, Field.OVERAGE_RATE, v.ACTION_OVERAGE_RATE),
+            budget_amount=_text(values, Field.BUDGET, v.ACTION_BUDGET),
+            channel_id=_text(values, Field.CHANNEL, v.ACTION_CHANNEL),
+        )
+        project_id = v.read_metadata(body.get("view")).get("project")
+        with db.session() as session:
+            actor = _actor(session, context)
+            if project_id is None:
+                create_project(session, actor, data)
+            else:
+                current = get_project(session, actor, project_id)  # archiving is the Archive button's job
+                update_project(session, actor, current.id, replace(data, archived=current.archived))
+        ack()
+        _publish(client, db, context, _home_of(body))
+
+    @app.view(v.CALLBACK_PROJECT_RATES)
+    @reported
+    def save_project_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        values = form_values(body)
+        project_id = v.read_metadata(body.get("view")).get("project")
+        with db.session() as session:
+            set_project_member_rate(session, _actor(session, context), project_id,
+                                    _text(values, Field.MEMBER, v.ACTION_MEMBER),
+                                    _text(values, Field.MEMBER_RATE, v.ACTION_MEMBER_RATE), profile_loader(client))
+        ack()
+        _publish(client, db, context, _home_of(body))
+
+    @app.view(v.CALLBACK_DEFAULT_RATES)
+    @reported
+    def save_default_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        values = form_values(body)
+        with db.session() as session:
+            set_default_rate(session, _actor(session, context), _text(values, Field.MEMBER, v.ACTION_MEMBER),
+                             _text(values, Field.MEMBER_RATE, v.ACTION_MEMBER_RATE), profile_loader(client))
+        ack()
+        _publish(client, db, context, _home_of(body))
+
+    @app.view(v.CALLBACK_ROUNDING)
+    @reported
+    def save_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        key = _text(form_values(body), Field.ROUNDING, v.ACTION_ROUNDING_RULE)
+        with db.session() as session:
+            set_workspace_rounding(session, _actor(session, context), key)
+        ack()
+        _publish(client, db, context, _home_of(body))
+
+    @app.view(v.CALLBACK_ARCHIVE)
+    @reported
+    def confirm_archive(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        metadata = v.read_metadata(body.get("view"))
+        kind, archive = metadata.get("kind"), metadata.get("archive") is True
+        try:
+            with db.session() as session:
+                actor = _actor(session, context)
+                if kind == "client":
+                    set_client_archived(session, actor, metadata.get("id"), archive)
+                elif kind == "project":
+                    set_project_archived(session, actor, metadata.get("id"), archive)
+                else:
+                    raise NotFound("That client or project no longer exists in this workspace.")
+        except UserError as error:  # no field to attach it to: say it in the modal, nothing changed
+            ack(response_action="update", view=v.notice_modal("Nothing changed", error.message))
+            return
+        ack()
+        _publish(client, db, context, _home_of(body))
