@@ -18,6 +18,7 @@ from storage.audit import audit
 from storage.models import Client, Member, Project, Role, Workspace
 from team.roles import require
 from timesheets.catalog_input import Field, FormErrors, Problems, name_key, parse_name
+from timesheets.lookup import payload_id
 from timesheets.rounding import RoundingRule
 from timesheets.workspace_settings import MANAGE, client_override, parse_rule_key
 
@@ -44,12 +45,10 @@ def lock_catalog(session: Session, workspace_id: int) -> None:
 
 
 def parse_id(value: Any) -> int:
-    """An id from a payload (button value, private_metadata); anything odd is simply "not found"."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise NotFound("That client or project no longer exists in this workspace.") from None
-    if number <= 0:
+    """An id from a payload (button value, private_metadata); anything odd (or too large for an id column) is
+    simply "not found"."""
+    number = payload_id(value)
+    if number is None:
         raise NotFound("That client or project no longer exists in this workspace.")
     return number
 
