@@ -165,33 +165,10 @@ def forged(demo: Demo) -> None:
     demo.say(f"HTTP {response.status_code}")
 
 
-def catalog(demo: Demo) -> None:
-    """Until the catalog modals are wired into the walkthrough: the same use cases the modals call."""
-    from sqlalchemy import select
-
-    from storage.models import Member
-    from timesheets.clients import ClientInput, create_client
-    from timesheets.projects import ProjectInput, create_project
-
-    demo.chapter("6. Alice, now a manager, creates a client and its projects")
-    with demo.runtime.db.session() as session:
-        alice = session.scalars(select(Member).where(Member.slack_user_id == ALICE)).one()
-        acme = create_client(session, alice, ClientInput(name="Acme"))
-        globex = create_client(session, alice, ClientInput(name="Globex"))
-        create_project(session, alice, ProjectInput(client_id=acme.id, name="Website", code="acme-web",
-                                                    hourly_rate="120", channel_id="C0ACMEWEB"))
-        create_project(session, alice, ProjectInput(client_id=globex.id, name="Support retainer", code="glob-sup",
-                                                    hourly_rate="95", billing_mode="retainer",
-                                                    retainer_amount="3000", included_hours="40",
-                                                    overage_rate="110"))
-    demo.say("Acme — Website (acme-web, 120/h, linked to #acme-web); Globex — Support retainer (glob-sup, "
-             "3,000/month for 40 h, overage 110/h).")
-
-
 def all_chapters() -> list[Callable[[Demo], None]]:
-    from sandbox import demo_hours
+    from sandbox import demo_catalog, demo_hours
 
-    return [install, home_tabs, roles, forged, catalog, *demo_hours.CHAPTERS]
+    return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,

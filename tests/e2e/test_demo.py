@@ -16,6 +16,10 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Only admins and the owner can change roles" in text
     assert "HTTP 401" in text
     assert "views.publish(user_id=U0OLIVIA)" in text
+    # clients and projects from Home's modals, with a field error and a member refused
+    assert "Codes use letters, digits, - and _ only" in text
+    assert "Retainer 3,000.00/month incl. 40 h" in text
+    assert "Only managers, admins and the owner can manage clients and projects" in text
     # time tracking: text, the form, a timer, the week list with edit and delete
     assert "Logged 2 h 30 min on Acme — Website" in text
     assert "I couldn't find a project “acme”" in text  # ambiguous → the pre-filled form, never a guess
