@@ -26,4 +26,4 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "a day holds at most 24 h" in text
     assert "Logged 3 h on Acme — Website" in text and "field error" in text
     assert "Logged 47 min on Acme — Website" in text
-    assert "Saved 2 h 45 min on Acme — Website" in text and "Deleted 1 h 30 min" in text
+    assert "Saved 2 h 45 min on Acme — Website" in text and ":wastebasket: Deleted " in text
