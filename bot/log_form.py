@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,10 +22,11 @@ from timesheets.lookup import ProjectInfo, channel_project_id, find_project, pic
 from timesheets.summary import member_today
 
 
-def _form(session: Session, member: Member, *, first: tuple[int, ...] = (), **values: object) -> LogForm:
+def _form(session: Session, member: Member, *, first: tuple[int, ...] = (), **values: Any) -> LogForm:
+    """The form with the workspace's active projects (`first` ids leading) and `values` pre-filled."""
     projects = workspace_projects(session, member.workspace_id)
     shown, count = picker_projects(projects, first)
-    return LogForm(today=member_today(member), projects=tuple(shown), project_count=count, **values)  # type: ignore[arg-type]
+    return LogForm(today=member_today(member), projects=tuple(shown), project_count=count, **values)
 
 
 def blank_form(session: Session, member: Member, channel_id: str | None) -> LogForm:

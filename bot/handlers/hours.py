@@ -309,6 +309,7 @@ def register(app: App, db: Database) -> None:
                 raise
 
     @app.view(CALLBACK_LOG)
+    @reported
     def log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
                       client: WebClient) -> None:
         meta = read_metadata(view.get("private_metadata"))
