@@ -7,6 +7,17 @@ from storage.models.slack import slack_bots, slack_installations, slack_oauth_st
 from storage.models.team import ROLE_ORDER, Member, Role, Workspace
 from storage.models.work import BillingMode, Client, Project, ProjectMemberRate, TimeEntry, Timer
 from storage.models.xero import ConnectionStatus, XeroAuthRequest, XeroConnection, XeroPendingConsent
+from storage.models.xero_data import (
+    XeroAccount,
+    XeroBrandingTheme,
+    XeroContact,
+    XeroItem,
+    XeroSyncState,
+    XeroTaxRate,
+    XeroTrackingCategory,
+    XeroTrackingOption,
+    XeroWebhookEvent,
+)
 
 __all__ = [
     "ROLE_ORDER",
@@ -28,9 +39,18 @@ __all__ = [
     "TimeEntry",
     "Timer",
     "Workspace",
+    "XeroAccount",
     "XeroAuthRequest",
+    "XeroBrandingTheme",
     "XeroConnection",
+    "XeroContact",
+    "XeroItem",
     "XeroPendingConsent",
+    "XeroSyncState",
+    "XeroTaxRate",
+    "XeroTrackingCategory",
+    "XeroTrackingOption",
+    "XeroWebhookEvent",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Rate, Timestamped, WorkspaceScoped
@@ -49,6 +50,13 @@ class Workspace(Base, Timestamped):
     payment_terms_days: Mapped[int] = mapped_column(default=14)
     invoice_grouping: Mapped[str] = mapped_column(String(16), default="entry")
     line_amount_type: Mapped[str] = mapped_column(String(16), default="Exclusive")
+    # Xero-specific invoice defaults (the setup wizard's first two steps); cleared when Xero is disconnected.
+    xero_account_code: Mapped[str | None] = mapped_column(String(10))
+    xero_tax_type: Mapped[str | None] = mapped_column(String(50))
+    xero_branding_theme_id: Mapped[str | None] = mapped_column(String(64))
+    # Default tracking: [{"category_id": …, "option_id": …}], at most two (Xero's limit per line).
+    xero_tracking: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    setup_completed_at: Mapped[datetime | None]
 
 
 class Member(Base, WorkspaceScoped, Timestamped):

@@ -30,6 +30,8 @@ class Client(Base, WorkspaceScoped, Timestamped):
     name_key: Mapped[str] = mapped_column(String(255))
     xero_contact_id: Mapped[str | None] = mapped_column(String(64))
     xero_contact_name: Mapped[str | None] = mapped_column(String(255))
+    # How the link was made: "auto" (exact normalised name), "manual" (picked by a manager), "created" (in Xero).
+    xero_link_source: Mapped[str | None] = mapped_column(String(16))
     rounding_mode: Mapped[str | None] = mapped_column(String(16))
     rounding_minutes: Mapped[int | None]
     archived: Mapped[bool] = mapped_column(default=False)
