@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +18,39 @@ from storage.models import SlackEventReceipt
 from team.members import ensure_member, ensure_workspace
 
 
+class MemberIds:
+    """(team, user) → (workspace id, member id) for people whose Slack profile is already stored.
+
+    Those ids never change, so most requests skip the lookup transaction (about a third of a quick /hours).
+    Bounded (LRU) and short-lived (TTL), so a process never holds a mapping long; first contacts and people whose
+    profile Slack has not answered yet always go to the database.
+    """
+
+    def __init__(self, size: int = 10_000, ttl_seconds: float = 300.0) -> None:
+        self.size = size
+        self.ttl = ttl_seconds
+        self._items: OrderedDict[tuple[str, str], tuple[float, int, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, team_id: str, user_id: str) -> tuple[int, int] | None:
+        with self._lock:
+            found = self._items.get((team_id, user_id))
+            if found is None or found[0] < time.monotonic():
+                return None
+            self._items.move_to_end((team_id, user_id))
+            return found[1], found[2]
+
+    def put(self, team_id: str, user_id: str, workspace_id: int, member_id: int) -> None:
+        with self._lock:
+            self._items[(team_id, user_id)] = (time.monotonic() + self.ttl, workspace_id, member_id)
+            self._items.move_to_end((team_id, user_id))
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 def register(app: App, db: Database, *, single_workspace: bool) -> None:
+    known = MemberIds()
+
     @app.middleware
     def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         """Slack redelivers events it thinks were lost; act on each `event_id` once (first deliveries always act)."""
@@ -34,10 +69,14 @@ def register(app: App, db: Database, *, single_workspace: bool) -> None:
         """Put `workspace_id` and `member_id` in the context; people become members on first contact."""
         team_id, user_id = context.team_id, context.user_id
         if team_id and user_id:
-            with db.session() as session:
-                workspace = ensure_workspace(session, team_id, enterprise_id=context.enterprise_id)
-                member = ensure_member(session, workspace, user_id, profile_loader(client),
-                                       claim_owner_if_admin=single_workspace)
-                context["workspace_id"] = workspace.id
-                context["member_id"] = member.id
+            ids = known.get(team_id, user_id)
+            if ids is None:
+                with db.session() as session:
+                    workspace = ensure_workspace(session, team_id, enterprise_id=context.enterprise_id)
+                    member = ensure_member(session, workspace, user_id, profile_loader(client),
+                                           claim_owner_if_admin=single_workspace)
+                    ids = (workspace.id, member.id)
+                    if member.profile_fetched_at is not None:
+                        known.put(team_id, user_id, *ids)
+            context["workspace_id"], context["member_id"] = ids
         next()

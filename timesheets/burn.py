@@ -97,8 +97,13 @@ def _fixed_budget(session: Session, project: Project) -> str:
     return line
 
 
-def burn_line(session: Session, project_id: int, workspace_id: int, work_date: date, today: date) -> str | None:
-    """The burn line for a retainer or fixed-budget project (None for hourly ones)."""
+def burn_line(session: Session, project_id: int, workspace_id: int, work_date: date, today: date, *,
+              billing_mode: str | None = None) -> str | None:
+    """The burn line for a retainer or fixed-budget project (None for hourly ones).
+
+    `billing_mode`, when the caller knows it, lets an hourly project answer without reading anything."""
+    if billing_mode == BillingMode.HOURLY.value:
+        return None
     project = session.get(Project, project_id)
     if project is None or project.workspace_id != workspace_id:
         return None

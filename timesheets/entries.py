@@ -92,8 +92,11 @@ class StoredEntry:
 # ---------------------------------------------------------------- rules
 
 
-def resolve_rate(session: Session, member: Member, project_id: int) -> Decimal | None:
-    """The hourly rate in force for `member` on the project: member-on-project, else project, else default."""
+def resolve_rate(session: Session, member: Member, project_id: int,
+                 project: ProjectInfo | None = None) -> Decimal | None:
+    """The hourly rate in force for `member` on the project: member-on-project, else project, else default.
+
+    `project`, when the caller already read it in this transaction, saves reading it again."""
     member_rate = session.scalar(
         select(ProjectMemberRate.hourly_rate).where(
             ProjectMemberRate.workspace_id == member.workspace_id,
@@ -103,9 +106,13 @@ def resolve_rate(session: Session, member: Member, project_id: int) -> Decimal |
     )
     if member_rate is not None:
         return Decimal(member_rate)
-    project = session.get(Project, project_id)
-    if project is not None and project.hourly_rate is not None:
-        return Decimal(project.hourly_rate)
+    if project is not None and project.id == project_id:
+        project_rate = project.hourly_rate
+    else:
+        stored = session.get(Project, project_id)
+        project_rate = None if stored is None else stored.hourly_rate
+    if project_rate is not None:
+        return Decimal(project_rate)
     return None if member.default_rate is None else Decimal(member.default_rate)
 
 
@@ -190,11 +197,11 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
         workspace_id=member.workspace_id, member_id=member.id, project_id=project.id, work_date=work_date,
         minutes=minutes, description=description,
         billable=project.billable_default if data.billable is None else data.billable,
-        hourly_rate=resolve_rate(session, member, project.id), source=source,
+        hourly_rate=resolve_rate(session, member, project.id, project), source=source,
     )
     session.add(entry)
     session.flush()
-    burn = burn_line(session, project.id, member.workspace_id, work_date, today)
+    burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
     return _stored(entry, project, today, burn)
 
 
@@ -258,11 +265,12 @@ def edit_entry(session: Session, member: Member, entry_id: object, data: EntryIn
         entry.billable = data.billable
     if moved:
         entry.project_id = project.id
-        entry.hourly_rate = resolve_rate(session, member, project.id)
+        entry.hourly_rate = resolve_rate(session, member, project.id, project)
         if data.billable is None:
             entry.billable = project.billable_default
     session.flush()
-    return _stored(entry, project, today, burn_line(session, project.id, member.workspace_id, work_date, today))
+    burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
+    return _stored(entry, project, today, burn)
 
 
 def delete_entry(session: Session, member: Member, entry_id: object, *, verb: str = "deleted",

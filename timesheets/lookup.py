@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,9 @@ class ProjectInfo:
     archived: bool
     billable_default: bool
     slack_channel_id: str | None
+    # Carried so logging an entry needs no second read of the project (rate snapshot, burn line).
+    hourly_rate: Decimal | None = None
+    billing_mode: str = "hourly"
 
     @property
     def label(self) -> str:
@@ -52,6 +56,8 @@ def _info(project: Project, client: Client) -> ProjectInfo:
         archived=bool(project.archived or client.archived),
         billable_default=bool(project.billable_default),
         slack_channel_id=project.slack_channel_id,
+        hourly_rate=None if project.hourly_rate is None else Decimal(project.hourly_rate),
+        billing_mode=project.billing_mode,
     )
 
 
