@@ -67,8 +67,34 @@ def _migrate(settings: Settings) -> None:
     upgrade(settings.database_url)
 
 
+def _with_xero_sandbox(settings: Settings) -> Settings:
+    """Start the Xero stand-in beside the app (loopback) and point every XERO_* setting at it, PKCE on."""
+    from dataclasses import replace
+
+    from sandbox.xero import XeroSandbox
+    from xero.oauth import callback_url
+
+    if not settings.encryption_keys:
+        raise SettingsError("HOURCAP_ENCRYPTION_KEYS", "is missing: Xero tokens are stored encrypted; generate a key "
+                            "with `hourcap keygen`")
+    sandbox = XeroSandbox(redirect_uris=[callback_url(settings)]).start()
+    sandbox.require_pkce = True
+    _keep_alive.append(sandbox)
+    print(f"hourcap: Xero sandbox at {sandbox.base_url} (client id {sandbox.client_id}); "
+          f"callback {callback_url(settings)}", flush=True)
+    return replace(settings, xero_client_id=sandbox.client_id, xero_client_secret=sandbox.client_secret,
+                   xero_webhook_key=sandbox.webhook_key, xero_login_url=sandbox.login_url,
+                   xero_identity_url=sandbox.identity_url, xero_api_url=sandbox.api_url,
+                   xero_connections_url=sandbox.connections_url, xero_pkce=True)
+
+
+_keep_alive: list[Any] = []  # the --xero-sandbox server lives as long as the process
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if args.xero_sandbox:
+        settings = _with_xero_sandbox(settings)
     if not args.no_migrate:
         _migrate(settings)
     from web.server import serve
@@ -130,6 +156,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the database schema at start")
+    serve.add_argument("--xero-sandbox", action="store_true",
+                       help="start the local Xero stand-in beside the app and connect to it instead of Xero")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run an RQ worker with the outbox relay and sweeper")

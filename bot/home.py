@@ -15,6 +15,7 @@ from team.members import get_member
 from team.roles import has_role
 from timesheets.projects import Catalog, catalog
 from timesheets.summary import member_today, week_totals
+from xero.connection import summary as xero_summary
 
 
 def read_home_state(raw: Any) -> tuple[int, bool]:
@@ -39,6 +40,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
         return member.slack_user_id, HomeModel(
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
             catalog=clients, catalog_page=catalog_page, show_archived=show_archived,
+            xero=xero_summary(session, workspace_id),
         )
 
 

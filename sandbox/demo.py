@@ -166,9 +166,9 @@ def forged(demo: Demo) -> None:
 
 
 def all_chapters() -> list[Callable[[Demo], None]]:
-    from sandbox import demo_catalog, demo_hours
+    from sandbox import demo_catalog, demo_hours, demo_xero
 
-    return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS]
+    return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,
@@ -184,9 +184,13 @@ def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = prin
             "SLACK_API_URL": slack_api.base_url, "DATABASE_URL": database_url,
             "HOURCAP_ENCRYPTION_KEYS": generate_key(),
         }
+        from sandbox import demo_xero
+
+        xero = demo_xero.DemoXero.prepare(settings_env)  # binds Hour Cap's port, starts the Xero stand-in, XERO_*
         runtime = build_runtime(load_settings(settings_env))
+        runtime.extras["xero"] = xero.sandbox
         try:
-            with serving(runtime.web_app) as base_url:
+            with xero.serving(runtime.web_app) as base_url:
                 seed(slack_api, f"{base_url}/slack/oauth_redirect")
                 out("Hour Cap demo — everything runs on this machine: the Slack stand-in at "
                     f"{slack_api.url}, Hour Cap at {base_url}, SQLite in {tmp}.")

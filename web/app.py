@@ -1,4 +1,4 @@
-"""The HTTP side: Slack (through Bolt) on /slack/*, health checks; Xero routes join here later."""
+"""The HTTP side: Slack (through Bolt) on /slack/*, Xero connect pages on /xero/*, health checks."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from settings import Settings
 from storage.db import Database
 from web.slack_guard import MAX_BODY_BYTES, Rejected, verify
+from web.xero_routes import create_xero_blueprint
 
 log = logging.getLogger("hourcap.web")
 
@@ -42,6 +43,8 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
         @web.get("/slack/oauth_redirect")
         def slack_oauth_redirect() -> Response:
             return slack.handle(request)  # type: ignore[no-any-return]
+
+    web.register_blueprint(create_xero_blueprint(settings, db))
 
     @web.get("/healthz")
     def healthz() -> Response:

@@ -10,9 +10,11 @@ from typing import Any
 from bot.durations import format_duration
 from bot.views import blocks as b
 from bot.views.catalog import catalog_section, shown_page
+from bot.views.xero import xero_section
 from storage.models import Role
 from timesheets.projects import Catalog
 from timesheets.summary import WeekTotals
+from xero.connection import NOT_CONNECTED, ConnectionSummary
 
 ACTION_PICK_USER = "team_pick_user"
 ACTION_PICK_ROLE = "team_pick_role"
@@ -37,6 +39,7 @@ class HomeModel:
     catalog: Catalog | None = None  # managers and up: clients and projects
     catalog_page: int = 0
     show_archived: bool = False
+    xero: ConnectionSummary = NOT_CONNECTED  # the workspace's Xero connection, as Home shows it
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -68,12 +71,8 @@ def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
     ]
 
 
-def _xero_section() -> list[dict[str, Any]]:
-    return [
-        b.divider(),
-        b.header("Xero"),
-        b.section(":white_circle: *Not connected.* Connecting Xero lets managers push draft invoices."),
-    ]
+def _xero_section(model: HomeModel) -> list[dict[str, Any]]:
+    return xero_section(model.xero, model.role)
 
 
 def _team_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -103,8 +102,8 @@ def build_home(model: HomeModel) -> dict[str, Any]:
     blocks = _week_section(model)
     if model.role.rank >= Role.MANAGER.rank:
         blocks += _manager_section(model)
+    blocks += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
     if model.role.rank >= Role.ADMIN.rank:
-        blocks += _xero_section()
         blocks += _team_section(model)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
     page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0

@@ -1,0 +1,70 @@
+"""The Xero section of App Home: Connect / Reconnect (a fresh signed link in a modal), Disconnect, Start setup.
+
+Roles are checked in xero.connection, so a member's crafted Connect or Disconnect action is refused there and
+no link is ever made for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.errors import reported
+from bot.home import publish_home
+from bot.views.hours import esc
+from bot.views.xero import (
+    ACTION_CONNECT,
+    ACTION_DISCONNECT,
+    ACTION_OPEN_LINK,
+    ACTION_START_SETUP,
+    connect_modal,
+    setup_coming_modal,
+)
+from settings import Settings
+from storage.db import Database
+from team.members import get_member
+from xero.connection import disconnect, start_connect
+
+
+def register(app: App, db: Database, settings: Settings) -> None:
+    @app.action(ACTION_OPEN_LINK)
+    def link_opened(ack: Ack) -> None:
+        ack()  # a URL button: the browser follows the link; Slack still tells us it was pressed
+
+    @app.action(ACTION_CONNECT)
+    @reported
+    def connect(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        with db.session() as session:
+            actor = get_member(session, context["workspace_id"], context["member_id"])
+            link = start_connect(session, settings, actor)
+        client.views_open(trigger_id=body["trigger_id"], view=connect_modal(link.url, reconnect=link.reconnect))
+
+    @app.action(ACTION_DISCONNECT)
+    @reported
+    def disconnect_xero(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        done = disconnect(db, settings, context["workspace_id"], context["member_id"])
+        publish_home(client, db, context["workspace_id"], context["member_id"])
+        cleared = []
+        if done.links.clients:
+            cleared.append(f"{done.links.clients} client contact link{'s' if done.links.clients != 1 else ''}")
+        if done.links.projects:
+            cleared.append(f"Xero items/tracking on {done.links.projects} project"
+                           f"{'s' if done.links.projects != 1 else ''}")
+        text = f"Disconnected from {esc(done.tenant_name)}."
+        if cleared:
+            text += " Cleared " + " and ".join(cleared) + "."
+        text += " Time entries, clients, projects and invoices are unchanged."
+        if not done.revoked:
+            text += (" Xero could not be reached to revoke access: Hour Cap has forgotten its tokens, and you can "
+                     "also remove Hour Cap in Xero under Settings → Connected apps.")
+        client.chat_postMessage(channel=context["user_id"], text=text)
+
+    @app.action(ACTION_START_SETUP)
+    @reported
+    def start_setup(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=setup_coming_modal())
