@@ -220,7 +220,7 @@ def _title(html: str) -> str:
 
 
 def connect_xero(demo: Demo) -> None:
-    demo.chapter("Xero 1. Olivia connects Xero from Home: signed link, Xero's consent, the organisation chooser")
+    demo.chapter("11. Olivia connects Xero from Home: signed link, Xero's consent, the organisation chooser")
     _dance(demo, pick="Demo Company (NZ)")
     demo.show_dm(OWNER)
     demo.slack.home_opened(OWNER)
@@ -231,7 +231,7 @@ def connect_xero(demo: Demo) -> None:
 def disconnect_xero(demo: Demo) -> None:
     from bot.views.xero import ACTION_DISCONNECT
 
-    demo.chapter("Xero 2. Olivia disconnects (after Slack's confirmation dialog)")
+    demo.chapter("12. Olivia disconnects (after Slack's confirmation dialog)")
     xero = _xero(demo)
     xero.reset_calls()
     demo.slack.home_action(ACTION_DISCONNECT, user=OWNER)
@@ -243,7 +243,7 @@ def disconnect_xero(demo: Demo) -> None:
 
 
 def reconnect_xero(demo: Demo) -> None:
-    demo.chapter("Xero 3. Olivia connects again (this time to the other organisation)")
+    demo.chapter("13. Olivia connects again (this time to the other organisation)")
     _dance(demo, pick="Kiwi Ventures Ltd")
     demo.show_dm(OWNER)
 
