@@ -53,9 +53,21 @@ def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool
         runtime.bolt_app = build_bolt_app(settings, db)
         runtime.web_app = create_web_app(settings, runtime.bolt_app, db,
                                           redis_ping=None if jobs.in_process else jobs.redis_ping)
+    if settings.xero_enabled:
+        _schedule_xero_housekeeping(db)
     if start_jobs:
         jobs.start()
     return runtime
+
+
+def _schedule_xero_housekeeping(db: Any) -> None:
+    """Refresh tokens of connections idle for 30 days, daily (deduplicated: every process may ask; one runs)."""
+    from datetime import timedelta
+
+    from jobs.tasks_xero_tokens import schedule_refresh_idle
+
+    with db.session() as session:
+        schedule_refresh_idle(session, delay=timedelta(hours=1))
 
 
 # --- commands ---------------------------------------------------------------------------------------------
