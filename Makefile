@@ -30,6 +30,7 @@ migrate: $(STAMP)
 	$(BIN)/hourcap migrate
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: $(STAMP)

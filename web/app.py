@@ -45,6 +45,9 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
             return slack.handle(request)  # type: ignore[no-any-return]
 
     web.register_blueprint(create_xero_blueprint(settings, db))
+    from web.xero_webhooks import create_xero_webhooks_blueprint
+
+    web.register_blueprint(create_xero_webhooks_blueprint(settings, db))
 
     @web.get("/healthz")
     def healthz() -> Response:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.errors import reported
 from bot.home import publish_home
 from storage.db import Database
+from xero.sync_status import request_sync_if_due
 
 
 def register(app: App, db: Database) -> None:
@@ -18,4 +19,6 @@ def register(app: App, db: Database) -> None:
     def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("tab") != "home" or "member_id" not in context:
             return
+        with db.session() as session:  # records outbox work only (deduplicated): never calls Xero here
+            request_sync_if_due(session, context["workspace_id"], reason="home opened")
         publish_home(client, db, context["workspace_id"], context["member_id"])
