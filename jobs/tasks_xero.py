@@ -1,17 +1,13 @@
-"""Work recorded by the Xero connection: the first sync, the "Connected" DM, and the Needs-reconnect announcement.
+"""Work recorded by the Xero connection: the "Connected" DM and the Needs-reconnect announcement.
 
-`xero.first_sync` reads `GET /Organisation` (name, short code, base currency, timezone) with the access token
-just stored — a plain httpx2 call for now; it moves onto xero.client (refresh under the lock, rate limits) when
-that lands. The rest of the first sync (contacts, items, tracking, accounts, tax rates, themes) is a later issue.
+(The first sync after connecting is the ordinary `xero.sync` of every resource: jobs/tasks_xero_sync.py.)
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-import httpx2
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
@@ -19,10 +15,10 @@ from sqlalchemy import select
 from bot.home import publish_home
 from bot.slack_clients import SlackNotInstalled
 from bot.views.xero import connected_message, needs_reconnect_message
-from jobs.registry import JobContext, Permanent, RetryAt, Transient, task
+from jobs.registry import JobContext, task
 from storage.models import ConnectionStatus, Member, Role, Workspace, XeroConnection
 from storage.types import utcnow
-from xero.connection import ANNOUNCE_CONNECTED_TASK, FIRST_SYNC_TASK
+from xero.connection import ANNOUNCE_CONNECTED_TASK
 from xero.status import ANNOUNCE_TASK
 
 log = logging.getLogger(__name__)
@@ -51,55 +47,6 @@ def _post(client: WebClient, channel: str, text: str, blocks: list[dict[str, Any
         client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except SlackApiError as exc:
         log.warning("could not post to %s: %s", channel, exc.response.get("error"))
-
-
-@task(FIRST_SYNC_TASK)
-def first_sync(ctx: JobContext, connection_id: int) -> None:
-    assert ctx.settings is not None
-    with ctx.db.session() as session:
-        connection = session.get(XeroConnection, connection_id)
-        if connection is None or connection.status != ConnectionStatus.CONNECTED.value:
-            return  # disconnected (or needs reconnect) before we got here
-        workspace_id, member_id = connection.workspace_id, connection.connected_by_member_id
-        version, tenant_id = connection.token_version, connection.tenant_id
-        access_token, expires_at = connection.access_token, connection.access_expires_at
-    if expires_at <= utcnow() + timedelta(seconds=30):
-        raise Permanent("the access token expired before the first sync ran; xero.client's refresh takes this over")
-    organisation = _get_organisation(ctx.settings.xero_api_url, access_token, tenant_id)
-    with ctx.db.session() as session:
-        connection = session.get(XeroConnection, connection_id)
-        if connection is None or connection.tenant_id != tenant_id:
-            return
-        connection.tenant_name = str(organisation.get("Name") or connection.tenant_name)[:255]
-        connection.short_code = (str(organisation.get("ShortCode") or "") or None)
-        connection.base_currency = (str(organisation.get("BaseCurrency") or "")[:3] or None)
-        connection.timezone = (str(organisation.get("Timezone") or "")[:64] or None)
-        workspace = session.get(Workspace, workspace_id)
-    log.info("first sync read organisation details for workspace %s (token version %s)", workspace_id, version)
-    if workspace is not None and member_id is not None:
-        client = _slack(ctx, workspace)
-        if client is not None:
-            _publish(client, ctx, workspace_id, member_id)
-
-
-def _get_organisation(api_url: str, access_token: str, tenant_id: str) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {access_token}", "xero-tenant-id": tenant_id, "Accept": "application/json"}
-    try:
-        response = httpx2.get(f"{api_url}/Organisation", headers=headers, timeout=httpx2.Timeout(20.0, connect=5.0))
-    except httpx2.HTTPError as exc:
-        raise Transient(f"Xero could not be reached for /Organisation ({exc.__class__.__name__})") from None
-    correlation = response.headers.get("Xero-Correlation-Id")
-    if response.status_code == 429:
-        wait = int(response.headers.get("Retry-After", "60") or 60)
-        raise RetryAt(utcnow() + timedelta(seconds=max(wait, 1)), f"Xero rate limit (correlation id {correlation})")
-    if response.status_code >= 500:
-        raise Transient(f"Xero answered HTTP {response.status_code} for /Organisation (correlation id {correlation})")
-    if response.status_code != 200:
-        raise Permanent(f"Xero refused /Organisation: HTTP {response.status_code} (correlation id {correlation})")
-    try:
-        return dict(response.json()["Organisations"][0])
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise Transient(f"Xero's /Organisation answer was not what its API promises ({correlation})") from None
 
 
 @task(ANNOUNCE_CONNECTED_TASK)

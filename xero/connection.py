@@ -63,6 +63,7 @@ from team.members import get_member
 from team.roles import has_role, require
 from xero import oauth
 from xero.oauth import Tenant, TokenSet, XeroOAuthError, XeroUnavailable
+from xero.sync_status import request_sync
 
 log = logging.getLogger("hourcap.xero.connection")
 
@@ -71,7 +72,6 @@ STATE_TTL = timedelta(minutes=10)  # from opening the link to Xero's callback
 CHOOSER_TTL = timedelta(minutes=10)  # from the callback to picking an organisation
 PRUNE_AFTER = timedelta(days=1)
 COOKIE_NAME = "hourcap_xero"
-FIRST_SYNC_TASK = "xero.first_sync"
 ANNOUNCE_CONNECTED_TASK = "xero.announce_connected"
 _LINK_CONTEXT = b"hourcap/xero-connect-link/v1"
 
@@ -428,7 +428,8 @@ def clear_xero_links(session: Session, workspace_id: int) -> LinksCleared:
 
 
 def store_connection(session: Session, member: Member, tokens: TokenSet, tenant: Tenant) -> Connected:
-    """The workspace's one connection, now to `tenant`; first sync and the DM recorded in this transaction."""
+    """The workspace's one connection, now to `tenant`; the first sync of every resource and the DM are recorded
+    in this transaction."""
     workspace_id = member.workspace_id
     connection = find_connection(session, workspace_id)
     changed = connection is not None and connection.tenant_id.lower() != tenant.tenant_id.lower()
@@ -459,7 +460,7 @@ def store_connection(session: Session, member: Member, tokens: TokenSet, tenant:
     session.flush()
     audit(session, member, "xero.connected", f"tenant:{tenant.tenant_id}", name=tenant.tenant_name,
           connection_id=tenant.connection_id, organisation_changed=changed)
-    outbox.record(session, FIRST_SYNC_TASK, {"connection_id": connection.id}, workspace_id=workspace_id)
+    request_sync(session, workspace_id, None, reason="connected")  # every resource, the organisation first
     outbox.record(session, ANNOUNCE_CONNECTED_TASK, {"connection_id": connection.id, "member_id": member.id},
                   workspace_id=workspace_id)
     log.info("workspace %s connected to Xero tenant %s (%s)", workspace_id, tenant.tenant_id,

@@ -228,7 +228,7 @@ def test_connect_one_organisation_end_to_end(world: World, browser: Browser, cap
     with world.db.session() as s:
         tasks = {o.task: o.status for o in s.scalars(select(Outbox))}
         audit = s.scalars(select(AuditLog.action)).all()
-    assert tasks.get("xero.first_sync") == "done" and tasks.get("xero.announce_connected") == "done"
+    assert tasks.get("xero.sync") == "done" and tasks.get("xero.announce_connected") == "done"
     assert "xero.connected" in audit
     assert world.xero.call_count("/api.xro/2.0/Organisation") == 1
     assert world.xero.token_calls.get("authorization_code") == 1
@@ -417,12 +417,15 @@ def _linked_catalog(db: Database) -> tuple[int, int, int]:
         return client.id, project.id, entry.id
 
 
-def _xero_data(db: Database) -> tuple[int, str | None, str | None]:
-    """(synced contacts, default account code, default branding theme) of the workspace."""
+def _xero_data(db: Database) -> tuple[bool, str | None, str | None]:
+    """(the cached contact of the first ledger is still there, default account code, default branding theme).
+
+    Connecting syncs every resource, so the cache also holds what the (new) organisation has; what matters is
+    whether the first ledger's data survived."""
     with db.session() as s:
         workspace = s.scalars(select(Workspace).where(Workspace.slack_team_id == TEAM)).one()
-        contacts = len(s.scalars(select(XeroContact)).all())
-        return contacts, workspace.xero_account_code, workspace.xero_branding_theme_id
+        kept = s.scalars(select(XeroContact).where(XeroContact.contact_id == "contact-1")).first() is not None
+        return kept, workspace.xero_account_code, workspace.xero_branding_theme_id
 
 
 def _needs_reconnect(world: World) -> None:
@@ -451,7 +454,7 @@ def test_reconnect_to_the_same_organisation_keeps_links(world: World, browser: B
         client, project = s.get(Client, client_id), s.get(Project, project_id)
         assert client is not None and project is not None
         assert (client.xero_contact_id, project.xero_item_code) == ("contact-1", "WEB")
-    assert _xero_data(world.db) == (1, "200", "theme-1")
+    assert _xero_data(world.db) == (True, "200", "theme-1")
     assert f"Connected to {DEMO_ORG}" in home_text(world, OWNER)
 
 
@@ -473,7 +476,7 @@ def test_reconnect_to_another_organisation_clears_links(world: World, browser: B
         assert (client.xero_contact_id, client.xero_contact_name) == (None, None)
         assert (project.xero_item_code, project.tracking) == (None, None)
         assert "xero.organisation_changed" in s.scalars(select(AuditLog.action)).all()
-    assert _xero_data(world.db) == (0, None, None)
+    assert _xero_data(world.db) == (False, None, None)
 
 
 def test_disconnect_revokes_removes_the_connection_and_clears_links(world: World, browser: Browser) -> None:
@@ -504,7 +507,7 @@ def test_disconnect_revokes_removes_the_connection_and_clears_links(world: World
         assert client is not None and project is not None and s.get(TimeEntry, entry_id) is not None
         assert client.xero_contact_id is None and project.xero_item_code is None and project.tracking is None
         assert "xero.disconnected" in s.scalars(select(AuditLog.action)).all()
-    assert _xero_data(world.db) == (0, None, None)
+    assert _xero_data(world.db) == (False, None, None)
     world.slack_api.wait_for("views.publish", 1)
     assert "Not connected" in home_text(world, OWNER)
     # the revoked refresh token is dead at Xero
