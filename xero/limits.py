@@ -304,3 +304,10 @@ def limits_for(redis_url: str | None, budget: Budget | None = None) -> TenantLim
             limits = RedisLimits(redis_url, key[1]) if redis_url else LocalLimits(key[1])
             _shared[key] = limits
         return limits
+
+
+def forget_shared_limits() -> None:
+    """Drop the process-wide budgets (tests: each test is a fresh process as far as Xero's limits go, even though
+    the sandbox's organisations keep the same tenant ids from test to test)."""
+    with _shared_lock:
+        _shared.clear()
