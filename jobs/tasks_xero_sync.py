@@ -38,6 +38,7 @@ from xero.errors import (
     XeroTransient,
     XeroValidationError,
 )
+from xero.mapping import auto_match
 from xero.status import usable
 from xero.sync import CONTACTS, RESOURCES, SyncResult, UnexpectedAnswer, sync_resource
 from xero.sync_status import (
@@ -107,6 +108,8 @@ def _succeeded(ctx: JobContext, workspace_id: int, resource: str, result: SyncRe
     with ctx.db.session() as session:
         state = record_success(session, workspace_id, resource, cursor=result.cursor)
         alert = (state.alert_channel_id, state.alert_ts)
+        if resource == CONTACTS:  # new or renamed contacts may now match clients by name (never a guess)
+            auto_match(session, workspace_id)
     log.info("xero.sync %s for workspace %s (%s): %s calls, %s kept, %s removed", resource, workspace_id,
              reason or "-", result.calls, result.kept, result.removed)
     channel, ts = alert

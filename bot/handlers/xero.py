@@ -18,9 +18,7 @@ from bot.views.xero import (
     ACTION_CONNECT,
     ACTION_DISCONNECT,
     ACTION_OPEN_LINK,
-    ACTION_START_SETUP,
     connect_modal,
-    setup_coming_modal,
 )
 from settings import Settings
 from storage.db import Database
@@ -63,8 +61,4 @@ def register(app: App, db: Database, settings: Settings) -> None:
                      "also remove Hour Cap in Xero under Settings → Connected apps.")
         client.chat_postMessage(channel=context["user_id"], text=text)
 
-    @app.action(ACTION_START_SETUP)
-    @reported
-    def start_setup(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        client.views_open(trigger_id=body["trigger_id"], view=setup_coming_modal())
+    # ACTION_START_SETUP (the Connected DM's and Home's button) opens the setup wizard: bot/handlers/wizard.py.

@@ -12,8 +12,10 @@ from xero.connection import ConnectionSummary
 ACTION_CONNECT = "xero_connect"  # Connect and Reconnect: a server-side check, then the modal with the link
 ACTION_OPEN_LINK = "xero_open_link"  # the URL button in that modal (Slack still sends block_actions: ack)
 ACTION_DISCONNECT = "xero_disconnect"
-ACTION_START_SETUP = "xero_start_setup"
+ACTION_START_SETUP = "xero_start_setup"  # the setup wizard (bot/handlers/wizard.py): the DM's and Home's button
+ACTION_CONTACT_MAPPING = "xero_contact_mapping"  # Contact mapping on its own (managers+), bot/handlers/wizard.py
 BLOCK_XERO = "xero_controls"
+BLOCK_XERO_MAPPING = "xero_mapping_controls"
 
 
 def _details(state: ConnectionSummary) -> str:
@@ -32,6 +34,9 @@ def xero_section(state: ConnectionSummary, role: Role) -> list[dict[str, Any]]:
             line = ":warning: Xero: needs reconnecting — invoices wait until an admin reconnects it."
         else:
             line = ":white_circle: Xero: not connected yet — an admin can connect it from their Home tab."
+        if state.connected and role.rank >= Role.MANAGER.rank:
+            return [b.context(line), b.actions(BLOCK_XERO_MAPPING, [b.button("Contact mapping",
+                                                                             ACTION_CONTACT_MAPPING)])]
         return [b.context(line)]
     blocks: list[dict[str, Any]] = [b.divider(), b.header("Xero")]
     if state.connected:
@@ -39,7 +44,8 @@ def xero_section(state: ConnectionSummary, role: Role) -> list[dict[str, Any]]:
         details = _details(state)
         if details:
             blocks.append(b.context(details))
-        blocks.append(b.actions(BLOCK_XERO, [b.button(
+        blocks.append(b.actions(BLOCK_XERO, [b.button("Setup wizard", ACTION_START_SETUP),
+                                             b.button("Contact mapping", ACTION_CONTACT_MAPPING), b.button(
             "Disconnect", ACTION_DISCONNECT, style="danger",
             confirm=b.confirm("Disconnect Xero?",
                               f"Hour Cap stops using {state.tenant_name}: access is revoked at Xero; client "
@@ -86,21 +92,6 @@ def connected_message(tenant_name: str) -> tuple[str, list[dict[str, Any]]]:
                   "details now; nothing in Xero is changed."),
         b.actions("xero_setup", [b.button("Start setup", ACTION_START_SETUP, style="primary")]),
     ]
-
-
-def setup_coming_modal() -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": "xero_setup_coming",
-        "title": b.plain("Xero setup", 24),
-        "close": b.plain("OK", 24),
-        "blocks": [
-            b.section("*The setup wizard is not in this version of Hour Cap yet.*\nIt will choose invoice defaults "
-                      "(revenue account, tax rate, branding theme, payment terms), tracking categories, and link "
-                      "your clients to Xero contacts."),
-            b.context("Your connection is ready: nothing else is needed from you now."),
-        ],
-    }
 
 
 def needs_reconnect_message(tenant_name: str, reason: str | None) -> tuple[str, list[dict[str, Any]]]:

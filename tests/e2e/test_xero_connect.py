@@ -31,7 +31,6 @@ from bot.views.xero import (
     connect_modal,
     connected_message,
     needs_reconnect_message,
-    setup_coming_modal,
 )
 from sandbox.demo_xero import Browser, connect_link
 from sandbox.slack import SlackSandbox
@@ -239,11 +238,14 @@ def test_connect_one_organisation_end_to_end(world: World, browser: Browser, cap
     assert f"Connected to {DEMO_ORG}" in home and "!Hx9Qz" in home and "NZD" in home and "xero_disconnect" in home
 
 
-def test_start_setup_opens_an_honest_modal(world: World, browser: Browser) -> None:
+def test_start_setup_in_the_connected_dm_opens_the_wizard(world: World, browser: Browser) -> None:
     meet(world, OWNER)
+    world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
+    dance(world, browser)
+    world.drain()
     world.slack.message_action("xero_start_setup", user=OWNER, channel="D0OWNER")
     opened = world.slack_api.wait_for("views.open")[-1]
-    assert "not in this version of Hour Cap yet" in json.dumps(opened.params)
+    assert opened.params["view"]["callback_id"] == "xero_wizard_defaults"
 
 
 def test_several_organisations_go_through_the_chooser(world: World, browser: Browser) -> None:
@@ -618,7 +620,6 @@ def test_home_xero_section_is_valid_for_every_role_and_state(role: Role, state: 
 def test_the_connect_modal_and_messages_are_valid() -> None:
     assert validate_view(connect_modal("https://hourcap.example/xero/connect?link=a.b", reconnect=True),
                          expected_type="modal") == []
-    assert validate_view(setup_coming_modal(), expected_type="modal") == []
     for fallback, blocks in (connected_message("<b> & co"), needs_reconnect_message("<b>", "<!here>")):
         assert "<b>" not in fallback and not any("<!here>" in t or "<b>" in t for t in _mrkdwn(blocks))
 
