@@ -9,13 +9,14 @@ from slack_sdk import WebClient
 
 from bot.views.home import HomeModel, TeamRow, build_home
 from storage.db import Database
-from storage.models import Role
+from storage.models import Role, Workspace
 from team.admin import roster
 from team.members import get_member
 from team.roles import has_role
 from timesheets.projects import Catalog, catalog
 from timesheets.summary import member_today, week_totals
 from xero.connection import summary as xero_summary
+from xero.sync_status import status_summary
 
 
 def read_home_state(raw: Any) -> tuple[int, bool]:
@@ -37,10 +38,13 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
         if has_role(member, Role.ADMIN):
             team = tuple(TeamRow(m.slack_user_id, m.role_enum) for m in roster(session, workspace_id))
         clients: Catalog | None = catalog(session, member) if has_role(member, Role.MANAGER) else None
+        xero = xero_summary(session, workspace_id)
+        sync = status_summary(session, workspace_id) if xero.connected and has_role(member, Role.ADMIN) else None
+        workspace = session.get(Workspace, workspace_id)
         return member.slack_user_id, HomeModel(
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
-            catalog=clients, catalog_page=catalog_page, show_archived=show_archived,
-            xero=xero_summary(session, workspace_id),
+            catalog=clients, catalog_page=catalog_page, show_archived=show_archived, xero=xero, sync=sync,
+            alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None,
         )
 
 

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from errors import InvalidInput
 from storage import outbox
-from storage.models import Outbox, OutboxStatus, XeroConnection, XeroSyncState
+from storage.models import Member, Outbox, OutboxStatus, Role, XeroConnection, XeroSyncState
 from storage.types import utcnow
+from team.roles import require
 from xero.status import usable
 from xero.sync import RESOURCES
 
@@ -97,6 +99,20 @@ def sync_due(session: Session, workspace_id: int, *, now: datetime | None = None
         if not fresh_success and not recent_attempt:
             return True
     return False
+
+
+def refresh(session: Session, actor: Member, resource: str | None) -> list[str]:
+    """An admin's refresh button: sync `resource` (None: everything) now, in the background."""
+    require(actor, Role.ADMIN, "refresh Xero data")
+    if resource is not None and resource not in RESOURCES:
+        raise InvalidInput("Pick something to refresh from the list.")
+    if not usable(find_connection_row(session, actor.workspace_id)):
+        raise InvalidInput("Xero isn't connected (or needs reconnecting), so there is nothing to refresh yet.")
+    return request_sync(session, actor.workspace_id, resource, reason="refresh")
+
+
+def find_connection_row(session: Session, workspace_id: int) -> XeroConnection | None:
+    return session.scalars(select(XeroConnection).where(XeroConnection.workspace_id == workspace_id)).first()
 
 
 def request_sync_if_due(session: Session, workspace_id: int, *, reason: str) -> list[str]:

@@ -10,11 +10,13 @@ from typing import Any
 from bot.durations import format_duration
 from bot.views import blocks as b
 from bot.views.catalog import catalog_section, shown_page
+from bot.views.sync import sync_blocks
 from bot.views.xero import xero_section
 from storage.models import Role
 from timesheets.projects import Catalog
 from timesheets.summary import WeekTotals
 from xero.connection import NOT_CONNECTED, ConnectionSummary
+from xero.sync_status import SyncSummary
 
 ACTION_PICK_USER = "team_pick_user"
 ACTION_PICK_ROLE = "team_pick_role"
@@ -40,6 +42,8 @@ class HomeModel:
     catalog_page: int = 0
     show_archived: bool = False
     xero: ConnectionSummary = NOT_CONNECTED  # the workspace's Xero connection, as Home shows it
+    sync: SyncSummary | None = None  # admins, once connected: what was synced, what failed
+    alerts_channel_id: str | None = None
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -72,7 +76,10 @@ def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
 
 
 def _xero_section(model: HomeModel) -> list[dict[str, Any]]:
-    return xero_section(model.xero, model.role)
+    blocks = xero_section(model.xero, model.role)
+    if model.sync is not None and model.role.rank >= Role.ADMIN.rank:
+        blocks += sync_blocks(model.sync, model.alerts_channel_id)
+    return blocks
 
 
 def _team_section(model: HomeModel) -> list[dict[str, Any]]:
