@@ -243,6 +243,7 @@ def test_start_setup_in_the_connected_dm_opens_the_wizard(world: World, browser:
     world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
     dance(world, browser)
     world.drain()
+    world.slack_api.reset_calls()  # the connect modal was a views.open too
     world.slack.message_action("xero_start_setup", user=OWNER, channel="D0OWNER")
     opened = world.slack_api.wait_for("views.open")[-1]
     assert opened.params["view"]["callback_id"] == "xero_wizard_defaults"
