@@ -1,7 +1,7 @@
 """All tables, importable from one place."""
 
 from storage.models.base import Base
-from storage.models.invoices import Invoice, InvoiceLine, InvoiceStatus
+from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from storage.models.team import ROLE_ORDER, Member, Role, Workspace
@@ -28,6 +28,7 @@ __all__ = [
     "ConnectionStatus",
     "Invoice",
     "InvoiceLine",
+    "InvoiceMode",
     "InvoiceStatus",
     "Member",
     "Outbox",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Money, Quantity, Rate, Timestamped, WorkspaceScoped
@@ -21,9 +21,21 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class InvoiceMode(StrEnum):
+    TIME = "time"  # uninvoiced billable entries in a date range (optionally one project)
+    RETAINER = "retainer"  # a retainer project's month
+    FIXED_BUDGET = "fixed_budget"  # part of a fixed-budget project's remaining fee
+
+
 class Invoice(Base, WorkspaceScoped, Timestamped):
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        # A retainer month is billed once: one live (not cancelled) invoice per project and month.
+        Index("uq_invoices_retainer_month", "period_project_id", "period_month", unique=True,
+              postgresql_where=text("period_month IS NOT NULL AND status <> 'cancelled'"),
+              sqlite_where=text("period_month IS NOT NULL AND status <> 'cancelled'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
@@ -36,6 +48,12 @@ class Invoice(Base, WorkspaceScoped, Timestamped):
     currency: Mapped[str | None] = mapped_column(String(3))
     line_amount_type: Mapped[str] = mapped_column(String(16), default="Exclusive")
     subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    mode: Mapped[str] = mapped_column(String(16), default=InvoiceMode.TIME.value)
+    # Retainer and fixed-budget invoices: the project billed; retainers also the month (its first day).
+    period_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))
+    period_month: Mapped[date | None] = mapped_column(Date)
     # Settings frozen at creation (rounding rule, grouping, mode and its parameters).
     settings_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     push_attempt: Mapped[int] = mapped_column(default=0)
@@ -46,6 +64,12 @@ class Invoice(Base, WorkspaceScoped, Timestamped):
     status_channel_id: Mapped[str | None] = mapped_column(String(32))
     status_message_ts: Mapped[str | None] = mapped_column(String(32))
     pushed_at: Mapped[datetime | None]
+    xero_url: Mapped[str | None] = mapped_column(String(500))  # the deep link to the draft in Xero
+    # A push worker's lease: another worker (or a redelivery) leaves the invoice alone until it expires.
+    lease_until: Mapped[datetime | None]
+    # The alert posted for a failed push (updated on later failures, resolved on success or cancel).
+    alert_channel_id: Mapped[str | None] = mapped_column(String(32))
+    alert_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class InvoiceLine(Base, WorkspaceScoped):
@@ -61,4 +85,8 @@ class InvoiceLine(Base, WorkspaceScoped):
     account_code: Mapped[str | None] = mapped_column(String(10))
     tax_type: Mapped[str | None] = mapped_column(String(32))
     item_code: Mapped[str | None] = mapped_column(String(30))
+    # Xero's tracking on the line: [{"Name": category name, "Option": option name}], at most two.
     tracking: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    minutes: Mapped[int | None]  # billed minutes (after rounding) behind the line, for the preview and audits
+    note: Mapped[str | None] = mapped_column(Text)  # why a group split (shown in Slack, never sent to Xero)
