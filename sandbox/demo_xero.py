@@ -221,7 +221,7 @@ def _title(html: str) -> str:
 
 def connect_xero(demo: Demo) -> None:
     demo.chapter("11. Olivia connects Xero from Home: signed link, Xero's consent, the organisation chooser")
-    _dance(demo, pick="Demo Company (NZ)")
+    _dance(demo, pick="Kiwi Ventures Ltd")
     demo.show_dm(OWNER)
     demo.slack.home_opened(OWNER)
     demo.wait("views.publish")
@@ -243,8 +243,8 @@ def disconnect_xero(demo: Demo) -> None:
 
 
 def reconnect_xero(demo: Demo) -> None:
-    demo.chapter("13. Olivia connects again (this time to the other organisation)")
-    _dance(demo, pick="Kiwi Ventures Ltd")
+    demo.chapter("13. Olivia connects again, this time to the organisation the agency bills from")
+    _dance(demo, pick="Demo Company (NZ)")
     demo.show_dm(OWNER)
 
 

@@ -28,5 +28,5 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Logged 47 min on Acme — Website" in text
     assert "Saved 2 h 45 min on Acme — Website" in text and ":wastebasket: Deleted " in text
     # Xero: the real redirect dance with the organisation chooser, disconnect, reconnect to another organisation
-    assert "Connected to Demo Company (NZ)" in text and "DELETE /connections/" in text
-    assert "Disconnected from Demo Company (NZ)" in text and "Connected to Kiwi Ventures Ltd" in text
+    assert "Connected to Kiwi Ventures Ltd" in text and "DELETE /connections/" in text
+    assert "Disconnected from Kiwi Ventures Ltd" in text and "Connected to Demo Company (NZ)" in text
