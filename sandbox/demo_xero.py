@@ -161,7 +161,9 @@ class DemoXero:
             "XERO_CLIENT_SECRET": sandbox.client_secret, "XERO_LOGIN_URL": sandbox.login_url,
             "XERO_IDENTITY_URL": sandbox.identity_url, "XERO_API_URL": sandbox.api_url,
             "XERO_CONNECTIONS_URL": sandbox.connections_url, "XERO_PKCE": "true",
+            "XERO_WEBHOOK_KEY": sandbox.webhook_key,
         })
+        sandbox.set_webhook(f"{base_url}/xero/webhooks")
         return world
 
     @contextmanager
