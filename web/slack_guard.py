@@ -13,6 +13,8 @@ import re
 import time
 from collections.abc import Mapping
 
+from werkzeug.datastructures import Headers
+
 MAX_BODY_BYTES = 512 * 1024
 MAX_SKEW_SECONDS = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -31,7 +33,7 @@ def signature_for(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
 
 
-def verify(headers: Mapping[str, str], body: bytes, secret: str, *, now: float | None = None) -> None:
+def verify(headers: Mapping[str, str] | Headers, body: bytes, secret: str, *, now: float | None = None) -> None:
     """Raise `Rejected` unless `body` carries a fresh, valid Slack signature."""
     if len(body) > MAX_BODY_BYTES:
         raise Rejected(413, "body too large")
