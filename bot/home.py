@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.views.home import HomeModel, TeamRow, build_home
+from invoicing.create import recent_invoices
 from storage.db import Database
 from storage.models import Role, Workspace
 from team.admin import roster
@@ -38,13 +39,14 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
         if has_role(member, Role.ADMIN):
             team = tuple(TeamRow(m.slack_user_id, m.role_enum) for m in roster(session, workspace_id))
         clients: Catalog | None = catalog(session, member) if has_role(member, Role.MANAGER) else None
+        invoices = tuple(recent_invoices(session, workspace_id)) if has_role(member, Role.MANAGER) else ()
         xero = xero_summary(session, workspace_id)
         sync = status_summary(session, workspace_id) if xero.connected and has_role(member, Role.ADMIN) else None
         workspace = session.get(Workspace, workspace_id)
         return member.slack_user_id, HomeModel(
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
             catalog=clients, catalog_page=catalog_page, show_archived=show_archived, xero=xero, sync=sync,
-            alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None,
+            alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None, invoices=invoices,
         )
 
 

@@ -8,6 +8,7 @@ those replies answer through the interaction's response_url; modals open straigh
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot import log_form
 from bot.errors import reported
+from bot.handlers.invoices import open_invoice_modal
 from bot.parse import Command, parse_command, parse_hours, parse_timer_start
 from bot.views.hours import (
     ACTION_DELETE,
@@ -30,7 +32,6 @@ from bot.views.hours import (
     Reply,
     entry_sentence,
     help_reply,
-    invoice_placeholder_view,
     list_reply,
     logged_reply,
     removed_reply,
@@ -126,6 +127,7 @@ class Outcome:
     reply: Reply | None = None
     form: LogForm | None = None
     view: dict[str, Any] | None = None
+    then: Callable[[], None] | None = None  # runs after the ack (e.g. opening a modal that loads slowly)
 
 
 class HoursCommand:
@@ -149,6 +151,8 @@ class HoursCommand:
             self.client.views_open(trigger_id=self.trigger_id, view=build_log_modal(outcome.form))
         if outcome.view is not None:
             self.client.views_open(trigger_id=self.trigger_id, view=outcome.view)
+        if outcome.then is not None:
+            outcome.then()
 
     def do_modal(self, _rest: str) -> Outcome:
         with self.db.session() as session:
@@ -221,7 +225,8 @@ class HoursCommand:
     def do_invoice(self, _rest: str) -> Outcome:
         with self.db.session() as session:
             require(_member(session, self.context), Role.MANAGER, "create invoices")
-        return Outcome(view=invoice_placeholder_view())
+        return Outcome(then=lambda: open_invoice_modal(self.db, self.client, self.context, self.trigger_id,
+                                                       self.channel_id))
 
 
 # ---------------------------------------------------------------- buttons and the modal

@@ -10,8 +10,10 @@ from typing import Any
 from bot.durations import format_duration
 from bot.views import blocks as b
 from bot.views.catalog import catalog_section, shown_page
+from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.sync import sync_blocks
 from bot.views.xero import xero_section
+from invoicing.create import InvoiceSummary
 from storage.models import Role
 from timesheets.projects import Catalog
 from timesheets.summary import WeekTotals
@@ -23,6 +25,8 @@ ACTION_PICK_ROLE = "team_pick_role"
 ACTION_APPLY_ROLE = "team_apply_role"
 ACTION_TRANSFER = "team_transfer_owner"
 BLOCK_TEAM_CONTROLS = "team_controls"
+BLOCK_INVOICE_BUTTONS = "invoice_buttons"
+ACTION_CREATE_INVOICE = ACTION_OPEN_INVOICE_MODAL
 ROLE_CHOICES = ((Role.MEMBER, "Member"), (Role.MANAGER, "Manager"), (Role.ADMIN, "Admin"))
 
 
@@ -44,6 +48,7 @@ class HomeModel:
     xero: ConnectionSummary = NOT_CONNECTED  # the workspace's Xero connection, as Home shows it
     sync: SyncSummary | None = None  # admins, once connected: what was synced, what failed
     alerts_channel_id: str | None = None
+    invoices: tuple[InvoiceSummary, ...] = ()  # managers and up: the latest invoices
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -68,10 +73,27 @@ def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if model.catalog is not None:
         blocks += catalog_section(model.catalog, model.catalog_page, model.show_archived)
-    return blocks + [
+    return blocks + _invoices_section(model)
+
+
+INVOICE_STATUS_LABELS = {"queued": ":hourglass_flowing_sand: queued", "pushing": ":arrows_counterclockwise: pushing",
+                         "pushed": ":white_check_mark: draft in Xero", "failed": ":x: failed",
+                         "cancelled": ":no_entry_sign: cancelled"}
+
+
+def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
+    """The "Create invoice" button and the latest invoices with their status (newest first)."""
+    rows = []
+    for invoice in model.invoices:
+        status = INVOICE_STATUS_LABELS.get(invoice.status, invoice.status)
+        link = f"<{invoice.xero_url}|{invoice.reference}>" if invoice.xero_url else f"*{invoice.reference}*"
+        rows.append(f"{link} · {invoice.client_name} · {invoice.total:,.2f} · {status}")
+    listing = "\n".join(rows) if rows else "No invoices yet: create one from tracked time."
+    return [
         b.divider(),
         b.header("Invoices"),
-        b.section("Invoices you create will be listed here with their Xero status."),
+        b.actions(BLOCK_INVOICE_BUTTONS, [b.button("Create invoice", ACTION_CREATE_INVOICE, style="primary")]),
+        b.section(listing),
     ]
 
 

@@ -1,0 +1,179 @@
+"""What the invoice preview costs for a client with 10,000 uninvoiced entries, next to a bare SQL GROUP BY.
+
+- preview: `invoicing.preview.build_preview` as the modal calls it (detail=False: the lines shown, exact totals
+  for all), each run in its own transaction, for every grouping (by entry — the default — project, date, member);
+- floor: one `SELECT project_id, hourly_rate, count(*), sum(minutes) … GROUP BY project_id, hourly_rate` over
+  the same rows with the same filters (workspace, client, hourly projects, uninvoiced, billable, date range).
+
+Both run in the same process against the same database, warmed up, then alternately (noise lands on both);
+prints the median of each, and `ratio=` preview/floor per grouping. Goal: ratio ≤ 2. Exit status is non-zero
+only when something is broken (a preview with problems, a wrong entry count, totals that disagree with the
+full build creation uses).
+
+Database: BENCH_DATABASE_URL if set (migrated; our tables wiped before and after), else a throwaway PostgreSQL
+database on 127.0.0.1:5432 (dropped afterwards), else a temporary SQLite file — as bench/hours.py does.
+`BENCH_RUNS` changes the measured runs per side (default 30).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from bench.hours import choose_database, wipe  # noqa: E402
+from invoicing.preview import InvoiceRequest, build_preview  # noqa: E402
+from invoicing.selection import last_calendar_month  # noqa: E402
+from storage.crypto import generate_key, keyring  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import (  # noqa: E402
+    BillingMode,
+    Client,
+    Member,
+    Project,
+    Role,
+    TimeEntry,
+    Workspace,
+    XeroAccount,
+    XeroTaxRate,
+)
+from timesheets.summary import member_today  # noqa: E402
+
+ENTRIES = 10_000
+MEMBERS = 50
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+WARMUP = 3
+GOAL = 2.0
+RATES = (Decimal("150.00"), Decimal("120.00"), Decimal("95.50"), Decimal("130.00"))
+
+
+def seed(db: Database) -> tuple[int, int, int, date]:
+    """(workspace id, manager id, client id, today): 10,000 entries of last month over 4 hourly projects."""
+    with db.session() as s:
+        ws = Workspace(slack_team_id="T0BENCH", name="Bench", xero_account_code="200", xero_tax_type="OUTPUT2")
+        s.add(ws)
+        s.flush()
+        s.add_all([XeroAccount(workspace_id=ws.id, account_id="a-200", code="200", name="Sales"),
+                   XeroTaxRate(workspace_id=ws.id, tax_type="OUTPUT2", name="GST", effective_rate=Decimal("15"))])
+        members = [Member(workspace_id=ws.id, slack_user_id=f"UB{i:03d}", display_name=f"member {i}",
+                          role=(Role.MANAGER if i == 0 else Role.MEMBER).value) for i in range(MEMBERS)]
+        s.add_all(members)
+        client = Client(workspace_id=ws.id, name="Acme", name_key="acme", xero_contact_id="c-acme")
+        s.add(client)
+        s.flush()
+        projects = [Project(workspace_id=ws.id, client_id=client.id, name=f"Project {i}", code=f"p{i}",
+                            code_key=f"p{i}", hourly_rate=RATES[i], billing_mode=BillingMode.HOURLY.value)
+                    for i in range(4)]
+        s.add_all(projects)
+        s.flush()
+        today = member_today(members[0])
+        period = last_calendar_month(today)
+        days = period.days
+        s.execute(insert(TimeEntry), [
+            {"workspace_id": ws.id, "member_id": members[i % MEMBERS].id, "project_id": projects[i % 4].id,
+             "work_date": period.start + timedelta(days=i % days), "minutes": 5 + (i * 7) % 235,
+             "description": f"Task {i % 97}", "billable": True,
+             "hourly_rate": RATES[(i // 4) % 4] if i % 5 else RATES[i % 4], "source": "text"}
+            for i in range(ENTRIES)])
+        return ws.id, members[0].id, client.id, today
+
+
+def _figures(preview: object) -> tuple[object, ...]:
+    figures = getattr(preview, "totals", None)
+    return (getattr(figures, "subtotal", None), getattr(figures, "total_tax", None), getattr(figures, "total", None))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> int:
+    keyring.configure((generate_key(),))
+    with tempfile.TemporaryDirectory() as tmp:
+        target = choose_database(Path(tmp))
+        try:
+            upgrade(target.url)
+            db = Database(target.url)
+            wipe(db)
+            try:
+                return run(db, target.label)
+            finally:
+                wipe(db)
+                db.dispose()
+        finally:
+            for step in target.cleanup:
+                step()
+
+
+def run(db: Database, label: str) -> int:
+    workspace_id, manager_id, client_id, today = seed(db)
+    period = last_calendar_month(today)
+    print(f"database: {label}")
+    print(f"{ENTRIES:,} uninvoiced entries for one client, {period.start} to {period.end}; {RUNS} runs per side")
+
+    def floor() -> object:
+        with db.session() as s:
+            return s.execute(
+                select(TimeEntry.project_id, TimeEntry.hourly_rate, func.count(), func.sum(TimeEntry.minutes))
+                .join(Project, Project.id == TimeEntry.project_id)
+                .where(TimeEntry.workspace_id == workspace_id, Project.workspace_id == workspace_id,
+                       Project.client_id == client_id, Project.billing_mode == BillingMode.HOURLY.value,
+                       TimeEntry.invoice_id.is_(None), TimeEntry.billable.is_(True),
+                       TimeEntry.work_date >= period.start, TimeEntry.work_date <= period.end)
+                .group_by(TimeEntry.project_id, TimeEntry.hourly_rate)
+            ).all()
+
+    broken = 0
+    worst = 0.0
+    for grouping in ("entry", "project", "date", "member"):
+        request = InvoiceRequest(client_id=client_id, grouping=grouping)
+
+        def preview(detail: bool = False, request: InvoiceRequest = request) -> object:
+            with db.session() as s:
+                actor = s.get(Member, manager_id)
+                assert actor is not None
+                return build_preview(s, actor, request, today, detail=detail)
+
+        shown = preview()
+        full = preview(True)
+        if not getattr(shown, "ok", False) or getattr(shown, "entry_count", 0) != ENTRIES:
+            print(f"BROKEN: preview by {grouping}: {getattr(shown, 'problems', None)}")
+            broken += 1
+        if _figures(shown) != _figures(full):
+            print(f"BROKEN: by {grouping}, the modal's totals differ from the full build's")
+            broken += 1
+        for _ in range(WARMUP):
+            floor()
+            preview()
+        floors: list[float] = []
+        previews: list[float] = []
+        for i in range(RUNS):
+            pair = (floor, preview) if i % 2 else (preview, floor)
+            for fn in pair:
+                (floors if fn is floor else previews).append(timed(fn))
+        f, p = statistics.median(floors), statistics.median(previews)
+        worst = max(worst, p / f)
+        print(f"by {grouping:7s}: preview {p:7.1f} ms (lines {getattr(shown, 'line_count', 0):,}, total "
+              f"{getattr(getattr(shown, 'totals', None), 'total', '?')})  floor GROUP BY {f:5.1f} ms  "
+              f"ratio={p / f:.2f}")
+    print(f"worst ratio={worst:.2f} (goal ≤ {GOAL}): {'met' if worst <= GOAL else 'NOT met'}")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
