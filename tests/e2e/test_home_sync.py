@@ -113,11 +113,15 @@ def test_alerts_channel_is_checked_then_saved(world: World, browser: Browser) ->
 
     world.slack_api.reset_calls()
     _action(world, OWNER, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="C0ALERTS")
-    world.slack_api.wait_for("views.publish")
+
+    def alerts_channel() -> str | None:
+        with world.db.session() as s:
+            return s.scalars(select(Workspace.alerts_channel_id)).one()
+
+    assert eventually(lambda: alerts_channel() == "C0ALERTS")
     assert world.slack_api.calls_to("conversations.join")  # a public channel: Hour Cap joins it
-    with world.db.session() as s:
-        assert s.scalars(select(Workspace.alerts_channel_id)).one() == "C0ALERTS"
-    assert any("chose this channel" in m.get("text", "") for m in world.slack_api.messages("C0ALERTS"))
+    assert eventually(lambda: any("chose this channel" in m.get("text", "")
+                                  for m in world.slack_api.messages("C0ALERTS")))
 
     world.slack_api.reset_calls()
     _action(world, ALICE, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="C0GENERAL")
