@@ -226,21 +226,3 @@ def help_text(day_first: bool = True) -> str:
 def help_reply(day_first: bool = True) -> Reply:
     return text_reply(help_text(day_first))
 
-
-# ---------------------------------------------------------------- invoicing (until it lands)
-
-
-def invoice_placeholder_view() -> dict[str, Any]:
-    """`/hours invoice` for managers while invoicing is not built yet: say so plainly, promise nothing wrong."""
-    return {
-        "type": "modal",
-        "callback_id": "invoice_placeholder",
-        "title": b.plain("Create invoice", 24),
-        "close": b.plain("Close", 24),
-        "blocks": [
-            b.section("*Invoicing isn't switched on in this version of Hour Cap yet.*"),
-            b.section("Time you and your team log is kept with its rate, ready to bill: nothing is lost. "
-                      "Once invoicing arrives, this form turns tracked time into draft invoices in Xero."),
-            b.context("Until then, `/hours list` shows your week and App Home shows the team's clients and projects."),
-        ],
-    }

@@ -35,3 +35,7 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Auto-matched → *Bayside Club*" in text and "Linked by hand → *Acme Ltd*" in text
     assert "Created in Xero → *Globex*" in text and "Xero setup is done" in text
     assert "now reads “Bayside Sports Club”" in text
+    # invoices: the modal's live preview in every grouping and mode, one created and queued
+    assert "Subtotal *530.00*" in text and "Grouping → member" in text
+    assert "— overage, " in text and "Total 3,703.00" in text
+    assert "Invoice INV-0001 for Acme queued" in text
