@@ -88,6 +88,7 @@ def _snapshot(preview: Preview, defaults: dict[str, Any]) -> dict[str, Any]:
         "tax_rate": str(preview.tax_rate),
         "line_amount_type": preview.line_amount_type.value,
         "defaults": defaults,
+        "branding_theme_id": defaults.get("theme"),  # what the push sends as BrandingThemeID
         "entry_count": preview.entry_count,
         "fingerprint": preview.fingerprint,
     }

@@ -91,8 +91,11 @@ class XeroClient:
         return self.request("GET", path, params=params, headers=headers)
 
     def put(self, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-            headers: Mapping[str, str] | None = None, idempotency_key: str | None = None) -> httpx2.Response:
-        return self.request("PUT", path, params=params, json=json, headers=headers, idempotency_key=idempotency_key)
+            headers: Mapping[str, str] | None = None, idempotency_key: str | None = None,
+            content: bytes | None = None) -> httpx2.Response:
+        """`content`: a body already encoded (with its Content-Type in `headers`), e.g. JSON with exact Decimals."""
+        return self.request("PUT", path, params=params, json=json, headers=headers, idempotency_key=idempotency_key,
+                            content=content)
 
     def post(self, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
              headers: Mapping[str, str] | None = None, idempotency_key: str | None = None) -> httpx2.Response:
@@ -108,6 +111,7 @@ class XeroClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        content: bytes | None = None,
     ) -> httpx2.Response:
         """Send one call (plus at most one retry after a 401); a 2xx answer or a typed `XeroError`."""
         extra = dict(headers or {})
@@ -121,24 +125,24 @@ class XeroClient:
 
         token, tenant_id = tokens.access_token(self.db, self.workspace_id, self.settings, lock=self.lock,
                                                http=self.http)
-        response = self._send(method, url, token, tenant_id, params, json, extra)
+        response = self._send(method, url, token, tenant_id, params, json, extra, content)
         if response.status_code == 401:
             self._log(response, method, path, tenant_id, "refreshing once")
             token, tenant_id = tokens.refresh_now(self.db, self.workspace_id, self.settings, stale_token=token,
                                                   lock=self.lock, http=self.http)
-            response = self._send(method, url, token, tenant_id, params, json, extra)
+            response = self._send(method, url, token, tenant_id, params, json, extra, content)
         if response.is_success:
             return response
         return self._fail(response, method, path, token, tenant_id)
 
     # -- one exchange ---------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, token: str, tenant_id: str, params: Mapping[str, Any] | None,
-              json: Any, extra: dict[str, str]) -> httpx2.Response:
+              json: Any, extra: dict[str, str], content: bytes | None = None) -> httpx2.Response:
         headers = {"Accept": "application/json", **extra,
                    "Authorization": f"Bearer {token}", "xero-tenant-id": tenant_id}
         slot = self.limits.acquire(tenant_id)
         try:
-            response = self.http.request(method, url, params=params, json=json, headers=headers)
+            response = self.http.request(method, url, params=params, json=json, content=content, headers=headers)
         except httpx2.TimeoutException as exc:
             log.warning("xero %s %s: timed out (tenant %s, workspace %s)", method, _path(url), tenant_id,
                         self.workspace_id)

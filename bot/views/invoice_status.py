@@ -1,0 +1,158 @@
+"""What Slack shows about an invoice's push (pure): the status message edited in place, the creator's DM, and the
+one alert per failed invoice with Retry and Cancel.
+
+The status message always shows the invoice's *current* state, so the `invoice.notify` task can render it any
+number of times, in any order, and Slack ends up right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bot.views.blocks import actions, button, confirm, context, section
+
+ACTION_RETRY = "invoice_retry"
+ACTION_CANCEL = "invoice_cancel"
+BLOCK_ALERT_ACTIONS = "invoice_alert_actions"
+
+SYMBOLS = {"USD": "$", "AUD": "$", "NZD": "$", "CAD": "$", "SGD": "$", "HKD": "$", "GBP": "£", "EUR": "€",
+           "JPY": "¥", "ZAR": "R"}
+TAX_WORDS = {"Exclusive": "excl. tax", "Inclusive": "incl. tax", "NoTax": "no tax"}
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    """The facts the messages need, read from the invoice row (and its client) by the caller."""
+
+    invoice_id: int
+    reference: str
+    status: str
+    client_name: str
+    total: Decimal
+    subtotal: Decimal
+    line_amount_type: str
+    currency: str | None = None
+    xero_number: str | None = None
+    xero_url: str | None = None
+    xero_total: Decimal | None = None
+    error_message: str | None = None
+    hint: str | None = None
+    push_attempt: int = 0
+
+
+def money(amount: Decimal, currency: str | None) -> str:
+    """`$4,250.00`; an unknown currency is written as its code (`CHF 4,250.00`)."""
+    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
+    if currency is None:
+        return f"${text}"
+    symbol = SYMBOLS.get(currency.upper())
+    return f"{symbol}{text}" if symbol else f"{currency.upper()} {text}"
+
+
+def amount_label(view: InvoiceView) -> str:
+    """"$4,250.00 excl. tax": the subtotal for tax-exclusive invoices (what the line amounts add up to)."""
+    words = TAX_WORDS.get(view.line_amount_type, "")
+    amount = view.subtotal if view.line_amount_type == "Exclusive" else view.total
+    return f"{money(amount, view.currency)} {words}".strip()
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def headline(view: InvoiceView) -> str:
+    """One line per state; the pushed one is PRODUCT.md §8's: "Draft INV-0042 for Acme, $4,250.00 excl. tax —
+    Open in Xero" (our reference when Xero gave no number)."""
+    name = _esc(view.client_name)
+    if view.status == "queued":
+        if view.error_message:
+            return f":hourglass: Invoice {view.reference} for {name} is waiting: {_esc(view.error_message)}"
+        return f":hourglass: Invoice {view.reference} for {name}, {amount_label(view)}: queued for Xero…"
+    if view.status == "pushing":
+        return f":arrows_counterclockwise: Invoice {view.reference} for {name}, {amount_label(view)}: sending to Xero…"
+    if view.status == "pushed":
+        number = view.xero_number or view.reference
+        link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
+        return f":white_check_mark: Draft {number} for {name}, {amount_label(view)}{link}"
+    if view.status == "failed":
+        return f":x: Invoice {view.reference} for {name} could not be pushed to Xero."
+    if view.status == "cancelled":
+        return f":no_entry_sign: Invoice {view.reference} for {name} was cancelled; its time entries are free again."
+    return f"Invoice {view.reference} for {name}: {view.status}"
+
+
+def _details(view: InvoiceView) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if view.status == "pushed" and view.error_message:  # a totals difference: flagged, never hidden
+        blocks.append(section(f":warning: *Totals differ from Xero's.* {_esc(view.error_message)}"))
+    if view.status == "failed":
+        blocks.append(section(f"*Xero said:* {_esc(view.error_message or 'no reason given')}\n"
+                              f"*What to do:* {_esc(view.hint or '')}"))
+    return blocks
+
+
+def status_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
+    """The message posted where the invoice was created, edited in place as the push moves on."""
+    text = headline(view)
+    blocks = [section(text), *_details(view)]
+    if view.status == "failed":
+        blocks.append(context("Managers can Retry or Cancel from the alert in the alerts channel or on Home."))
+    return _plain(text, view), blocks
+
+
+def creator_dm(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
+    """The creator's DM: the result (success with its link, or the failure with what to do)."""
+    text = headline(view)
+    blocks = [section(text), *_details(view)]
+    if view.status == "failed":
+        blocks.append(_buttons(view))
+    return _plain(text, view), blocks
+
+
+def alert_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
+    """The alerts channel's one message per failed invoice: what happened, why (Xero's words), what to do."""
+    what = f":warning: *Pushing invoice {view.reference} for {_esc(view.client_name)} to Xero failed.*"
+    why = _esc(view.error_message or "no reason given")
+    blocks = [
+        section(what),
+        section(f"*Why (Xero said):* {why}\n*What to do:* {_esc(view.hint or '')}"),
+        _buttons(view),
+        context("Its time entries stay reserved until it is pushed or cancelled. This message updates if the push "
+                "fails again, and says so when it is resolved."),
+    ]
+    text = (f"Pushing invoice {view.reference} for {view.client_name} to Xero failed. Why: {view.error_message}. "
+            f"What to do: {view.hint}")
+    return text, blocks
+
+
+def resolved_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
+    """The alert once the invoice reached Xero or was cancelled: no buttons left to press."""
+    if view.status == "pushed":
+        number = view.xero_number or view.reference
+        link = f" <{view.xero_url}|Open in Xero>" if view.xero_url else ""
+        text = f":white_check_mark: Resolved: invoice {view.reference} is in Xero as draft {number}.{link}"
+    elif view.status == "cancelled":
+        text = f":white_check_mark: Resolved: invoice {view.reference} was cancelled; its time entries are free again."
+    else:
+        text = f":arrows_counterclockwise: Retrying invoice {view.reference} for {_esc(view.client_name)}…"
+    return text, [section(text)]
+
+
+def _buttons(view: InvoiceView) -> dict[str, Any]:
+    value = str(view.invoice_id)
+    return actions(f"{BLOCK_ALERT_ACTIONS}_{view.invoice_id}", [
+        button("Retry", ACTION_RETRY, value, style="primary"),
+        button("Cancel invoice", ACTION_CANCEL, value, confirm=confirm(
+            "Cancel this invoice?",
+            f"Invoice {view.reference} will not be pushed to Xero, and its time entries become available for a "
+            "new invoice.", "Cancel invoice", "Keep it")),
+    ])
+
+
+def _plain(text: str, view: InvoiceView) -> str:
+    """Notification text (no Slack link markup)."""
+    if view.status == "pushed" and view.xero_url:
+        return text.replace(f" — <{view.xero_url}|Open in Xero>", f" — Open in Xero: {view.xero_url}")
+    return text

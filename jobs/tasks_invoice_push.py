@@ -1,0 +1,313 @@
+"""`invoice.push`: one invoice to Xero as a draft, exactly once; `invoice.notify`: tell Slack where it stands.
+
+`invoice.push` (args: `invoice_id`; recorded by `invoicing.create` and `invoicing.push_status.retry_invoice`):
+
+- Idempotent: re-reads the invoice; pushed, failed and cancelled invoices are left alone; a live lease held by
+  another run means "come back when it expires" (RetryAt), never "done".
+- Needs reconnect (or no connection) PAUSES the push: the invoice keeps its status, says it is waiting, and the
+  task comes back every few minutes (RetryAt, which uses no attempt). We chose polling over a waiting state so
+  that reconnecting needs no extra wiring: within `PAUSE` of the reconnect the push resumes on its own.
+- An earlier attempt that may have reached Xero (status still `pushing`: timeout, dropped connection, killed
+  worker, a database error after Xero answered; or any Retry) makes the task look the invoice up by reference
+  first, so the draft is never created twice even when the Idempotency-Key has expired.
+- 429 → RetryAt(Retry-After). Transient failures (5xx, timeouts, dropped connections, garbled answers) retry with
+  the registry's exponential backoff up to `MAX_RETRIES` times, then the invoice fails with a clear message.
+  Validation errors fail the invoice at once with Xero's own words; nothing retries them.
+- Success stores Xero's id, number, total and the deep link, and flags a totals difference.
+
+Every outcome records `invoice.notify` in the same transaction. That task renders the invoice's *current* state:
+the status message edited in place, a DM to the creator (pushed or failed), and ONE alert per failed invoice in
+the alerts channel with Retry and Cancel (edited on later failures, resolved on success or cancel).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, select
+
+from bot.slack_clients import SlackNotInstalled
+from bot.views.invoice_status import (
+    InvoiceView,
+    alert_message,
+    creator_dm,
+    resolved_alert,
+    status_message,
+)
+from errors import UserError
+from invoicing.push_status import (
+    DEFAULT_LEASE,
+    NOTIFY_TASK,
+    PUSH_TASK,
+    Claim,
+    Event,
+    draft_for,
+    hint_for,
+    mark_failed,
+    mark_pushed,
+    note_waiting,
+    push_dedupe_key,
+    release_lease,
+    take_lease,
+)
+from jobs import registry
+from jobs.registry import JobContext, RetryAt, Transient, task
+from storage.db import Database
+from storage.models import Client, Invoice, Member, Outbox, OutboxStatus, Workspace, XeroConnection
+from storage.types import utcnow
+from xero.client import DEFAULT_TIMEOUT, XeroClient
+from xero.errors import RateLimited, TenantNotConnected, XeroError, XeroValidationError
+from xero.push import DraftRefused, create_draft, deep_link, find_by_reference
+from xero.status import usable
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 3  # automatic retries after transient failures (PRODUCT.md §8); then failed, and Retry is manual
+PAUSE = timedelta(minutes=3)  # how often a paused push (Needs reconnect) checks again
+WAITING_NOTE = "Xero needs reconnecting: the push resumes by itself once an admin reconnects Xero on Home."
+UNPOSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"}
+
+
+def _knob(ctx: JobContext, name: str, default: Any) -> Any:
+    """Test and drill knobs attached by the composition root (`invoice_push_retries`, `…_lease`, `…_pause`,
+    `xero_timeout`); production uses the defaults."""
+    return ctx.services.get(name, default)
+
+
+# -- invoice.push -----------------------------------------------------------------------------------------------
+@task(PUSH_TASK, lease=DEFAULT_LEASE + timedelta(minutes=1))
+def push(ctx: JobContext, invoice_id: int) -> None:
+    db = ctx.db
+    now = utcnow()
+    pause: timedelta = _knob(ctx, "invoice_push_pause", PAUSE)
+    claim: Claim | None = None
+    with db.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None or invoice.status not in ("queued", "pushing"):
+            log.info("invoice.push %s: nothing to do (%s)", invoice_id, invoice.status if invoice else "gone")
+            return
+        connection = session.scalars(select(XeroConnection)
+                                     .where(XeroConnection.workspace_id == invoice.workspace_id)).one_or_none()
+        if usable(connection):
+            claim = take_lease(session, invoice_id, duration=_knob(ctx, "invoice_push_lease", DEFAULT_LEASE), now=now)
+        else:
+            note_waiting(session, invoice_id, WAITING_NOTE)
+    if claim is None:
+        raise RetryAt(now + pause, "paused: Xero needs reconnecting")
+    if claim.outcome == "skip":
+        return
+    if claim.outcome == "busy":
+        assert claim.lease_until is not None
+        raise RetryAt(claim.lease_until + timedelta(seconds=1), "another run holds the invoice's lease")
+    _push_claimed(ctx, invoice_id, claim, pause)
+
+
+def _push_claimed(ctx: JobContext, invoice_id: int, claim: Claim, pause: timedelta) -> None:
+    db = ctx.db
+    lease = claim.lease_until
+    assert lease is not None
+    try:
+        with db.session() as session:
+            draft, short_code = draft_for(session, invoice_id)
+        with _client(ctx, draft.workspace_id) as client:
+            found = find_by_reference(client, draft.reference, draft.contact_id) if claim.ambiguous else None
+            if found is not None:
+                log.info("invoice.push %s: found %s in Xero by reference %s; not creating it again", invoice_id,
+                         found.invoice_id, draft.reference)
+            result = found or create_draft(client, draft)
+    except RateLimited:
+        with db.session() as session:  # Xero refused before doing anything: only earlier attempts are in doubt
+            release_lease(session, invoice_id, lease, nothing_sent=not claim.ambiguous)
+        raise
+    except TenantNotConnected as exc:
+        with db.session() as session:
+            release_lease(session, invoice_id, lease, nothing_sent=not claim.ambiguous)
+            note_waiting(session, invoice_id, WAITING_NOTE)
+        raise RetryAt(utcnow() + pause, f"paused: {exc.reason}") from exc
+    except (XeroValidationError, DraftRefused) as exc:
+        _fail(db, invoice_id, "; ".join(exc.messages), lease, getattr(exc, "correlation_id", None))
+        return
+    except UserError as exc:
+        _fail(db, invoice_id, exc.message, lease, None)
+        return
+    except XeroError as exc:
+        if not isinstance(exc, Transient):  # 403 with a missing scope, 404, other 4xx: retrying cannot help
+            _fail(db, invoice_id, str(exc), lease, exc.correlation_id)
+            return
+        _transient(ctx, invoice_id, lease, exc)
+    except Exception as exc:  # noqa: BLE001 - timeouts, drops, garbled answers, a database blip: all ambiguous
+        _transient(ctx, invoice_id, lease, exc)
+    else:
+        with db.session() as session:
+            recorded = mark_pushed(session, invoice_id, result, deep_link(result.invoice_id, short_code))
+        log.info("invoice.push %s: %s as %s (%s)", invoice_id, "pushed" if recorded else "already recorded",
+                 result.invoice_id, result.number)
+
+
+def _client(ctx: JobContext, workspace_id: int) -> XeroClient:
+    assert ctx.settings is not None, "invoice.push needs settings (Xero URLs)"
+    return XeroClient(ctx.db, ctx.settings, workspace_id, limits=ctx.services.get("xero_limits"),
+                      lock=ctx.services.get("xero_lock"), timeout=_knob(ctx, "xero_timeout", DEFAULT_TIMEOUT))
+
+
+def _fail(db: Database, invoice_id: int, message: str, lease: Any, correlation: str | None) -> None:
+    text = f"{message} (Xero correlation id {correlation})" if correlation else message
+    with db.session() as session:
+        if not mark_failed(session, invoice_id, text, lease_until=lease):
+            log.warning("invoice.push %s: lost the lease before recording the failure: %s", invoice_id, text)
+    log.warning("invoice.push %s failed: %s", invoice_id, text)
+
+
+def _transient(ctx: JobContext, invoice_id: int, lease: Any, exc: BaseException) -> None:
+    """Retry with backoff (keeping `pushing`: the next run looks the draft up first), or give up after
+    `MAX_RETRIES` retries with a message that says what kept happening."""
+    reason = getattr(exc, "reason", None) or str(exc) or exc.__class__.__name__
+    attempt = current_attempt(ctx.db, invoice_id)
+    retries: int = _knob(ctx, "invoice_push_retries", MAX_RETRIES)
+    if attempt > retries:
+        message = f"Xero kept failing after {attempt} tries: {reason}"
+        _fail(ctx.db, invoice_id, message, lease, getattr(exc, "correlation_id", None))
+        return
+    with ctx.db.session() as session:
+        release_lease(session, invoice_id, lease)
+    raise Transient(f"attempt {attempt} of {retries + 1}: {reason}") from exc
+
+
+def current_attempt(db: Database, invoice_id: int) -> int:
+    """This run's attempt number: the running outbox row of the invoice's push (1 when run outside the outbox).
+    A run killed mid-push used an attempt too (the job runner counts it)."""
+    with db.session() as session:
+        attempts = session.scalar(select(func.max(Outbox.attempts)).where(
+            Outbox.task == PUSH_TASK, Outbox.dedupe_key == push_dedupe_key(invoice_id),
+            Outbox.status == OutboxStatus.RUNNING.value))
+    return int(attempts or 1)
+
+
+def _outbox_gave_up(ctx: JobContext, row: Outbox) -> None:
+    """Backstop: a push row that ended failed without the task saying so (its worker was killed on the last
+    attempt, or an unexpected error exhausted the attempts) must not leave the invoice in `pushing` forever."""
+    if row.task != PUSH_TASK:
+        return
+    invoice_id = int((row.args or {}).get("invoice_id", 0))
+    message = f"Hour Cap could not finish pushing this invoice after {row.attempts} tries: {row.last_error}"
+    with ctx.db.session() as session:
+        if mark_failed(session, invoice_id, message, lease_until=None):
+            log.warning("invoice.push %s failed (outbox gave up): %s", invoice_id, row.last_error)
+
+
+if _outbox_gave_up not in registry.on_failed:
+    registry.on_failed.append(_outbox_gave_up)
+
+
+# -- invoice.notify ---------------------------------------------------------------------------------------------
+def invoice_view(session: Any, invoice: Invoice) -> InvoiceView:
+    client = session.get(Client, invoice.client_id)
+    message = invoice.error_message
+    return InvoiceView(
+        invoice_id=invoice.id, reference=invoice.reference, status=invoice.status,
+        client_name=client.name if client is not None else "(deleted client)", total=invoice.total,
+        subtotal=invoice.subtotal, line_amount_type=invoice.line_amount_type, currency=invoice.currency,
+        xero_number=invoice.xero_invoice_number, xero_url=invoice.xero_url, xero_total=invoice.xero_total,
+        error_message=message, hint=hint_for(message) if invoice.status == "failed" else None,
+        push_attempt=invoice.push_attempt,
+    )
+
+
+@task(NOTIFY_TASK)
+def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
+    with ctx.db.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None:
+            return
+        workspace = session.get(Workspace, invoice.workspace_id)
+        assert workspace is not None
+        creator = session.get(Member, invoice.created_by_member_id) if invoice.created_by_member_id else None
+        view = invoice_view(session, invoice)
+        where = (invoice.status_channel_id, invoice.status_message_ts)
+        alert = (invoice.alert_channel_id, invoice.alert_ts)
+        alerts_channel = workspace.alerts_channel_id
+        team = (workspace.slack_team_id, workspace.slack_enterprise_id)
+        creator_user = creator.slack_user_id if creator is not None else None
+    slack = _slack(ctx, *team)
+    if slack is None:
+        return
+    _status(ctx.db, slack, invoice_id, view, *where)
+    if event in (Event.PUSHED, Event.FAILED) and view.status == event and creator_user:
+        text, blocks = creator_dm(view)
+        _call(lambda: slack.chat_postMessage(channel=creator_user, text=text, blocks=blocks), "DM the creator")
+    if view.status == "failed" and event == Event.FAILED:
+        _alert(ctx.db, slack, invoice_id, view, alerts_channel, *alert)
+    elif alert[0] and alert[1] and event in (Event.PUSHED, Event.CANCELLED, Event.RETRYING):
+        text, blocks = resolved_alert(view)
+        channel, ts = alert[0], alert[1]
+        _call(lambda: slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks), "resolve alert")
+        if view.status in ("pushed", "cancelled"):
+            _store(ctx.db, invoice_id, alert_channel_id=None, alert_ts=None)
+
+
+def _status(db: Database, slack: WebClient, invoice_id: int, view: InvoiceView, channel: str | None,
+            ts: str | None) -> None:
+    if not channel:
+        return
+    text, blocks = status_message(view)
+    if ts:
+        _call(lambda: slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks), "edit status message")
+        return
+    answer = _call(lambda: slack.chat_postMessage(channel=channel, text=text, blocks=blocks), "post status")
+    if answer is not None and answer.get("ts"):
+        _store(db, invoice_id, status_message_ts=str(answer["ts"]))
+
+
+def _alert(db: Database, slack: WebClient, invoice_id: int, view: InvoiceView, channel: str | None,
+           previous_channel: str | None, previous_ts: str | None) -> None:
+    """ONE alert per invoice: edit the one posted for it, or post it (and remember where)."""
+    if not channel:
+        return
+    text, blocks = alert_message(view)
+    if previous_channel == channel and previous_ts:
+        try:
+            slack.chat_update(channel=channel, ts=previous_ts, text=text, blocks=blocks)
+            return
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error not in ("message_not_found", "cant_update_message", "channel_not_found"):
+                log.warning("could not update invoice %s's alert: %s", invoice_id, error)
+                return
+    ts: str | None = None
+    try:
+        answer = slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        ts = str(answer.get("ts") or "") or None
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        log.warning("could not post invoice %s's alert in %s: %s", invoice_id, channel, error)
+        if error not in UNPOSTABLE:
+            return
+    _store(db, invoice_id, alert_channel_id=channel, alert_ts=ts)
+
+
+def _store(db: Database, invoice_id: int, **values: Any) -> None:
+    with db.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is not None:
+            for name, value in values.items():
+                setattr(invoice, name, value)
+
+
+def _call(fn: Any, what: str) -> Any:
+    try:
+        return fn()
+    except SlackApiError as exc:
+        log.warning("slack: could not %s: %s", what, exc.response.get("error"))
+        return None
+
+
+def _slack(ctx: JobContext, team_id: str, enterprise_id: str | None) -> WebClient | None:
+    try:
+        client: WebClient = ctx.services["slack"].for_team(team_id, enterprise_id=enterprise_id)
+        return client
+    except (KeyError, SlackNotInstalled):
+        return None
