@@ -53,7 +53,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 N = int(os.environ.get("HOURCAP_DRILL_INVOICES", "500"))
 WORKERS = 3
-DEADLINE = float(os.environ.get("HOURCAP_DRILL_DEADLINE", "240"))
+DEADLINE = float(os.environ.get("HOURCAP_DRILL_DEADLINE", "420"))
 FAULT_ROUTE = "/api.xro/2.0/Invoices*"
 FAULTS = ("429", "500", "503", "slow", "drop_after_commit")  # 7 % each, in turn: about 30 % of calls
 
