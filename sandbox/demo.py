@@ -77,6 +77,16 @@ class Demo:
         self.runtime.jobs.drain(10)
         return calls[before:]
 
+    def calls(self, method: str) -> int:
+        """How many calls to `method` so far (take it before acting, then `wait_beyond` it)."""
+        return len(self.slack_api.calls_to(method))
+
+    def wait_beyond(self, method: str, seen: int, count: int = 1) -> list[Any]:
+        """Wait for `count` calls to `method` after the first `seen` (the ones the action just caused)."""
+        calls = self.slack_api.wait_for(method, seen + count, timeout=10)
+        self.runtime.jobs.drain(10)
+        return calls[seen:]
+
     def show_home(self, user: str) -> None:
         view = self.slack_api.home_view(user)
         for line in render_view(view or {"blocks": []}):
@@ -96,6 +106,7 @@ def seed(slack_api: SlackSandbox, redirect_uri: str) -> None:
     slack_api.add_user(ALICE, team_id=TEAM, name="alice", real_name="Alice Archer", tz="Europe/London")
     slack_api.add_user(BOB, team_id=TEAM, name="bob", real_name="Bob Baker", tz="America/Los_Angeles")
     slack_api.add_channel("C0ACMEWEB", "acme-web", team_id=TEAM, is_member=True)
+    slack_api.add_channel("C0GENERAL", "general", team_id=TEAM, is_member=True)
     slack_api.register_oauth_app(CLIENT_ID, CLIENT_SECRET, redirect_uri)
     slack_api.set_installer(TEAM, OWNER)
 
@@ -166,10 +177,10 @@ def forged(demo: Demo) -> None:
 
 
 def all_chapters() -> list[Callable[[Demo], None]]:
-    from sandbox import demo_catalog, demo_hours, demo_invoices, demo_xero, demo_xero_data
+    from sandbox import demo_catalog, demo_hours, demo_invoices, demo_push, demo_xero, demo_xero_data
 
     return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS,
-            demo_xero_data.xero_data, demo_invoices.invoices]
+            demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,

@@ -21,8 +21,9 @@ def _selected(value: str, kind: str = "static_select") -> dict[str, Any]:
 
 
 def _open_from_home(demo: Demo, action: str, user: str = ALICE) -> dict[str, Any]:
+    opened = len(demo.slack_api.calls_to("views.open"))
     demo.slack.home_action(action, user=user)
-    demo.wait("views.open")
+    demo.slack_api.wait_for("views.open", opened + 1, timeout=10)  # Bolt acks before the modal opens
     views = demo.slack_api.views
     return views[list(views)[-1]]
 
@@ -98,8 +99,9 @@ def catalog(demo: Demo) -> None:
     demo.wait("chat.postMessage")
     demo.show_dm(BOB)
     demo.say("Alice's Home now shows the catalog:")
+    published = demo.calls("views.publish")
     demo.slack.home_opened(ALICE)
-    demo.wait("views.publish")
+    demo.wait_beyond("views.publish", published)
     home = demo.slack_api.home_view(ALICE) or {"blocks": []}
     start = next((i for i, b in enumerate(home["blocks"]) if "Clients" in str(b.get("text", ""))), 0)
     for line in render_blocks(home["blocks"][start:start + 14]):

@@ -86,8 +86,9 @@ def xero_data(demo: Demo) -> None:
     xero = demo.runtime.extras["xero"]
     reads = sorted({c.path.rsplit("/", 1)[-1] for c in xero.calls if c.path.startswith("/api.xro/2.0/")})
     demo.say(f"Connecting started a sync of everything Hour Cap may read: {', '.join(reads)}.")
+    published = demo.calls("views.publish")
     demo.slack.home_opened(OWNER)
-    demo.wait("views.publish")
+    demo.wait_beyond("views.publish", published)
     home = demo.slack_api.home_view(OWNER) or {"blocks": []}
     start = next((i for i, b in enumerate(home["blocks"]) if str(b.get("text", {}).get("text", "")) == "Xero"), 0)
     for line in render_blocks(home["blocks"][start:start + 7]):
@@ -95,16 +96,18 @@ def xero_data(demo: Demo) -> None:
 
     demo.say("Alice adds two clients whose names match contacts in Xero:")
     for name in ("Bayside Club", "City Agency"):
+        opened = demo.calls("views.open")
         demo.slack.home_action(cv.ACTION_NEW_CLIENT, user=ALICE)
-        demo.wait("views.open")
+        demo.wait_beyond("views.open", opened)  # Bolt acks before it opens the modal
         demo.slack.view_submission(_latest_view(demo), {
             Field.CLIENT_NAME: {cv.ACTION_CLIENT_NAME: {"type": "plain_text_input", "value": name}},
             Field.CLIENT_ROUNDING: {cv.ACTION_CLIENT_ROUNDING: _selected(cv.FOLLOW_WORKSPACE)}}, user=ALICE)
         demo.say(f"  client “{name}” saved")
 
     demo.say("Olivia presses Start setup. Step 1, invoice defaults (choices come from the synced data):")
+    opened = demo.calls("views.open")
     demo.slack.home_action(ACTION_START_SETUP, user=OWNER)
-    demo.wait("views.open")
+    demo.wait_beyond("views.open", opened)
     step1 = _latest_view(demo)
     for line in render_blocks(step1["blocks"]):
         demo.out(line)
@@ -147,14 +150,16 @@ def xero_data(demo: Demo) -> None:
     options = _suggest(demo, view, acme_row["block_id"], "acme")
     names = [o["text"]["text"] for o in options]
     demo.say(f"Acme is linked by search: typing “acme” offers {names}; Olivia picks the first.")
+    updated = demo.calls("views.update")
     demo.slack.view_action(v.ACTION_CONTACT_PICK, user=OWNER, view=view, block_id=acme_row["block_id"],
                            action_type="external_select", selected=options[0])
-    demo.wait("views.update")
+    demo.wait_beyond("views.update", updated)
     clients = _client_ids(demo)
     view = demo.slack_api.views[step1["id"]]
     demo.say("Globex has no contact in Xero: “Create in Xero” makes one and links it:")
+    updated = demo.calls("views.update")
     demo.slack.view_action(v.ACTION_CREATE, user=OWNER, view=view, value=str(clients["Globex"]))
-    demo.wait("views.update", 2)
+    demo.wait_beyond("views.update", updated)
     for _ in range(50):  # the modal says "Creating…" first, then shows the result
         view = demo.slack_api.views[step1["id"]]
         if "Creating" not in json.dumps(view):
