@@ -381,11 +381,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     sandbox = SlackSandbox(host=args.host, port=args.port, quiet=not args.verbose).start()
+    # Seed before announcing the URL: a parent process may call the API as soon as it reads that line.
+    seeded = seed_demo(sandbox) if args.demo else []
     print(f"SLACK_API_URL={sandbox.base_url}", flush=True)
     print(f"OAuth authorize URL: {sandbox.url}/oauth/v2/authorize", flush=True)
-    if args.demo:
-        for line in seed_demo(sandbox):
-            print(line, flush=True)
+    for line in seeded:
+        print(line, flush=True)
     stopped = threading.Event()
     try:
         while not stopped.wait(0.5):
