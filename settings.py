@@ -101,7 +101,8 @@ def _read(env: Mapping[str, str], name: str) -> str | None:
             with open(file_name, encoding="utf-8") as handle:
                 value = handle.read()
         except OSError as exc:
-            raise SettingsError(f"{name}_FILE", f"points at {file_name!r}, which cannot be read ({exc.strerror})")
+            raise SettingsError(f"{name}_FILE",
+                                f"points at {file_name!r}, which cannot be read ({exc.strerror})") from None
     if value is None or not value.strip():
         return None
     return value.strip()
@@ -160,9 +161,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
     if app_token is not None and not app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN", "must be an app-level token starting with xapp- (Basic Information)")
     if client_id is not None and client_secret is None:
-        raise SettingsError("SLACK_CLIENT_SECRET", "is missing: it is required with SLACK_CLIENT_ID (Basic Information)")
+        raise SettingsError("SLACK_CLIENT_SECRET",
+                            "is missing: it is required with SLACK_CLIENT_ID (Basic Information)")
     if client_secret is not None and client_id is None:
-        raise SettingsError("SLACK_CLIENT_ID", "is missing: it is required with SLACK_CLIENT_SECRET (Basic Information)")
+        raise SettingsError("SLACK_CLIENT_ID",
+                            "is missing: it is required with SLACK_CLIENT_SECRET (Basic Information)")
     if require_slack and bot_token is None and client_id is None:
         raise SettingsError(
             "SLACK_BOT_TOKEN",

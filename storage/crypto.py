@@ -30,7 +30,8 @@ class Keyring:
     def _require(self) -> MultiFernet:
         if self._fernet is None:
             raise EncryptionNotConfigured(
-                "HOURCAP_ENCRYPTION_KEYS is not set: tokens cannot be stored or read (generate a key with `hourcap keygen`)"
+                "HOURCAP_ENCRYPTION_KEYS is not set: tokens cannot be stored or read "
+                "(generate a key with `hourcap keygen`)"
             )
         return self._fernet
 

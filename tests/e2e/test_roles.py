@@ -87,7 +87,8 @@ def test_admin_changes_a_role_and_everyone_sees_it(slack: SignedSlack, slack_api
     assert role_of(db, BOB) == Role.MANAGER
     assert dm.params["channel"] == BOB and "manager" in dm.params["text"]
     published = {c.params["user_id"]: c.params["view"] for c in slack_api.wait_for("views.publish", 2)}
-    assert "Team" in json.dumps(published[ALICE], ensure_ascii=False) and f"<@{BOB}> — Manager" in json.dumps(published[ALICE], ensure_ascii=False)
+    alice_home = json.dumps(published[ALICE], ensure_ascii=False)
+    assert "Team" in alice_home and f"<@{BOB}> — Manager" in alice_home
     assert "Invoices" in json.dumps(published[BOB], ensure_ascii=False)  # managers see the invoice section
     with db.session() as s:
         actions = [(a.action, a.details) for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
