@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import reported, tell_user
+from bot.home import publish_home, read_home_state
 from bot.views.invoice_status import ACTION_CANCEL, ACTION_RETRY, resolved_alert
 from errors import NotFound
 from invoicing.push_status import cancel_invoice, retry_invoice
@@ -48,6 +49,14 @@ def _edit_clicked(client: WebClient, body: dict[str, Any], text: str, blocks: li
         log.info("could not edit the clicked invoice message: %s", exc.response.get("error"))
 
 
+def _refresh_home(client: WebClient, db: Database, body: dict[str, Any], context: BoltContext) -> None:
+    """Pressed on the Home tab: show the invoice's new state there."""
+    if (body.get("view") or {}).get("type") == "home":
+        page, show_all = read_home_state(body["view"].get("private_metadata"))
+        publish_home(client, db, context["workspace_id"], context["member_id"], catalog_page=page,
+                     show_archived=show_all)
+
+
 def register(app: App, db: Database) -> None:
     @app.action(ACTION_RETRY)
     @reported
@@ -61,6 +70,7 @@ def register(app: App, db: Database) -> None:
             view = invoice_view(session, invoice)
         text, blocks = resolved_alert(view)
         _edit_clicked(client, body, text, blocks)
+        _refresh_home(client, db, body, context)
         tell_user(client, body, f"Invoice {view.reference} is queued for Xero again.", respond)
 
     @app.action(ACTION_CANCEL)
@@ -75,3 +85,4 @@ def register(app: App, db: Database) -> None:
             view = invoice_view(session, invoice)
         text, blocks = resolved_alert(view)
         _edit_clicked(client, body, text, blocks)
+        _refresh_home(client, db, body, context)

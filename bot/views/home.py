@@ -11,6 +11,7 @@ from bot.durations import format_duration
 from bot.views import blocks as b
 from bot.views.catalog import catalog_section, shown_page
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
+from bot.views.invoice_status import invoice_buttons
 from bot.views.sync import sync_blocks
 from bot.views.xero import xero_section
 from invoicing.create import InvoiceSummary
@@ -81,20 +82,35 @@ INVOICE_STATUS_LABELS = {"queued": ":hourglass_flowing_sand: queued", "pushing":
                          "cancelled": ":no_entry_sign: cancelled"}
 
 
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _invoice_row(invoice: InvoiceSummary) -> str:
+    status = INVOICE_STATUS_LABELS.get(invoice.status, invoice.status)
+    link = f"<{invoice.xero_url}|{invoice.reference}>" if invoice.xero_url else f"*{invoice.reference}*"
+    return f"{link} · {_esc(invoice.client_name)} · {invoice.total:,.2f} · {status}"
+
+
 def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
-    """The "Create invoice" button and the latest invoices with their status (newest first)."""
-    rows = []
-    for invoice in model.invoices:
-        status = INVOICE_STATUS_LABELS.get(invoice.status, invoice.status)
-        link = f"<{invoice.xero_url}|{invoice.reference}>" if invoice.xero_url else f"*{invoice.reference}*"
-        rows.append(f"{link} · {invoice.client_name} · {invoice.total:,.2f} · {status}")
-    listing = "\n".join(rows) if rows else "No invoices yet: create one from tracked time."
-    return [
+    """The "Create invoice" button and the latest invoices with their status (newest first); a failed invoice
+    carries Retry and Cancel right there (the same actions as its alert, checked on the server)."""
+    blocks = [
         b.divider(),
         b.header("Invoices"),
         b.actions(BLOCK_INVOICE_BUTTONS, [b.button("Create invoice", ACTION_CREATE_INVOICE, style="primary")]),
-        b.section(listing),
     ]
+    if not model.invoices:
+        return blocks + [b.section("No invoices yet: create one from tracked time.")]
+    settled = [_invoice_row(i) for i in model.invoices if i.status != "failed"]
+    for invoice in model.invoices:
+        if invoice.status == "failed":
+            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{_esc(invoice.error_message or '')[:300]}_"))
+            blocks.append(b.actions(f"invoice_row.{invoice.invoice_id}", invoice_buttons(invoice.invoice_id,
+                                                                                           invoice.reference)))
+    if settled:
+        blocks.append(b.section("\n".join(settled)))
+    return blocks
 
 
 def _xero_section(model: HomeModel) -> list[dict[str, Any]]:

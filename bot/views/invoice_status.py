@@ -140,15 +140,20 @@ def resolved_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     return text, [section(text)]
 
 
-def _buttons(view: InvoiceView) -> dict[str, Any]:
-    value = str(view.invoice_id)
-    return actions(f"{BLOCK_ALERT_ACTIONS}_{view.invoice_id}", [
+def invoice_buttons(invoice_id: int, reference: str) -> list[dict[str, Any]]:
+    """Retry and Cancel (with Slack's confirmation) for a failed invoice: on its alert, its DM and Home."""
+    value = str(invoice_id)
+    return [
         button("Retry", ACTION_RETRY, value, style="primary"),
         button("Cancel invoice", ACTION_CANCEL, value, confirm=confirm(
             "Cancel this invoice?",
-            f"Invoice {view.reference} will not be pushed to Xero, and its time entries become available for a "
+            f"Invoice {reference} will not be pushed to Xero, and its time entries become available for a "
             "new invoice.", "Cancel invoice", "Keep it")),
-    ])
+    ]
+
+
+def _buttons(view: InvoiceView) -> dict[str, Any]:
+    return actions(f"{BLOCK_ALERT_ACTIONS}_{view.invoice_id}", invoice_buttons(view.invoice_id, view.reference))
 
 
 def _plain(text: str, view: InvoiceView) -> str:

@@ -7,6 +7,7 @@ signed Slack requests."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -535,3 +536,21 @@ def test_cancel_button_cancels_for_the_owner_and_edits_the_clicked_message(
     edit = slack_api.wait_for("chat.update", 1)[-1].params
     assert edit["channel"] == ALERTS and "cancelled" in edit["text"]
     assert load(db, ours).status == "cancelled" and reserved(db, ours) == []
+
+
+def test_home_offers_retry_and_cancel_on_a_failed_invoice_and_refreshes(
+        db: Database, slack: SignedSlack, slack_api: SlackSandbox, failed_invoices: tuple[int, int]) -> None:
+    ours, _ = failed_invoices
+    published = len(slack_api.calls_to("views.publish"))
+    slack.home_opened(OWNER)
+    home = slack_api.wait_for("views.publish", published + 1)[-1].params["view"]
+    row = next(b for b in home["blocks"] if b.get("block_id") == f"invoice_row.{ours}")
+    assert [e["action_id"] for e in row["elements"]] == [ACTION_RETRY, ACTION_CANCEL]
+    assert "archived" in json.dumps(home["blocks"])  # Xero's reason beside the failed invoice
+
+    published = len(slack_api.calls_to("views.publish"))
+    slack.home_action(ACTION_CANCEL, user=OWNER, value=str(ours), block_id=f"invoice_row.{ours}")
+    refreshed = slack_api.wait_for("views.publish", published + 1)[-1].params["view"]
+    assert load(db, ours).status == "cancelled" and reserved(db, ours) == []
+    assert not any(b.get("block_id") == f"invoice_row.{ours}" for b in refreshed["blocks"])
+    assert "cancelled" in json.dumps(refreshed["blocks"])
