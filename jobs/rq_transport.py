@@ -59,11 +59,23 @@ class RQTransport:
             raise TransportUnavailable(f"redis unreachable: {exc.__class__.__name__}") from exc
 
     def knows(self, job_id: str) -> bool:
+        """Whether the job is still on its way: waiting in the queue (or scheduled), or being run.
+
+        A job whose hash says "queued" but which is in no queue was popped by a worker that died before starting
+        it (RQ's BLPOP-then-prepare window): RQ will never run it, so it counts as lost. A duplicate delivery is
+        harmless either way — the executor claims the outbox row with a conditional update.
+        """
+        key = Job.key_for(job_id)
         try:
-            status = self.connection.hget(Job.key_for(job_id), "status")
+            status, origin = self.connection.hmget(key, ["status", "origin"])
+            if status is None:
+                return False
+            text = status.decode() if isinstance(status, bytes) else str(status)
+            if text in _GONE:
+                return False
+            if text == JobStatus.QUEUED.value:
+                queue = origin.decode() if isinstance(origin, bytes) else str(origin or self.queue.name)
+                return self.connection.lpos(f"rq:queue:{queue}", job_id) is not None
+            return True
         except _DOWN as exc:
             raise TransportUnavailable(f"redis unreachable: {exc.__class__.__name__}") from exc
-        if status is None:
-            return False
-        text = status.decode() if isinstance(status, bytes) else str(status)
-        return text not in _GONE

@@ -117,6 +117,27 @@ def test_sweeper_recovers_lost_jobs_and_dead_workers(db: Database, redis_url: st
         registry.on_failed.pop()
 
 
+def test_a_job_popped_by_a_worker_that_died_before_starting_it_is_lost_and_requeued(
+        db: Database, redis_url: str, rq_queue: str) -> None:
+    """RQ's window between BLPOP and starting the job: the hash still says "queued" but no queue holds it."""
+    set_context(JobContext(db=db))
+    key = token()
+    outbox_id = record(db, "test.record", {"token": key})
+    transport = RQTransport(redis_url, rq_queue)
+    assert relay_due(db, transport) == 1
+    job_id = load(db, outbox_id).job_id or ""
+    assert transport.knows(job_id)
+    # A worker pops it and is SIGKILLed before it marks the job started.
+    assert transport.connection.lpop(f"rq:queue:{rq_queue}") is not None
+    assert transport.connection.hget(Job.key_for(job_id), "status") == b"queued"
+    assert not transport.knows(job_id)
+    force(db, outbox_id, enqueued_at=utcnow() - timedelta(minutes=5))
+    assert sweep(db, transport).requeued_lost == 1
+    assert relay_due(db, transport) == 1
+    run_simple_worker(redis_url, rq_queue)
+    assert load(db, outbox_id).status == OutboxStatus.DONE and len(CALLS[key]) == 1
+
+
 def test_sweeper_leaves_enqueued_rows_alone_while_redis_is_down(
     db: Database, redis_url: str, rq_queue: str
 ) -> None:
