@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot import errors, middleware
-from bot.handlers import catalog, home, hours, invoice_actions, invoices, sync, team, wizard, xero
+from bot.handlers import catalog, home, hours, invoice_actions, invoice_batch, invoices, sync, team, wizard, xero
 from bot.install_store import EncryptedInstallationStore
 from bot.profiles import profile_loader
 from settings import SLACK_BOT_SCOPES, Settings
@@ -101,4 +101,5 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
     xero.register(app, db, settings)
     wizard.register(app, db, settings)
     invoice_actions.register(app, db)
+    invoice_batch.register(app, db)
     return app

@@ -114,9 +114,10 @@ def _reserve(session: Session, workspace_id: int, invoice_id: int, entry_ids: Se
 
 
 def create_invoice(session: Session, actor: Member, request: InvoiceRequest, today: date, *,
-                   seen: str | None = None) -> CreatedInvoice:
+                   seen: str | None = None, push: bool = True) -> CreatedInvoice:
     """Save the invoice ``request`` describes (see the module docstring). ``seen``: the fingerprint of the
-    preview the manager looked at (None skips that comparison: scripted callers)."""
+    preview the manager looked at (None skips that comparison: scripted callers). ``push=False``: the caller
+    records the push itself (the month-end batch pushes up to 50 invoices per request)."""
     require_manager(actor)
     preview = build_preview(session, actor, request, today, detail=True)
     refuse_problems(preview)
@@ -154,8 +155,9 @@ def create_invoice(session: Session, actor: Member, request: InvoiceRequest, tod
     ])
     if _reserve(session, workspace.id, invoice.id, preview.entry_ids) != preview.entry_count:
         raise EntriesChanged()
-    outbox.record(session, PUSH_TASK, {"invoice_id": invoice.id}, workspace_id=workspace.id,
-                  dedupe_key=f"{PUSH_TASK}:{invoice.id}")
+    if push:
+        outbox.record(session, PUSH_TASK, {"invoice_id": invoice.id}, workspace_id=workspace.id,
+                      dedupe_key=f"{PUSH_TASK}:{invoice.id}")
     audit(session, actor, "invoice.create", f"invoice:{invoice.id}", reference=invoice.reference,
           client_id=preview.client_id, mode=preview.mode.value, total=str(preview.totals.total),
           entries=preview.entry_count)

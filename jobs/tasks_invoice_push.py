@@ -232,11 +232,14 @@ def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
         alerts_channel = workspace.alerts_channel_id
         team = (workspace.slack_team_id, workspace.slack_enterprise_id)
         creator_user = creator.slack_user_id if creator is not None else None
+        in_batch = bool((invoice.settings_snapshot or {}).get("batch_month"))
     slack = _slack(ctx, *team)
     if slack is None:
         return
     _status(ctx.db, slack, invoice_id, view, *where)
-    if event in (Event.PUSHED, Event.FAILED) and view.status == event and creator_user:
+    # A month batch's creator has its summary; failures still reach them one by one.
+    if event in (Event.PUSHED, Event.FAILED) and view.status == event and creator_user and not (
+            in_batch and event == Event.PUSHED):
         text, blocks = creator_dm(view)
         _call(lambda: slack.chat_postMessage(channel=creator_user, text=text, blocks=blocks), "DM the creator")
     if view.status == "failed" and event == Event.FAILED:

@@ -10,11 +10,14 @@ from typing import Any
 from bot.durations import format_duration
 from bot.views import blocks as b
 from bot.views.catalog import catalog_section, shown_page
+from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
+from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
 from bot.views.sync import sync_blocks
 from bot.views.xero import xero_section
 from invoicing.create import InvoiceSummary
+from invoicing.selection import last_calendar_month
 from storage.models import Role
 from timesheets.projects import Catalog
 from timesheets.summary import WeekTotals
@@ -98,7 +101,10 @@ def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
     blocks = [
         b.divider(),
         b.header("Invoices"),
-        b.actions(BLOCK_INVOICE_BUTTONS, [b.button("Create invoice", ACTION_CREATE_INVOICE, style="primary")]),
+        b.actions(BLOCK_INVOICE_BUTTONS, [
+            b.button("Create invoice", ACTION_CREATE_INVOICE, style="primary"),
+            b.button(batch_button_label(last_calendar_month(model.today).start), ACTION_INVOICE_BATCH),
+        ]),
     ]
     if not model.invoices:
         return blocks + [b.section("No invoices yet: create one from tracked time.")]

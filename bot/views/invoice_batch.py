@@ -1,0 +1,105 @@
+"""The month-end batch confirmation modal and the DM summary (pure: data in, Block Kit out)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.views import blocks as b
+from invoicing.batch import BatchPreview, BatchResult
+
+ACTION_OPEN = "invoice_batch_open"
+CALLBACK_CONFIRM = "invoice_batch_confirm"
+CALLBACK_LOADING = "invoice_batch_loading"
+LINES_PER_SECTION = 25  # a section's text holds 3,000 characters
+MAX_SECTIONS = 20  # a modal holds 100 blocks; more clients than this many lines are summarised
+TITLE = "Invoice every client"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _sections(lines: list[str]) -> list[dict[str, Any]]:
+    chunks = [lines[at:at + LINES_PER_SECTION] for at in range(0, len(lines), LINES_PER_SECTION)]
+    shown = [b.section("\n".join(chunk)) for chunk in chunks[:MAX_SECTIONS]]
+    if len(chunks) > MAX_SECTIONS:
+        shown.append(b.context(f"…and {len(lines) - MAX_SECTIONS * LINES_PER_SECTION} more."))
+    return shown
+
+
+def button_label(month: date) -> str:
+    return f"Invoice every client for {month:%B}"
+
+
+def metadata(month: date, seen: str) -> str:
+    return json.dumps({"month": month.isoformat(), "seen": seen}, separators=(",", ":"))
+
+
+def read_metadata(view: dict[str, Any]) -> tuple[date | None, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+        return date.fromisoformat(str(data.get("month"))), str(data.get("seen") or "")
+    except (ValueError, TypeError, AttributeError):
+        return None, ""
+
+
+def loading_view() -> dict[str, Any]:
+    return {"type": "modal", "callback_id": CALLBACK_LOADING, "title": b.plain(TITLE, 24),
+            "close": b.plain("Cancel", 24),
+            "blocks": [b.section(":hourglass_flowing_sand: Reading every client's unbilled time…")]}
+
+
+def message_view(text: str) -> dict[str, Any]:
+    """A modal that only says something (a refusal): nothing to submit."""
+    return {"type": "modal", "callback_id": CALLBACK_LOADING, "title": b.plain(TITLE, 24),
+            "close": b.plain("Close", 24), "blocks": [b.section(text)]}
+
+
+def build_batch_modal(preview: BatchPreview, notice: str | None = None) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = []
+    if notice:
+        blocks.append(b.section(f":warning: *{notice}*"))
+    count = len(preview.clients)
+    if count:
+        blocks.append(b.section(
+            f"Create *{count}* draft invoice{'s' if count != 1 else ''} for *{preview.label}* "
+            f"(time from {preview.period.start:%d %b} to {preview.period.end:%d %b}), total "
+            f"*{_money(preview.total)}*, and push them to Xero in groups of up to 50."))
+        blocks += _sections([f"• {_esc(c.name)} · {c.entry_count} entr{'y' if c.entry_count == 1 else 'ies'} · "
+                             f"{_money(c.total)} ({c.line_amount_type.lower()})" for c in preview.clients])
+    else:
+        blocks.append(b.section(f"Nothing to bill for *{preview.label}*: no linked client has uninvoiced "
+                                "billable time that month."))
+    if preview.skipped:
+        blocks.append(b.divider())
+        blocks.append(b.section(f"*Skipped ({len(preview.skipped)})*"))
+        blocks += _sections([f"• {_esc(s.name)} — {_esc(s.reason)}" for s in preview.skipped])
+    view: dict[str, Any] = {
+        "type": "modal", "callback_id": CALLBACK_CONFIRM, "title": b.plain(TITLE, 24),
+        "close": b.plain("Cancel", 24), "private_metadata": metadata(preview.month, preview.fingerprint),
+        "blocks": blocks[:100],
+    }
+    if count:
+        view["submit"] = b.plain(f"Create {count} invoice{'s' if count != 1 else ''}", 24)
+    return view
+
+
+def summary_message(result: BatchResult) -> tuple[str, list[dict[str, Any]]]:
+    """The DM to the manager once the batch is created (the pushes report per invoice as they finish)."""
+    count = len(result.created)
+    total = sum((c.total for c in result.created), Decimal("0.00"))
+    text = (f"Created {count} draft invoice{'s' if count != 1 else ''} for {result.label}, total {_money(total)}; "
+            f"pushing them to Xero in {result.push_groups} request{'s' if result.push_groups != 1 else ''}.")
+    blocks = [b.section(text)]
+    blocks += _sections([f"• *{c.reference}* · {_esc(c.client_name)} · {_money(c.total)}" for c in result.created])
+    if result.skipped:
+        blocks.append(b.context("Skipped: " + "; ".join(f"{_esc(s.name)} ({_esc(s.reason)})"
+                                                        for s in result.skipped)[:2900]))
+    return text, blocks[:50]
