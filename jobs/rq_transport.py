@@ -79,3 +79,12 @@ class RQTransport:
             return True
         except _DOWN as exc:
             raise TransportUnavailable(f"redis unreachable: {exc.__class__.__name__}") from exc
+
+    def started(self, job_id: str) -> bool:
+        """Whether a worker has started the job (its horse runs it, or ran it and died)."""
+        try:
+            status = self.connection.hget(Job.key_for(job_id), "status")
+        except _DOWN as exc:
+            raise TransportUnavailable(f"redis unreachable: {exc.__class__.__name__}") from exc
+        text = status.decode() if isinstance(status, bytes) else str(status or "")
+        return text == JobStatus.STARTED.value

@@ -73,9 +73,15 @@ def _requeue_lost(db: Database, transport: Transport, stale_after: timedelta) ->
             .limit(BATCH)
         ).all()
     lost: list[tuple[int, str | None]] = []
+    started = getattr(transport, "started", None)
     for outbox_id, job_id in candidates:
         try:
             if job_id is None or not transport.knows(job_id):
+                lost.append((outbox_id, job_id))
+            elif started is not None and started(job_id):
+                # Started long ago yet the row was never claimed (a claim makes it RUNNING at once): the worker
+                # died between starting the job and claiming the row. The executor's conditional claim keeps a
+                # late run of the old delivery harmless.
                 lost.append((outbox_id, job_id))
         except TransportUnavailable as exc:
             log.warning("sweeper cannot reach the transport (%s); lost jobs are checked next pass", exc)

@@ -138,6 +138,27 @@ def test_a_job_popped_by_a_worker_that_died_before_starting_it_is_lost_and_reque
     assert load(db, outbox_id).status == OutboxStatus.DONE and len(CALLS[key]) == 1
 
 
+def test_a_job_started_by_a_worker_that_died_before_claiming_the_row_is_requeued(
+        db: Database, redis_url: str, rq_queue: str) -> None:
+    """A claim makes the row RUNNING at once; a row still ENQUEUED long after its job started was never claimed."""
+    set_context(JobContext(db=db))
+    key = token()
+    outbox_id = record(db, "test.record", {"token": key})
+    transport = RQTransport(redis_url, rq_queue)
+    assert relay_due(db, transport) == 1
+    job_id = load(db, outbox_id).job_id or ""
+    # A worker popped it and marked it started, then was SIGKILLed before the executor claimed the row.
+    assert transport.connection.lpop(f"rq:queue:{rq_queue}") is not None
+    transport.connection.hset(Job.key_for(job_id), "status", "started")
+    assert transport.knows(job_id) and transport.started(job_id)
+    assert sweep(db, transport).requeued_lost == 0  # recently enqueued: it may just be starting
+    force(db, outbox_id, enqueued_at=utcnow() - timedelta(minutes=5))
+    assert sweep(db, transport).requeued_lost == 1
+    assert relay_due(db, transport) == 1
+    run_simple_worker(redis_url, rq_queue)
+    assert load(db, outbox_id).status == OutboxStatus.DONE and len(CALLS[key]) == 1
+
+
 def test_sweeper_leaves_enqueued_rows_alone_while_redis_is_down(
     db: Database, redis_url: str, rq_queue: str
 ) -> None:
