@@ -30,6 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
+from bot.invoice_messages import invoice_view
 from bot.slack_clients import SlackNotInstalled
 from bot.views.invoice_status import (
     InvoiceView,
@@ -46,7 +47,6 @@ from invoicing.push_status import (
     Claim,
     Event,
     draft_for,
-    hint_for,
     mark_failed,
     mark_pushed,
     note_waiting,
@@ -57,7 +57,7 @@ from invoicing.push_status import (
 from jobs import registry
 from jobs.registry import JobContext, RetryAt, Transient, task
 from storage.db import Database
-from storage.models import Client, Invoice, Member, Outbox, OutboxStatus, Workspace, XeroConnection
+from storage.models import Invoice, Member, Outbox, OutboxStatus, Workspace, XeroConnection
 from storage.types import utcnow
 from xero.client import DEFAULT_TIMEOUT, XeroClient
 from xero.errors import RateLimited, TenantNotConnected, XeroError, XeroValidationError
@@ -204,19 +204,6 @@ if _outbox_gave_up not in registry.on_failed:
 
 
 # -- invoice.notify ---------------------------------------------------------------------------------------------
-def invoice_view(session: Any, invoice: Invoice) -> InvoiceView:
-    client = session.get(Client, invoice.client_id)
-    message = invoice.error_message
-    return InvoiceView(
-        invoice_id=invoice.id, reference=invoice.reference, status=invoice.status,
-        client_name=client.name if client is not None else "(deleted client)", total=invoice.total,
-        subtotal=invoice.subtotal, line_amount_type=invoice.line_amount_type, currency=invoice.currency,
-        xero_number=invoice.xero_invoice_number, xero_url=invoice.xero_url, xero_total=invoice.xero_total,
-        error_message=message, hint=hint_for(message) if invoice.status == "failed" else None,
-        push_attempt=invoice.push_attempt,
-    )
-
-
 @task(NOTIFY_TASK)
 def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
     with ctx.db.session() as session:

@@ -11,30 +11,27 @@ After the action the clicked message is edited at once (so nobody presses twice)
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.errors import reported, tell_user
 from bot.home import publish_home, read_home_state
+from bot.invoice_messages import invoice_view
 from bot.views.invoice_status import ACTION_CANCEL, ACTION_RETRY, resolved_alert
 from errors import NotFound
 from invoicing.push_status import cancel_invoice, retry_invoice
-from jobs.tasks_invoice_push import invoice_view
 from storage.db import Database
+from storage.models import Invoice, Member
 from team.members import get_member
+from timesheets.lookup import payload_id
 
 log = logging.getLogger(__name__)
-
-
-def _invoice_id(action: dict[str, Any]) -> int:
-    try:
-        return int(str(action.get("value") or ""))
-    except ValueError:
-        raise NotFound("That invoice was not found in this workspace.") from None
 
 
 def _edit_clicked(client: WebClient, body: dict[str, Any], text: str, blocks: list[dict[str, Any]]) -> None:
@@ -58,31 +55,31 @@ def _refresh_home(client: WebClient, db: Database, body: dict[str, Any], context
 
 
 def register(app: App, db: Database) -> None:
+    def act(use_case: Callable[[Session, Member, int], Invoice], confirmation: str | None, body: dict[str, Any],
+            action: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+        """Run Retry or Cancel, then bring the clicked message (or Home) in line at once."""
+        invoice_id = payload_id(action.get("value"))
+        if invoice_id is None:
+            raise NotFound("That invoice was not found in this workspace.")
+        with db.session() as session:
+            actor = get_member(session, context["workspace_id"], context["member_id"])
+            view = invoice_view(session, use_case(session, actor, invoice_id))
+        text, blocks = resolved_alert(view)
+        _edit_clicked(client, body, text, blocks)
+        _refresh_home(client, db, body, context)
+        if confirmation:
+            tell_user(client, body, confirmation.format(reference=view.reference), respond)
+
     @app.action(ACTION_RETRY)
     @reported
     def retry_pressed(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                       client: WebClient, respond: Respond) -> None:
         ack()
-        invoice_id = _invoice_id(action)
-        with db.session() as session:
-            actor = get_member(session, context["workspace_id"], context["member_id"])
-            invoice = retry_invoice(session, actor, invoice_id)
-            view = invoice_view(session, invoice)
-        text, blocks = resolved_alert(view)
-        _edit_clicked(client, body, text, blocks)
-        _refresh_home(client, db, body, context)
-        tell_user(client, body, f"Invoice {view.reference} is queued for Xero again.", respond)
+        act(retry_invoice, "Invoice {reference} is queued for Xero again.", body, action, context, client, respond)
 
     @app.action(ACTION_CANCEL)
     @reported
     def cancel_pressed(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                        client: WebClient, respond: Respond) -> None:
         ack()
-        invoice_id = _invoice_id(action)
-        with db.session() as session:
-            actor = get_member(session, context["workspace_id"], context["member_id"])
-            invoice = cancel_invoice(session, actor, invoice_id)
-            view = invoice_view(session, invoice)
-        text, blocks = resolved_alert(view)
-        _edit_clicked(client, body, text, blocks)
-        _refresh_home(client, db, body, context)
+        act(cancel_invoice, None, body, action, context, client, respond)
