@@ -23,13 +23,11 @@ import logging
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -56,27 +54,6 @@ DEADLINE = 110.0  # real seconds; past it the run is reported broken (pushes stu
 INVOICES_PATH = "/api.xro/2.0/invoices"
 
 
-class FastClock(SandboxClock):
-    """Sandbox time running SPEED times faster than real time."""
-
-    def __init__(self, speed: float) -> None:
-        super().__init__()
-        self.speed = speed
-        self._real0 = time.monotonic()
-        self._at0 = super().now()
-        self._extra = 0.0
-        self._guard = threading.Lock()
-
-    def now(self) -> Any:
-        with self._guard:
-            return self._at0 + timedelta(seconds=(time.monotonic() - self._real0) * self.speed + self._extra)
-
-    def advance(self, seconds: float) -> Any:
-        with self._guard:
-            self._extra += seconds
-        return self.now()
-
-
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     keyring.configure((generate_key(),))
@@ -86,7 +63,7 @@ def main() -> int:
             upgrade(target.url)
             db = Database(target.url)
             wipe(db)
-            sb = XeroSandbox(clock=FastClock(SPEED)).start()
+            sb = XeroSandbox(clock=SandboxClock(speed=SPEED)).start()
             try:
                 return run(db, target.url, target.label, sb)
             finally:
