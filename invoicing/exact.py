@@ -20,7 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from invoicing.lines import MAX_DESCRIPTION, Line, LineKind, clip, hours_label, rate_label
-from invoicing.money import as_places, cents_half_up, exact_hours, exact_product, time_amount
+from invoicing.money import as_places, exact_hours, exact_product, from_cents, ratio, time_cents
 
 ONE = Decimal("1")
 
@@ -41,11 +41,10 @@ def time_line(
         raise ValueError("minutes cannot be negative")
     unit = as_places(rate, 4)
     hours = exact_hours(minutes)
-    amount = exact_product(hours, unit) if hours is not None else None
-    if hours is not None and amount is not None:
-        text, quantity, unit_amount = clip(description), as_places(hours, 4), unit
+    amount = from_cents(time_cents(minutes, *ratio(rate)))
+    if hours is not None and exact_product(hours, unit) == amount:
+        text, quantity, unit_amount = clip(description), hours, unit
     else:
-        amount = cents_half_up(time_amount(minutes, rate))
         detail = f" ({hours_label(minutes)} at {rate_label(unit)})"
         text = clip(description, max(1, MAX_DESCRIPTION - len(detail))) + detail
         quantity, unit_amount = ONE, amount

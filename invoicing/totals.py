@@ -19,10 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
 
 from invoicing.lines import Line
-from invoicing.money import ZERO, as_2dp, cents_half_up, is_half_cent_tie
+from invoicing.money import from_cents, half_cent_tie, half_up, ratio, to_cents
 
 
 class LineAmountType(StrEnum):
@@ -53,18 +52,40 @@ class Totals:
         return not self.tie_lines
 
 
-def _exact_tax(amount: Decimal, rate: Decimal, kind: LineAmountType) -> Fraction:
+def tax_terms(kind: LineAmountType, rate: Decimal) -> tuple[int, int] | None:
+    """(multiplier, divisor) with tax cents = ``half_up(amount cents x multiplier, divisor)`` for a line at
+    ``rate`` percent, or None when there is no tax. Exclusive: amount x rate / 100; inclusive: amount x rate /
+    (100 + rate). Integers, so ``invoicing.summary`` applies the same rule in SQL."""
     if kind is LineAmountType.NO_TAX or rate == 0:
-        return Fraction(0)
+        return None
+    numerator, denominator = ratio(rate)
     if kind is LineAmountType.INCLUSIVE:
-        return Fraction(amount) * Fraction(rate) / (100 + Fraction(rate))
-    return Fraction(amount) * Fraction(rate) / 100
+        return numerator, 100 * denominator + numerator
+    return numerator, 100 * denominator
+
+
+def line_tax_cents(cents: int, terms: tuple[int, int] | None) -> tuple[int, bool]:
+    """(tax in cents, whether it falls on a half cent Xero might round the other way) for a line of ``cents``."""
+    if terms is None:
+        return 0, False
+    multiplier, divisor = terms
+    sign = -1 if cents < 0 else 1
+    exact = abs(cents) * multiplier
+    return sign * half_up(exact, divisor), bool(half_cent_tie(exact, divisor))
 
 
 def line_tax(amount: Decimal, rate: Decimal, kind: LineAmountType | str) -> Decimal:
     """Tax on one line amount at ``rate`` percent, rounded half-up to 2 dp."""
     kind = LineAmountType.parse(kind) if isinstance(kind, str) else kind
-    return cents_half_up(_exact_tax(amount, rate, kind))
+    return from_cents(line_tax_cents(to_cents(amount), tax_terms(kind, rate))[0])
+
+
+def summed(kind: LineAmountType, line_cents: int, tax_cents: int) -> tuple[Decimal, Decimal, Decimal]:
+    """(subtotal, tax, total) from the sum of the line amounts and the sum of the per-line taxes."""
+    lines, tax = from_cents(line_cents), from_cents(tax_cents)
+    if kind is LineAmountType.INCLUSIVE:
+        return lines - tax, tax, lines
+    return lines, tax, lines + tax
 
 
 def totals(
@@ -75,21 +96,17 @@ def totals(
     Rates are percentages (15 for 15%). With NoTax the rates are ignored, as Xero ignores them.
     """
     kind = LineAmountType.parse(kind) if isinstance(kind, str) else kind
-    values = [as_2dp(a) for a in amounts]
+    cents = [to_cents(a) for a in amounts]
     if isinstance(tax_rates, Decimal):
-        rates: Sequence[Decimal] = [tax_rates] * len(values)
+        terms = [tax_terms(kind, tax_rates)] * len(cents)
     else:
-        rates = tax_rates
-        if len(rates) != len(values):
+        if len(tax_rates) != len(cents):
             raise ValueError("one tax rate per line, or a single rate for all")
-    exact = [_exact_tax(a, r, kind) for a, r in zip(values, rates, strict=True)]
-    taxes = tuple(cents_half_up(t) for t in exact)
-    ties = tuple(i for i, t in enumerate(exact) if is_half_cent_tie(t))
-    line_sum = sum(values, ZERO)
-    tax = sum(taxes, ZERO)
-    if kind is LineAmountType.INCLUSIVE:
-        return Totals(line_sum - tax, tax, line_sum, taxes, ties)
-    return Totals(line_sum, tax, line_sum + tax, taxes, ties)
+        terms = [tax_terms(kind, r) for r in tax_rates]
+    taxed = [line_tax_cents(c, t) for c, t in zip(cents, terms, strict=True)]
+    subtotal, tax, total = summed(kind, sum(cents), sum(t for t, _ in taxed))
+    return Totals(subtotal, tax, total, tuple(from_cents(t) for t, _ in taxed),
+                  tuple(i for i, (_, tie) in enumerate(taxed) if tie))
 
 
 def invoice_totals(lines: Sequence[Line], kind: LineAmountType | str, tax_rates: Decimal | Sequence[Decimal]) -> Totals:
