@@ -12,13 +12,16 @@ Order of work, and why:
 
 Descriptions: by entry "2026-11-03 — <full description>"; by project "<name> (<code>) — <first> to <last>";
 by date "2026-11-03 — <descriptions joined with '; ', de-duplicated ignoring case and spacing>"; by member
-"<name> — <projects>". An empty description falls back to the project name. Lines come out in a stable order
-(date, project or member name; higher rate first within a split group) so previews do not shuffle.
+"<name> — <projects, alphabetically>". An empty description falls back to the project name. Lines come out in a
+stable order (date, project or member name; higher rate first within a split group) so previews do not shuffle.
+The wording and order helpers take plain values, so ``invoicing.summary`` words lines built from SQL aggregates
+exactly as these rules word lines built from entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -46,7 +49,7 @@ def unique_texts(texts: Iterable[str]) -> list[str]:
     """Non-empty texts in first-seen order, duplicates dropped ignoring case and spacing (first spelling kept)."""
     seen: set[str] = set()
     kept: list[str] = []
-    for text in texts:
+    for text in dict.fromkeys(texts):  # exact repeats dropped first, cheaply: a day's entries often repeat
         clean = squash(text)
         key = clean.casefold()
         if clean and key not in seen:
@@ -55,27 +58,74 @@ def unique_texts(texts: Iterable[str]) -> list[str]:
     return kept
 
 
-def _project_title(entry: EntryRow) -> str:
-    code = entry.project_code.strip()
-    return f"{squash(entry.project_name)} ({code})" if code else squash(entry.project_name)
+def project_title(name: str, code: str) -> str:
+    code = code.strip()
+    return f"{squash(name)} ({code})" if code else squash(name)
 
 
-def _entry_text(entry: EntryRow) -> str:
-    return squash(entry.description) or squash(entry.project_name)
+def entry_description(day: date, description: str, project_name: str) -> str:
+    return f"{date_label(day)}{SEPARATOR}{squash(description) or squash(project_name)}"
+
+
+def project_description(name: str, code: str, first: date, last: date) -> str:
+    return f"{project_title(name, code)}{SEPARATOR}{period_label(first, last)}"
+
+
+def date_description(day: date, descriptions: Iterable[str], project_names: Iterable[str]) -> str:
+    """The day's descriptions in the order first logged, de-duplicated; the project names if all are empty."""
+    texts = unique_texts(descriptions) or unique_texts(project_names)
+    return f"{date_label(day)}{SEPARATOR}{'; '.join(texts)}"
+
+
+def member_description(name: str, project_names: Iterable[str]) -> str:
+    """The person and the projects the line covers, alphabetically."""
+    projects = sorted(unique_texts(project_names), key=str.casefold)
+    return f"{squash(name) or 'Team member'}{SEPARATOR}{', '.join(projects)}"
+
+
+def subject(grouping: Grouping, project_name: str, day: date, member_name: str) -> str:
+    """What a line of ``grouping`` is about, as the split note names it."""
+    if grouping is Grouping.PROJECT:
+        return squash(project_name)
+    if grouping is Grouping.DATE:
+        return date_label(day)
+    return squash(member_name) or "This team member"
+
+
+def split_note(what: str, rates: Sequence[Decimal]) -> str:
+    """Said when a group's entries have several ``rates`` (highest first) and so take one line each."""
+    listed = ", ".join(rate_label(r) for r in rates)
+    return (f"{what} has entries at {len(rates)} rates ({listed}): one line per rate, as entries at different rates "
+            "never merge.")
+
+
+def project_order(name: str, project_id: int) -> tuple[object, ...]:
+    return (squash(name).casefold(), project_id)
+
+
+def member_order(name: str, member_key: int | str) -> tuple[object, ...]:
+    return (squash(name).casefold(), str(member_key))
+
+
+def order_key(grouping: Grouping, first: EntryRow) -> tuple[object, ...]:
+    """Where a group goes among the lines, from its first entry (by date, then id)."""
+    if grouping is Grouping.PROJECT:
+        return project_order(first.project_name, first.project_id)
+    if grouping is Grouping.MEMBER:
+        return member_order(first.member_name, first.member_key)
+    return (first.work_date, first.id)  # entry and date: chronological
 
 
 def _describe(grouping: Grouping, entries: Sequence[EntryRow]) -> str:
     first = entries[0]
     if grouping is Grouping.ENTRY:
-        return f"{date_label(first.work_date)}{SEPARATOR}{_entry_text(first)}"
+        return entry_description(first.work_date, first.description, first.project_name)
     if grouping is Grouping.PROJECT:
         days = [e.work_date for e in entries]
-        return f"{_project_title(first)}{SEPARATOR}{period_label(min(days), max(days))}"
+        return project_description(first.project_name, first.project_code, min(days), max(days))
     if grouping is Grouping.DATE:
-        texts = unique_texts(e.description for e in entries) or unique_texts(e.project_name for e in entries)
-        return f"{date_label(first.work_date)}{SEPARATOR}{'; '.join(texts)}"
-    projects = unique_texts(e.project_name for e in entries)
-    return f"{squash(first.member_name) or 'Team member'}{SEPARATOR}{', '.join(projects)}"
+        return date_description(first.work_date, (e.description for e in entries), (e.project_name for e in entries))
+    return member_description(first.member_name, (e.project_name for e in entries))
 
 
 def _key(grouping: Grouping) -> Callable[[EntryRow], Hashable]:
@@ -86,24 +136,6 @@ def _key(grouping: Grouping) -> Callable[[EntryRow], Hashable]:
     if grouping is Grouping.DATE:
         return lambda e: e.work_date
     return lambda e: e.member_key
-
-
-def _order(grouping: Grouping, entries: Sequence[EntryRow]) -> tuple[object, ...]:
-    first = entries[0]
-    if grouping is Grouping.PROJECT:
-        return (squash(first.project_name).casefold(), first.project_id)
-    if grouping is Grouping.MEMBER:
-        return (squash(first.member_name).casefold(), str(first.member_key))
-    return (first.work_date, first.id)  # entry and date: chronological (entries are pre-sorted)
-
-
-def _what(grouping: Grouping, entries: Sequence[EntryRow]) -> str:
-    first = entries[0]
-    if grouping is Grouping.PROJECT:
-        return squash(first.project_name)
-    if grouping is Grouping.DATE:
-        return date_label(first.work_date)
-    return squash(first.member_name) or "This team member"
 
 
 def group_entries(entries: Iterable[EntryRow], grouping: Grouping | str, rule: RoundingRule) -> tuple[Line, ...]:
@@ -120,11 +152,9 @@ def group_entries(entries: Iterable[EntryRow], grouping: Grouping | str, rule: R
         for entry in members:
             by_rate.setdefault(entry.rate, []).append(entry)  # Decimal equality: 150 == 150.00, one rate
         rates = sorted(by_rate, reverse=True)
-        note = ""
-        if len(rates) > 1:
-            listed = ", ".join(rate_label(r) for r in rates)
-            note = (f"{_what(grouping, members)} has entries at {len(rates)} rates ({listed}): "
-                    "one line per rate, as entries at different rates never merge.")
+        first = members[0]
+        note = (split_note(subject(grouping, first.project_name, first.work_date, first.member_name), rates)
+                if len(rates) > 1 else "")
         for rate in rates:
             part = by_rate[rate]
             billed = sum(rule.apply(e.minutes) for e in part)
@@ -134,10 +164,10 @@ def group_entries(entries: Iterable[EntryRow], grouping: Grouping | str, rule: R
                 billed,
                 rate,
                 entry_ids=tuple(e.id for e in part),
-                project_ids=tuple(dict.fromkeys(e.project_id for e in part)),
+                project_ids=tuple(sorted({e.project_id for e in part})),
                 logged_minutes=logged,
                 note=note,
             )
-            lines.append((_order(grouping, members), -rate, line))
+            lines.append((order_key(grouping, first), -rate, line))
     lines.sort(key=lambda item: (item[0], item[1]))
     return tuple(line for _, _, line in lines)

@@ -74,7 +74,7 @@ def test_by_member_one_line_per_person_keyed_by_id() -> None:
             entry(3, member="Alice", member_id=8), entry(4, member="Bob", member_id=9)]
     lines = group_entries(rows, Grouping.MEMBER, NO_ROUNDING)
     assert [(line.description, line.entry_ids) for line in lines] == [
-        ("Alice — Website, Support", (1, 2)),
+        ("Alice — Support, Website", (1, 2)),  # projects alphabetically
         ("Alice — Website", (3,)),  # another Alice: never merged with the first
         ("Bob — Website", (4,)),
     ]
