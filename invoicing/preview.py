@@ -7,38 +7,35 @@ with "Entries changed — preview again".
 The money and grouping come from the pure rules only (``grouping``, ``retainer``, ``fixed_budget``, ``totals``);
 this module reads the database, picks the inputs, resolves the Xero line fields and collects problems:
 
-* account code: the project's Xero item's sales account, else the workspace's default revenue account; the item
-  code: the project's item; the tax type: the workspace default; tracking: the project's options, else the
-  workspace defaults, as Xero names them on a line (category Name + Option name). A line covering several
-  projects (grouped by date or member) takes the defaults.
+* the client, its projects, the workspace defaults and the synced Xero data they refer to (``xero.reference``),
+  each read once; the line fields (account, tax type, item, tracking) from those (``line_fields``);
 * every problem carries the form field it belongs to, so the modal shows each under its input at once.
 
-Large invoices: grouped by entry, 10,000 entries are 10,000 lines. ``detail=False`` (the modal) builds only the
-lines shown and computes the totals from the distinct (minutes, rate) pairs — each such line's amount depends on
-nothing else — through the same ``time_line`` and ``totals`` rules, so the figures are identical to the full
-build that creation uses.
+Large invoices: grouped by entry, 10,000 entries are 10,000 lines. ``detail=False`` (the modal) does not read
+the entries: ``invoicing.summary`` aggregates them in SQL and builds only the lines shown, with the same rules,
+so the totals, notes and fingerprint are identical to the full build that creation uses.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from invoicing.exact import time_line
 from invoicing.fixed_budget import BudgetBasis, BudgetError, BudgetTerms, budget_part
 from invoicing.grouping import Grouping, group_entries
-from invoicing.lines import EntryRow, Line, TrackingChoice, date_label, hours_label, money_label
+from invoicing.line_fields import LineFields, PreviewLine
+from invoicing.lines import Line, date_label, hours_label, money_label
 from invoicing.money import ZERO
 from invoicing.retainer import RetainerError, RetainerTerms, month_label, month_start, retainer_month
-from invoicing.selection import Period, Selection, last_calendar_month, month_entries, time_entries
+from invoicing.selection import Period, last_calendar_month, month_entries, time_entries
+from invoicing.summary import EntryTally, summarize
 from invoicing.totals import LineAmountType, Totals, invoice_totals, totals
 from storage.models import (
     BillingMode,
@@ -51,23 +48,20 @@ from storage.models import (
     Project,
     Role,
     Workspace,
-    XeroItem,
-    XeroTaxRate,
-    XeroTrackingCategory,
-    XeroTrackingOption,
 )
 from team.roles import require
 from timesheets.catalog_input import FormErrors
 from timesheets.lookup import payload_id
 from timesheets.rounding import RoundingRule
 from timesheets.workspace_settings import rounding_for_client
-from xero.invoice_defaults import InvoiceDefaults, defaults_problems, invoice_defaults
+from xero.invoice_defaults import defaults_problems, invoice_defaults
+from xero.reference import load_reference
 
 CREATE_INVOICES = "create invoices"
 CLIENT_CHOICES_LIMIT = 100  # a static select holds 100 options; past that the client select searches
 MONTHS_OFFERED = 13  # the current month and the twelve before it
 PICK_CLIENT = "Pick the client to invoice."
-SHOWN_LINES = 40  # lines built for the modal when not building everything (see the module docstring)
+SHOWN_LINES = 20  # lines the modal lists and so builds when not building everything (the module docstring)
 
 
 class InvoiceField:
@@ -117,21 +111,6 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class PreviewLine:
-    """A line with its resolved Xero fields; ``tracking`` as Xero names it: ((category, option), …)."""
-
-    line: Line
-    account_code: str | None
-    tax_type: str | None
-    item_code: str | None
-    tracking: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def tracking_json(self) -> list[dict[str, str]] | None:
-        return [{"Name": name, "Option": option} for name, option in self.tracking] or None
-
-
-@dataclass(frozen=True)
 class Choice:
     value: str
     label: str
@@ -176,7 +155,8 @@ class Preview:
     lines: tuple[PreviewLine, ...] = ()
     line_count: int = 0  # all lines, also when only the first few were built
     totals: Totals = field(default_factory=lambda: totals((), LineAmountType.EXCLUSIVE, ZERO))
-    entry_ids: tuple[int, ...] = ()
+    tally: EntryTally = EntryTally()  # the entries billed (see ``fingerprint``)
+    entry_ids: tuple[int, ...] = ()  # every entry billed: the full build only (``detail=True``)
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     complete: bool = True  # False when only the first lines were built (detail=False)
@@ -187,14 +167,16 @@ class Preview:
 
     @property
     def entry_count(self) -> int:
-        return len(self.entry_ids)
+        return self.tally.count
 
     @property
     def fingerprint(self) -> str:
-        """Identifies what the invoice would bill (client, mode, period and the exact entries): creation compares
-        it with the one the manager saw, so nothing is billed that was not previewed."""
+        """Identifies what the invoice would bill — client, mode, period, the entries (``EntryTally``) and the
+        money (totals and line count): creation compares it with the one the manager saw, so nothing is billed
+        that was not previewed. The modal's summary and creation's full build compute the same value."""
         parts = [str(self.client_id), self.mode.value, str(self.period_project_id), str(self.period_month),
-                 ",".join(map(str, sorted(self.entry_ids)))]
+                 f"{self.tally.count}:{self.tally.id_sum}:{self.tally.id_max}", str(self.totals.subtotal),
+                 str(self.totals.total_tax), str(self.totals.total), str(self.line_count)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def errors(self) -> dict[str, str]:
@@ -277,55 +259,6 @@ def _line_amount_type(value: str | None) -> LineAmountType:
         return LineAmountType.EXCLUSIVE
 
 
-@dataclass(frozen=True)
-class _Resolver:
-    """Turns a line into a PreviewLine: account, tax type, item and tracking from its project or the defaults."""
-
-    defaults: InvoiceDefaults
-    projects: dict[int, Project]
-    item_accounts: dict[str, str | None]
-    categories: dict[str, str]  # category id → name (active)
-    options: dict[tuple[str, str], str]  # (category id, option id) → option name (active)
-
-    def tracking(self, chosen: Sequence[dict[str, Any]] | None) -> tuple[tuple[TrackingChoice, ...],
-                                                                         tuple[tuple[str, str], ...]]:
-        ids: list[TrackingChoice] = []
-        names: list[tuple[str, str]] = []
-        for item in chosen or []:
-            category, option = str(item.get("category_id") or ""), str(item.get("option_id") or "")
-            if category in self.categories and (category, option) in self.options and len(ids) < 2:
-                ids.append(TrackingChoice(category, option))
-                names.append((self.categories[category], self.options[(category, option)]))
-        return tuple(ids), tuple(names)
-
-    def resolve(self, line: Line) -> PreviewLine:
-        project = self.projects.get(line.project_id) if line.project_id is not None else None
-        account = self.defaults.account_code
-        item_code = None
-        chosen: Sequence[dict[str, Any]] | None = self.defaults.tracking
-        if project is not None:
-            if project.xero_item_code:
-                item_code = project.xero_item_code
-                account = self.item_accounts.get(project.xero_item_code) or account
-            if project.tracking:
-                chosen = project.tracking
-        _ids, names = self.tracking(chosen)
-        return PreviewLine(line, account, self.defaults.tax_type, item_code, names)
-
-
-def _resolver(session: Session, workspace_id: int, defaults: InvoiceDefaults, project_ids: Sequence[int]) -> _Resolver:
-    projects = {p.id: p for p in session.scalars(select(Project).where(
-        Project.workspace_id == workspace_id, Project.id.in_(list(project_ids))))} if project_ids else {}
-    codes = {p.xero_item_code for p in projects.values() if p.xero_item_code}
-    items = {i.code: i.sales_account_code for i in session.scalars(select(XeroItem).where(
-        XeroItem.workspace_id == workspace_id, XeroItem.code.in_(list(codes))))} if codes else {}
-    categories = {c.category_id: c.name for c in session.scalars(select(XeroTrackingCategory).where(
-        XeroTrackingCategory.workspace_id == workspace_id, XeroTrackingCategory.active.is_(True)))}
-    options = {(o.category_id, o.option_id): o.name for o in session.scalars(select(XeroTrackingOption).where(
-        XeroTrackingOption.workspace_id == workspace_id, XeroTrackingOption.active.is_(True)))}
-    return _Resolver(defaults, projects, items, categories, options)
-
-
 # ---- the use case ---------------------------------------------------------------------------------------------
 
 
@@ -341,32 +274,46 @@ class _Draft:
 
     def note(self, text: str) -> None:
         """Keep ``text`` unless a note already says it (a retainer's lines repeat part of the same note)."""
-        if not text or any(text in known for known in self.notes):
+        if not text or text in self.notes or any(text in known for known in self.notes):
             return
         self.notes = [known for known in self.notes if known not in text] + [text]
 
 
-def _find_client(session: Session, workspace_id: int, raw: object, draft: _Draft) -> Client | None:
+def _load(session: Session, workspace_id: int, raw: object,
+          draft: _Draft) -> tuple[Workspace, Client | None, dict[int, Project]]:
+    """The workspace; the client ``raw`` names, if it is this workspace's and linked to Xero; and every project of
+    that client (all modes, archived too: their uninvoiced time is still billable). One query: the modal
+    previews on every change."""
     if raw is None or raw == "":
         draft.problem(InvoiceField.CLIENT, PICK_CLIENT)
-        return None
-    number = payload_id(raw)
-    client = session.get(Client, number) if number is not None else None
-    if client is None or client.workspace_id != workspace_id:
+    number = payload_id(raw) if raw not in (None, "") else None
+    workspace = client = None
+    projects: dict[int, Project] = {}
+    if number is None:
+        workspace = session.get(Workspace, workspace_id)
+    else:
+        rows = session.execute(
+            select(Workspace, Client, Project)
+            .outerjoin(Client, and_(Client.id == number, Client.workspace_id == Workspace.id))
+            .outerjoin(Project, and_(Project.client_id == Client.id, Project.workspace_id == Workspace.id))
+            .where(Workspace.id == workspace_id).order_by(Project.id)).all()
+        workspace, client = rows[0][0], rows[0][1]
+        projects = {project.id: project for _, _, project in rows if project is not None}
+    assert workspace is not None  # members always belong to a workspace
+    if raw not in (None, "") and client is None:
         draft.problem(InvoiceField.CLIENT, "That client was not found in this workspace.")
-        return None
-    if not client.xero_contact_id:
+    if client is not None and not client.xero_contact_id:
         draft.problem(InvoiceField.CLIENT, f"{client.name} is not linked to a Xero contact yet, so it cannot be "
                                            "invoiced: link it in Home → Xero → Contact mapping.")
-        return None
-    return client
+        client = None
+    return workspace, client, projects if client is not None else {}
 
 
-def _find_project(session: Session, workspace_id: int, client: Client, raw: object, mode: BillingMode,
+def _find_project(projects: Mapping[int, Project], client: Client, raw: object, mode: BillingMode,
                   field_name: str, draft: _Draft) -> Project | None:
     number = payload_id(raw)
-    project = session.get(Project, number) if number is not None else None
-    if project is None or project.workspace_id != workspace_id or project.client_id != client.id:
+    project = projects.get(number) if number is not None else None
+    if project is None:
         draft.problem(field_name, f"That project was not found among {client.name}'s projects.")
         return None
     if project.billing_mode != mode.value:
@@ -377,83 +324,106 @@ def _find_project(session: Session, workspace_id: int, client: Client, raw: obje
     return project
 
 
+@dataclass(frozen=True)
+class _Billed:
+    """What a mode produced: the lines built, how many there are, the totals, the entries."""
+
+    lines: tuple[Line, ...] = ()
+    line_count: int = 0
+    totals: Totals | None = None
+    tally: EntryTally = EntryTally()
+    entry_ids: tuple[int, ...] = ()
+    ties: tuple[int, ...] | int = ()  # the tied lines' indexes, or only how many (the modal's summary by entry)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def built(cls, lines: tuple[Line, ...], entry_ids: tuple[int, ...], figures: Totals,
+              extra: dict[str, Any] | None = None) -> _Billed:
+        return cls(lines, len(lines), figures, EntryTally.of(entry_ids), entry_ids, figures.tie_lines, extra or {})
+
+
 def build_preview(session: Session, actor: Member, request: InvoiceRequest, today: date, *,
                   detail: bool = True) -> Preview:
     """What the invoice for ``request`` would be on ``today`` (the manager's date). Managers and up only.
 
-    ``detail=False`` builds only the lines the modal shows (the totals stay exact, see the module docstring).
+    ``detail=False`` (the modal) summarises time entries in SQL and builds only the lines shown
+    (``invoicing.summary``): the same totals, notes and fingerprint as the full build creation uses.
     """
     require_manager(actor)
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert workspace is not None
     draft = _Draft()
+    workspace, client, projects = _load(session, actor.workspace_id, request.client_id, draft)
     defaults = invoice_defaults(session, workspace.id)
     kind = _line_amount_type(defaults.line_amount_type)
     grouping = _grouping(request.grouping or defaults.grouping)
-    tax = session.scalars(select(XeroTaxRate).where(XeroTaxRate.workspace_id == workspace.id,
-                                                    XeroTaxRate.tax_type == (defaults.tax_type or ""))).first()
-    rate = Decimal(tax.effective_rate) if tax is not None and kind is not LineAmountType.NO_TAX else ZERO
+    reference = load_reference(session, workspace, (p.xero_item_code for p in projects.values() if p.xero_item_code))
+    tax = reference.tax_rate
+    rate = tax.rate if tax is not None and kind is not LineAmountType.NO_TAX else ZERO
     tax_label = "No tax" if kind is LineAmountType.NO_TAX else (
         f"{'Tax exclusive' if kind is LineAmountType.EXCLUSIVE else 'Tax inclusive'} — "
         f"{(tax.name or tax.tax_type) if tax is not None else 'no tax rate chosen'} ({rate.normalize():f}%)")
     base: dict[str, Any] = {"mode": request.mode, "grouping": grouping, "invoice_date": today,
             "due_date": today + timedelta(days=defaults.payment_terms_days), "line_amount_type": kind,
             "tax_type": defaults.tax_type, "tax_label": tax_label, "tax_rate": rate, "basis": request.basis}
-
-    client = _find_client(session, workspace.id, request.client_id, draft)
-    for message in defaults_problems(session, workspace):
+    for message in defaults_problems(workspace, reference):
         draft.problem(InvoiceField.CLIENT, message)
     if client is None:
         return Preview(rule=RoundingRule(), problems=tuple(draft.problems), **base)
     rule = rounding_for_client(session, client)
-    lines: tuple[Line, ...] = ()
-    line_count = 0
-    amounts: Counter[Decimal] | None = None  # when only some lines are built: {line amount: lines}
-    entry_ids: tuple[int, ...] = ()
-    extra: dict[str, Any] = {}
     if request.mode is InvoiceMode.TIME:
-        period = _period(request, today, draft)
-        extra["period"] = period
-        project_ids: list[int] | None = None
-        if request.project_id not in (None, ""):
-            project = _find_project(session, workspace.id, client, request.project_id, BillingMode.HOURLY,
-                                    InvoiceField.PROJECT, draft)
-            extra["project_id"] = project.id if project is not None else None
-            project_ids = [project.id] if project is not None else []
-        if period is not None and not any(p.field == InvoiceField.PROJECT for p in draft.problems):
-            selection = time_entries(session, workspace.id, client.id, period, project_ids)
-            _unpriced_note(selection, draft)
-            if not selection.rows:
-                draft.problem(InvoiceField.START, f"Nothing to bill: {client.name} has no uninvoiced billable "
-                                                  f"time from {date_label(period.start)} to "
-                                                  f"{date_label(period.end)}.")
-            entry_ids = selection.entry_ids
-            lines, line_count, amounts = _time_lines(selection.rows, grouping, rule, detail)
+        billed = _time(session, workspace.id, client, projects, request, today, grouping, rule, kind, rate, detail,
+                       draft)
     elif request.mode is InvoiceMode.RETAINER:
-        lines, entry_ids, more = _retainer(session, workspace.id, client, request, today, rule, draft)
-        extra.update(more)
-        line_count = len(lines)
+        lines, entry_ids, extra = _retainer(session, workspace.id, client, projects, request, today, rule, draft)
+        billed = _Billed.built(lines, entry_ids, invoice_totals(lines, kind, rate), extra)
     else:
-        lines, more = _budget(session, workspace.id, client, request, draft)
-        extra.update(more)
-        line_count = len(lines)
-    for line in lines:
+        lines, extra = _budget(session, workspace.id, client, projects, request, draft)
+        billed = _Billed.built(lines, (), invoice_totals(lines, kind, rate), extra)
+    for line in billed.lines:
         draft.note(line.note)
     if rule.key != "none" and request.mode is not InvoiceMode.FIXED_BUDGET:
         draft.note(f"Rounding: {rule.label.lower()}, per entry (logged minutes are never changed).")
-    figures = weighted_totals(amounts, kind, rate) if amounts is not None else invoice_totals(lines, kind, rate)
-    if figures.tie_lines:
-        count = len(figures.tie_lines)
-        which = (f"line {', '.join(str(i + 1) for i in figures.tie_lines)}"
-                 if amounts is None and count <= 5 else f"{count} lines")
-        draft.note(f"The tax on {which} falls exactly on a half cent: Xero may round it the other way, so the "
-                   "tax total could differ by a cent per such line.")
-    resolver = _resolver(session, workspace.id, defaults, sorted({p for line in lines for p in line.project_ids}))
+    _tie_note(billed.ties, draft)
+    fields = LineFields(defaults, projects, reference)
     return Preview(
-        rule=rule, client_id=client.id, client_name=client.name, lines=tuple(resolver.resolve(x) for x in lines),
-        line_count=line_count, totals=figures, entry_ids=entry_ids, notes=tuple(draft.notes),
-        problems=tuple(draft.problems), complete=amounts is None, **extra, **base,
+        rule=rule, client_id=client.id, client_name=client.name, lines=tuple(fields.resolve(x) for x in billed.lines),
+        line_count=billed.line_count, totals=billed.totals or invoice_totals((), kind, rate), tally=billed.tally,
+        entry_ids=billed.entry_ids, notes=tuple(draft.notes), problems=tuple(draft.problems), complete=detail,
+        **billed.extra, **base,
     )
+
+
+def _time(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
+          request: InvoiceRequest, today: date, grouping: Grouping, rule: RoundingRule, kind: LineAmountType,
+          rate: Decimal, detail: bool, draft: _Draft) -> _Billed:
+    """Time-entries mode: the client's hourly projects (or the one chosen), every entry or the SQL summary."""
+    period = _period(request, today, draft)
+    extra: dict[str, Any] = {"period": period}
+    hourly = {i: p for i, p in projects.items() if p.billing_mode == BillingMode.HOURLY.value}
+    if request.project_id not in (None, ""):
+        project = _find_project(projects, client, request.project_id, BillingMode.HOURLY, InvoiceField.PROJECT,
+                                draft)
+        extra["project_id"] = project.id if project is not None else None
+        if project is None:
+            return _Billed(extra=extra)
+        hourly = {project.id: project}
+    if period is None:
+        return _Billed(extra=extra)
+    if detail:
+        selection = time_entries(session, workspace_id, list(hourly), period)
+        lines = group_entries(selection.rows, grouping, rule)
+        billed = _Billed.built(lines, selection.entry_ids, invoice_totals(lines, kind, rate), extra)
+        _unpriced_note(len(selection.unpriced_ids), selection.unpriced_minutes, draft)
+    else:
+        summary = summarize(session, workspace_id, hourly, period, grouping, rule, kind, rate, SHOWN_LINES)
+        ties = summary.tie_lines if summary.tie_lines is not None else summary.tie_count
+        billed = _Billed(summary.lines, summary.line_count, summary.totals, summary.tally, (), ties, extra)
+        _unpriced_note(summary.unpriced_count, summary.unpriced_minutes, draft)
+        for note in summary.notes:  # every line's note, in line order, as the full build's lines give them below
+            draft.note(note)
+    if not billed.tally.count:
+        draft.problem(InvoiceField.START, f"Nothing to bill: {client.name} has no uninvoiced billable time from "
+                                          f"{date_label(period.start)} to {date_label(period.end)}.")
+    return billed
 
 
 def _period(request: InvoiceRequest, today: date, draft: _Draft) -> Period | None:
@@ -472,52 +442,31 @@ def _period(request: InvoiceRequest, today: date, draft: _Draft) -> Period | Non
     return Period(start, end) if ok else None
 
 
-def _unpriced_note(selection: Selection, draft: _Draft) -> None:
-    if selection.unpriced_ids:
-        count = len(selection.unpriced_ids)
-        draft.note(f"{count} {'entry' if count == 1 else 'entries'} ({hours_label(selection.unpriced_minutes)}) "
-                   "in range had no rate when logged and are not billed.")
+def _unpriced_note(count: int, minutes: int, draft: _Draft) -> None:
+    if count:
+        draft.note(f"{count} {'entry' if count == 1 else 'entries'} ({hours_label(minutes)}) in range had no rate "
+                   "when logged and are not billed.")
 
 
-def _time_lines(rows: Sequence[EntryRow], grouping: Grouping, rule: RoundingRule,
-                detail: bool) -> tuple[tuple[Line, ...], int, Counter[Decimal] | None]:
-    """(lines built, how many lines there are, {line amount: lines} when not all were built)."""
-    if detail or grouping is not Grouping.ENTRY or len(rows) <= SHOWN_LINES:
-        built = group_entries(rows, grouping, rule)
-        return built, len(built), None
-    # By entry, one line per entry, in entry order: the first lines are those of the first entries, and a
-    # line's amount depends only on its billed minutes and rate (see the module docstring).
-    shown = group_entries(rows[:SHOWN_LINES], grouping, rule)
-    pairs = Counter((rule.apply(row.minutes), row.rate) for row in rows)
-    amounts: Counter[Decimal] = Counter()
-    for (minutes, rate), count in pairs.items():
-        amounts[time_line("-", minutes, rate).line_amount] += count
-    return shown, len(rows), amounts
+def _tie_note(ties: tuple[int, ...] | int, draft: _Draft) -> None:
+    count = ties if isinstance(ties, int) else len(ties)
+    if not count:
+        return
+    which = (f"line {', '.join(str(i + 1) for i in ties)}" if isinstance(ties, tuple) and count <= 5
+             else f"{count} lines")
+    draft.note(f"The tax on {which} falls exactly on a half cent: Xero may round it the other way, so the tax total "
+               "could differ by a cent per such line.")
 
 
-def weighted_totals(amounts: Counter[Decimal], kind: LineAmountType, rate: Decimal) -> Totals:
-    """``totals`` of a list of line amounts given as {amount: how many lines}: Xero's per-line tax depends on the
-    line amount alone, so each distinct amount is taxed once (by ``totals``) and counted as often as it occurs.
-    ``tie_lines`` then numbers the tied lines without saying which they are (only a count is shown)."""
-    distinct = list(amounts)
-    once = totals(distinct, kind, rate)
-    subtotal = sum((a * n for a, n in amounts.items()), ZERO)
-    tax = sum((t * amounts[a] for a, t in zip(distinct, once.line_taxes, strict=True)), ZERO)
-    ties = sum(amounts[distinct[i]] for i in once.tie_lines)
-    taxes = tuple(t for a, t in zip(distinct, once.line_taxes, strict=True) for _ in range(amounts[a]))
-    if kind is LineAmountType.INCLUSIVE:
-        return Totals(subtotal - tax, tax, subtotal, taxes, tuple(range(ties)))
-    return Totals(subtotal, tax, subtotal + tax, taxes, tuple(range(ties)))
-
-
-def _retainer(session: Session, workspace_id: int, client: Client, request: InvoiceRequest, today: date,
-              rule: RoundingRule, draft: _Draft) -> tuple[tuple[Line, ...], tuple[int, ...], dict[str, Any]]:
+def _retainer(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
+              request: InvoiceRequest, today: date, rule: RoundingRule,
+              draft: _Draft) -> tuple[tuple[Line, ...], tuple[int, ...], dict[str, Any]]:
     extra: dict[str, Any] = {}
     project = None
     if request.period_project_id in (None, ""):
         draft.problem(InvoiceField.RETAINER_PROJECT, "Pick the retainer project to bill.")
     else:
-        project = _find_project(session, workspace_id, client, request.period_project_id, BillingMode.RETAINER,
+        project = _find_project(projects, client, request.period_project_id, BillingMode.RETAINER,
                                 InvoiceField.RETAINER_PROJECT, draft)
     month = month_start(request.month) if request.month is not None else None
     if month is None:
@@ -559,15 +508,15 @@ def billed_from_budget(session: Session, workspace_id: int, project_id: int) -> 
     return Decimal(found or 0).quantize(Decimal("0.01"))
 
 
-def _budget(session: Session, workspace_id: int, client: Client, request: InvoiceRequest,
-            draft: _Draft) -> tuple[tuple[Line, ...], dict[str, Any]]:
+def _budget(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
+            request: InvoiceRequest, draft: _Draft) -> tuple[tuple[Line, ...], dict[str, Any]]:
     extra: dict[str, Any] = {}
     project = None
     if request.period_project_id in (None, ""):
         draft.problem(InvoiceField.BUDGET_PROJECT, "Pick the fixed-budget project to bill.")
     else:
-        project = _find_project(session, workspace_id, client, request.period_project_id,
-                                BillingMode.FIXED_BUDGET, InvoiceField.BUDGET_PROJECT, draft)
+        project = _find_project(projects, client, request.period_project_id, BillingMode.FIXED_BUDGET,
+                                InvoiceField.BUDGET_PROJECT, draft)
     text = (request.amount or "").strip().replace(",", "").rstrip("%").strip()
     value: Decimal | None = None
     if not text:

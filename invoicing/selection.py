@@ -10,9 +10,9 @@ An entry without a rate snapshot (logged on a project with no rate by someone wi
 priced — rates are never re-priced after the fact — so it is counted apart (``Selection.unpriced``) and the
 preview says so instead of billing it at zero.
 
-Speed: a client with 10,000 entries must preview within Slack's 3 seconds with room to spare, so this is a
-single SELECT of plain columns (no ORM objects), filtered by the ``(workspace_id, project_id, invoice_id,
-work_date)`` index, ordered as the grouping rules want them.
+Speed: this full read (every entry, for creation) is a single SELECT of plain columns (no ORM objects), filtered
+by the ``(workspace_id, project_id, invoice_id, work_date)`` index, ordered as the grouping rules want them. The
+modal's live preview does not read the entries at all: ``invoicing.summary`` aggregates them in SQL.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from invoicing.lines import EntryRow
-from storage.models import BillingMode, Member, Project, TimeEntry
+from storage.models import Member, Project, TimeEntry
 
 ZERO_RATE = Decimal("0.00")
 
@@ -84,13 +84,15 @@ def _columns() -> Any:
     )
 
 
-def _read(session: Session, query: Any, *, unpriced_rate: Decimal | None = None) -> Selection:
+def _read(session: Session, query: Any, params: dict[str, Any] | None = None, *,
+          unpriced_rate: Decimal | None = None) -> Selection:
     rows: list[EntryRow] = []
     unpriced: list[int] = []
     unpriced_minutes = 0
     projects: dict[int, None] = {}
     checked: dict[Decimal, Decimal] = {}  # each distinct rate, validated once (one Decimal object per rate)
-    for entry_id, member_name, member_id, project_id, name, code, day, minutes, text, rate in session.execute(query):
+    for entry_id, member_name, member_id, project_id, name, code, day, minutes, text, rate in session.execute(
+            query, params):
         if rate is None:
             if unpriced_rate is None:
                 unpriced.append(entry_id)
@@ -108,23 +110,38 @@ def _read(session: Session, query: Any, *, unpriced_rate: Decimal | None = None)
     return Selection(tuple(rows), tuple(unpriced), unpriced_minutes, tuple(projects))
 
 
-def time_entries(session: Session, workspace_id: int, client_id: int, period: Period,
-                 project_ids: Sequence[int] | None = None) -> Selection:
-    """Uninvoiced billable entries of the client's hourly projects dated in ``period`` (optionally some
-    projects), oldest first. ``workspace_id`` scopes every table: a foreign client id selects nothing."""
-    query = _columns().where(
-        TimeEntry.workspace_id == workspace_id,
-        Project.workspace_id == workspace_id,
-        Project.client_id == client_id,
-        Project.billing_mode == BillingMode.HOURLY.value,
+# The scope's values are bound at execution (``scope_params``), so statements built on it can be built once.
+_WORKSPACE: BindParameter[int] = bindparam("scope_workspace")
+_PROJECTS: BindParameter[list[int]] = bindparam("scope_projects", expanding=True)
+_START: BindParameter[date] = bindparam("scope_start")
+_END: BindParameter[date] = bindparam("scope_end")
+
+
+def time_scope() -> list[ColumnElement[bool]]:
+    """The entries time-entries mode bills: uninvoiced and billable, of the given projects (the client's hourly
+    projects, all or one, already checked to be the workspace's), dated in the period — values from
+    ``scope_params``. The full build below and the modal's SQL summary (``invoicing.summary``) both select with
+    exactly these conditions."""
+    return [
+        TimeEntry.workspace_id == _WORKSPACE,
+        TimeEntry.project_id.in_(_PROJECTS),
         TimeEntry.invoice_id.is_(None),
         TimeEntry.billable.is_(True),
-        TimeEntry.work_date >= period.start,
-        TimeEntry.work_date <= period.end,
-    )
-    if project_ids is not None:
-        query = query.where(TimeEntry.project_id.in_(list(project_ids)))
-    return _read(session, query.order_by(TimeEntry.work_date, TimeEntry.id))
+        TimeEntry.work_date >= _START,
+        TimeEntry.work_date <= _END,
+    ]
+
+
+def scope_params(workspace_id: int, project_ids: Sequence[int], period: Period) -> dict[str, Any]:
+    return {"scope_workspace": workspace_id, "scope_projects": list(project_ids), "scope_start": period.start,
+            "scope_end": period.end}
+
+
+def time_entries(session: Session, workspace_id: int, project_ids: Sequence[int], period: Period) -> Selection:
+    """The entries of ``time_scope``, oldest first, as rows for the grouping rules."""
+    query = _columns().where(*time_scope(), Project.workspace_id == workspace_id)
+    return _read(session, query.order_by(TimeEntry.work_date, TimeEntry.id),
+                 scope_params(workspace_id, project_ids, period))
 
 
 def month_entries(session: Session, workspace_id: int, project_id: int, month: date) -> Selection:

@@ -5,8 +5,8 @@ Step 1: revenue account, tax rate, branding theme, payment terms, invoice prefix
 type. Step 2: the default option of each active tracking category (none = that category is left off invoice
 lines). Xero-specific values must still be present in the synced data (`XeroAccount`, `XeroTaxRate`,
 `XeroBrandingTheme`, `XeroTrackingCategory`/`Option`), both when saved and when an invoice is about to use them
-(`defaults_problems`). Every refusal names its form field (`DefaultsField`), which the wizard uses as block ids.
-Admins and the owner only.
+(`defaults_problems`, over the snapshot `xero.reference` reads). Every refusal names its form field
+(`DefaultsField`), which the wizard uses as block ids. Admins and the owner only.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from storage.models import (
 from storage.types import utcnow
 from team.roles import require
 from timesheets.catalog_input import Problems
+from xero.reference import XeroReference
 
 INVOICE_SETTINGS = "change invoice settings"
 PREFIX_MAX = 10
@@ -316,25 +317,23 @@ def defaults_complete(workspace: Workspace) -> bool:
     return bool(workspace.xero_account_code and workspace.xero_tax_type)
 
 
-def defaults_problems(session: Session, workspace: Workspace) -> list[str]:
-    """What stops an invoice push, in plain words (empty: fine): missing defaults, or ones no longer in Xero."""
+def defaults_problems(workspace: Workspace, reference: XeroReference) -> list[str]:
+    """What stops an invoice push, in plain words (empty: fine): missing defaults, or ones no longer in Xero.
+    ``reference``: ``xero.reference.load_reference`` for the workspace."""
     problems: list[str] = []
     fix = " An admin can fix it in Home → Xero → Setup wizard."
     if not workspace.xero_account_code:
         problems.append("No revenue account is chosen for invoice lines." + fix)
-    elif workspace.xero_account_code not in {a.code for a in accounts(session, workspace.id)}:
+    elif reference.account_code != workspace.xero_account_code:
         problems.append(f"Account {workspace.xero_account_code} is no longer an active revenue account in Xero." + fix)
     if not workspace.xero_tax_type:
         problems.append("No tax rate is chosen for invoice lines." + fix)
-    elif workspace.xero_tax_type not in {t.tax_type for t in tax_rates(session, workspace.id)}:
+    elif reference.tax_rate is None:
         problems.append(f"Tax rate {workspace.xero_tax_type} is no longer active for sales in Xero." + fix)
-    if workspace.xero_branding_theme_id and workspace.xero_branding_theme_id not in {
-            t.theme_id for t in themes(session, workspace.id)}:
+    if workspace.xero_branding_theme_id and reference.theme_id != workspace.xero_branding_theme_id:
         problems.append("The chosen branding theme is no longer in Xero." + fix)
-    options = _options(session, workspace.id)
-    categories = {c.category_id for c in _categories(session, workspace.id)}
     for category_id, option_id in _stored_tracking(workspace).items():
-        if category_id not in categories or option_id not in {o.option_id for o in options.get(category_id, [])}:
+        if category_id not in reference.categories or (category_id, option_id) not in reference.options:
             problems.append("A default tracking option is no longer active in Xero." + fix)
             break
     return problems

@@ -43,6 +43,7 @@ from xero.invoice_defaults import (
     tracking_form,
 )
 from xero.mapping import auto_match, contact_options, create_in_xero, link_contact, mapping_page, unlink
+from xero.reference import load_reference
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def register(app: App, db: Database, settings: Settings) -> None:
         with db.session() as session:
             actor = _actor(session, context)
             workspace = complete_setup(session, actor)
-            problems = defaults_problems(session, workspace)
+            problems = defaults_problems(workspace, load_reference(session, workspace))
             view = v.done_view(mapping_page(session, actor, 0, per_page=1), problems)
         ack(response_action="update", view=view)
         try:

@@ -25,6 +25,7 @@ from typing import Any
 from bot.views import blocks as b
 from invoicing.fixed_budget import BudgetBasis
 from invoicing.grouping import Grouping
+from invoicing.line_fields import PreviewLine
 from invoicing.lines import hours_label, money_label, rate_label
 from invoicing.preview import (
     MODE_LABELS,
@@ -35,7 +36,6 @@ from invoicing.preview import (
     InvoiceField,
     InvoiceRequest,
     Preview,
-    PreviewLine,
     Problem,
 )
 from invoicing.totals import LineAmountType
