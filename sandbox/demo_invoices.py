@@ -126,3 +126,44 @@ def invoices(demo: Demo) -> None:
     demo.say("Alice's Home lists the invoice:")
     for line in render_blocks(home["blocks"][start:start + 2]):
         demo.out(line)
+    _busy_client(demo, acme, first)
+
+
+BUSY_ENTRIES = 2000
+
+
+def _busy_client(demo: Demo, acme: str, last_month: date) -> None:
+    """A client with thousands of uninvoiced entries previews as fast as a few: the modal lists the first lines
+    and the database sums the rest (invoicing/summary.py). The entries are dated the month before last, so the
+    month-end chapter (last month) is unchanged; nothing is created from them."""
+    from sqlalchemy import insert, select
+
+    from bot.views import invoice_modal as v
+    from storage.models import Member, Project, TimeEntry
+
+    month = (last_month - timedelta(days=1)).replace(day=1)
+    with demo.runtime.db.session() as session:
+        project = session.scalars(select(Project).where(Project.code == "acme-web")).one()
+        people = session.scalars(select(Member).where(Member.slack_user_id.in_([ALICE, BOB]))).all()
+        session.execute(insert(TimeEntry), [
+            {"workspace_id": project.workspace_id, "member_id": people[n % len(people)].id, "project_id": project.id,
+             "work_date": month + timedelta(days=n % 28), "minutes": 15 + (n * 7) % 120, "billable": True,
+             "description": f"Sprint task {n % 40}", "hourly_rate": project.hourly_rate, "source": "text"}
+            for n in range(BUSY_ENTRIES)])
+    demo.say(f"A busy client: {BUSY_ENTRIES:,} more Acme entries dated {month:%B %Y} (a team's month, stored "
+             "directly). Alice opens the form again and widens the range to start on the 1st of that month:")
+    demo.slack.command("invoice", user=ALICE, channel=CHANNEL)
+    view = demo.slack_api.views[demo.wait("views.update")[0].params["view_id"]]
+    view = _pick(demo, view, v.ACTION_CLIENT, acme)
+    view = _pick(demo, view, v.ACTION_START, month.isoformat())
+    started = time.perf_counter()
+    view = _pick(demo, view, v.ACTION_GROUPING, "entry")
+    took = (time.perf_counter() - started) * 1000
+    shown = render_blocks(view["blocks"])
+    amounts = [i for i, line in enumerate(shown) if " × " in line]  # each line: its description, then this
+    demo.say(f"Grouping → entry: the preview came back in {took:.0f} ms (request, ack, preview, views.update) "
+             f"and lists the first {len(amounts)} lines:")
+    for line in [*shown[amounts[0] - 1:amounts[1] + 1], "    …",
+                 *[x for x in shown if "more line" in x or "Subtotal" in x or " entries" in x]]:
+        demo.out(line)
+    demo.say("Totals and counts cover every entry; creating it would build and save every line.")

@@ -39,6 +39,7 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Subtotal *530.00*" in text and "Grouping → member" in text
     assert "— overage, " in text and "Total 3,703.00" in text
     assert "Invoice INV-0001 for Acme queued" in text
+    assert "…and 1,980 more lines (the invoice holds all 2,000)." in text and "2,000 entries · Acme" in text
     # the push: the draft in Xero equals the preview; an archived contact fails, alerts, and Retry fixes it
     assert "Draft INV-0001 for Acme" in text and "→ equal to the cent" in text
     assert "The contact has been archived" in text and "[Retry] [Cancel invoice]" in text
