@@ -38,6 +38,14 @@ class Grouping(StrEnum):
     DATE = "date"
     MEMBER = "member"
 
+    @classmethod
+    def of(cls, value: str | None) -> Grouping:
+        """A stored or requested grouping; by entry when it is missing or unknown."""
+        try:
+            return cls(value or cls.ENTRY.value)
+        except ValueError:
+            return cls.ENTRY
+
     @property
     def label(self) -> str:
         return {"entry": "By time entry", "project": "By project", "date": "By date", "member": "By team member"}[

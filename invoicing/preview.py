@@ -58,8 +58,6 @@ from xero.invoice_defaults import defaults_problems, invoice_defaults
 from xero.reference import load_reference
 
 CREATE_INVOICES = "create invoices"
-CLIENT_CHOICES_LIMIT = 100  # a static select holds 100 options; past that the client select searches
-MONTHS_OFFERED = 13  # the current month and the twelve before it
 PICK_CLIENT = "Pick the client to invoice."
 SHOWN_LINES = 20  # lines the modal lists and so builds when not building everything (the module docstring)
 
@@ -111,29 +109,6 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class FormChoices:
-    """What the modal's selects offer. ``clients`` is empty when there are more than 100 (it then searches)."""
-
-    clients: tuple[Choice, ...]
-    client_count: int
-    hourly_projects: tuple[Choice, ...] = ()
-    retainer_projects: tuple[Choice, ...] = ()
-    budget_projects: tuple[Choice, ...] = ()
-    months: tuple[Choice, ...] = ()
-    default_grouping: Grouping = Grouping.ENTRY
-
-    @property
-    def searching(self) -> bool:
-        return self.client_count > CLIENT_CHOICES_LIMIT
-
-
-@dataclass(frozen=True)
 class Preview:
     mode: InvoiceMode
     grouping: Grouping
@@ -159,7 +134,7 @@ class Preview:
     entry_ids: tuple[int, ...] = ()  # every entry billed: the full build only (``detail=True``)
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
-    complete: bool = True  # False when only the first lines were built (detail=False)
+    complete: bool = True  # False for the modal's summary of time: only the first lines built, no entry ids
 
     @property
     def ok(self) -> bool:
@@ -192,64 +167,6 @@ class Preview:
 
 def require_manager(actor: Member) -> None:
     require(actor, Role.MANAGER, CREATE_INVOICES)
-
-
-def _linked_clients(workspace_id: int) -> Any:
-    return select(Client).where(Client.workspace_id == workspace_id, Client.xero_contact_id.is_not(None),
-                                Client.archived.is_(False))
-
-
-def linked_client_count(session: Session, workspace_id: int) -> int:
-    found = session.scalar(select(func.count()).select_from(_linked_clients(workspace_id).subquery()))
-    return int(found or 0)
-
-
-def client_options(session: Session, actor: Member, query: str = "",
-                   limit: int = CLIENT_CHOICES_LIMIT) -> list[Choice]:
-    """Linked, active clients whose name contains ``query`` (the client select's type-ahead), by name."""
-    require_manager(actor)
-    key = " ".join(query.split()).lower()
-    stmt = _linked_clients(actor.workspace_id)
-    if key:
-        stmt = stmt.where(Client.name_key.contains(key, autoescape=True))
-    clients = session.scalars(stmt.order_by(Client.name_key, Client.id).limit(limit))
-    return [Choice(str(c.id), c.name) for c in clients]
-
-
-def month_choices(today: date) -> tuple[Choice, ...]:
-    first = month_start(today)
-    months = []
-    for _ in range(MONTHS_OFFERED):
-        months.append(Choice(first.strftime("%Y-%m"), month_label(first)))
-        first = month_start(first - timedelta(days=1))
-    return tuple(months)
-
-
-def form_choices(session: Session, actor: Member, client_id: int | None, today: date) -> FormChoices:
-    require_manager(actor)
-    count = linked_client_count(session, actor.workspace_id)
-    clients = tuple(client_options(session, actor)) if count <= CLIENT_CHOICES_LIMIT else ()
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert workspace is not None
-    grouping = _grouping(workspace.invoice_grouping)
-    by_mode: dict[str, list[Choice]] = {mode.value: [] for mode in BillingMode}
-    if client_id is not None:
-        projects = session.scalars(select(Project).where(
-            Project.workspace_id == actor.workspace_id, Project.client_id == client_id,
-            Project.archived.is_(False)).order_by(Project.name, Project.id))
-        for project in projects:
-            by_mode.setdefault(project.billing_mode, []).append(Choice(str(project.id),
-                                                                       f"{project.name} ({project.code})"))
-    return FormChoices(clients, count, tuple(by_mode[BillingMode.HOURLY.value][:100]),
-                       tuple(by_mode[BillingMode.RETAINER.value][:100]),
-                       tuple(by_mode[BillingMode.FIXED_BUDGET.value][:100]), month_choices(today), grouping)
-
-
-def _grouping(value: str | None) -> Grouping:
-    try:
-        return Grouping(value or Grouping.ENTRY.value)
-    except ValueError:
-        return Grouping.ENTRY
 
 
 def _line_amount_type(value: str | None) -> LineAmountType:
@@ -354,7 +271,7 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     workspace, client, projects = _load(session, actor.workspace_id, request.client_id, draft)
     defaults = invoice_defaults(session, workspace.id)
     kind = _line_amount_type(defaults.line_amount_type)
-    grouping = _grouping(request.grouping or defaults.grouping)
+    grouping = Grouping.of(request.grouping or defaults.grouping)
     reference = load_reference(session, workspace, (p.xero_item_code for p in projects.values() if p.xero_item_code))
     tax = reference.tax_rate
     rate = tax.rate if tax is not None and kind is not LineAmountType.NO_TAX else ZERO
@@ -387,7 +304,8 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     return Preview(
         rule=rule, client_id=client.id, client_name=client.name, lines=tuple(fields.resolve(x) for x in billed.lines),
         line_count=billed.line_count, totals=billed.totals or invoice_totals((), kind, rate), tally=billed.tally,
-        entry_ids=billed.entry_ids, notes=tuple(draft.notes), problems=tuple(draft.problems), complete=detail,
+        entry_ids=billed.entry_ids, notes=tuple(draft.notes), problems=tuple(draft.problems),
+        complete=detail or request.mode is not InvoiceMode.TIME,
         **billed.extra, **base,
     )
 

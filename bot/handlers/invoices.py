@@ -31,7 +31,8 @@ from bot.views import invoice_modal as v
 from bot.views.state import form_values
 from errors import UserError
 from invoicing.create import CreatedInvoice, EntriesChanged, attach_status_message, create_invoice
-from invoicing.preview import InvoiceRequest, build_preview, client_options, form_choices, require_manager
+from invoicing.form_choices import client_options, form_choices
+from invoicing.preview import InvoiceRequest, build_preview, require_manager
 from storage.db import Database
 from storage.models import Member
 from team.members import get_member

@@ -24,20 +24,11 @@ from typing import Any
 
 from bot.views import blocks as b
 from invoicing.fixed_budget import BudgetBasis
+from invoicing.form_choices import Choice, FormChoices
 from invoicing.grouping import Grouping
 from invoicing.line_fields import PreviewLine
 from invoicing.lines import hours_label, money_label, rate_label
-from invoicing.preview import (
-    MODE_LABELS,
-    PICK_CLIENT,
-    SHOWN_LINES,
-    Choice,
-    FormChoices,
-    InvoiceField,
-    InvoiceRequest,
-    Preview,
-    Problem,
-)
+from invoicing.preview import MODE_LABELS, PICK_CLIENT, SHOWN_LINES, InvoiceField, InvoiceRequest, Preview, Problem
 from invoicing.totals import LineAmountType
 from storage.models import InvoiceMode
 

@@ -20,7 +20,8 @@ from sqlalchemy import func, insert, select, update
 
 from bot.views import invoice_modal as v
 from bot.views.home import ACTION_CREATE_INVOICE
-from invoicing.preview import FormChoices, InvoiceField, InvoiceRequest
+from invoicing.form_choices import FormChoices
+from invoicing.preview import InvoiceField, InvoiceRequest
 from sandbox.slack import SlackSandbox
 from sandbox.slack_views import validate_view
 from storage.db import Database
