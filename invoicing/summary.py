@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, String, bindparam, case, cast, func, literal, select
@@ -57,8 +57,10 @@ RATE_SCALE = 10 ** (Rate.scale or 0)  # rates are stored with 2 dp, so rate x 10
 
 @dataclass(frozen=True)
 class EntryTally:
-    """Which entries an invoice bills, in three numbers: entry ids only grow, so an entry logged since changes the
-    count, the sum and the largest id, and one billed, deleted or moved elsewhere changes the count."""
+    """Which entries an invoice bills, in three numbers. Entry ids only grow (PostgreSQL's sequence never hands
+    one out twice), so an entry logged since changes the count, the sum and the largest id, and one billed,
+    deleted or moved elsewhere changes the count; an edit that changes what is billed changes the totals, which
+    the fingerprint holds too. (SQLite, for development, may reuse the largest id after a delete.)"""
 
     count: int = 0
     id_sum: int = 0
@@ -110,7 +112,7 @@ def summarize(session: Session, workspace_id: int, projects: Mapping[int, Projec
 # ---- by entry ----------------------------------------------------------------------------------------------------
 
 
-@cache
+@lru_cache(maxsize=256)  # rounding rules x the tax rates in use
 def _entry_totals(rule: RoundingRule, terms: tuple[int, int] | None) -> Select[*tuple[Any, ...]]:
     billed = billed_minutes(rule, TimeEntry.minutes)
     pairs = (select(billed.label("billed"), TimeEntry.hourly_rate.label("rate"), func.count().label("n"),
@@ -175,7 +177,7 @@ class _Part:
     project_ids: set[int] = field(default_factory=set)
 
 
-@cache
+@lru_cache(maxsize=32)
 def _group_totals(grouping: Grouping, rule: RoundingRule) -> Select[*tuple[Any, ...]]:
     """One row per (group, rate): entries, id sum and largest id, logged and billed minutes; by project also the
     first and last date; by member the member's name and the projects (a member's line names them, and a line's
