@@ -1,4 +1,5 @@
-"""The sweeper: returns work whose delivery was lost to the outbox, and prunes old bookkeeping.
+"""The sweeper: returns work whose delivery was lost to the outbox, and prunes old bookkeeping (done outbox rows,
+Slack event receipts, Xero webhook event identities).
 
 Two ways work gets stuck, both recovered from the database's point of view:
 - enqueued, but the transport no longer knows the job (Redis restarted or was flushed, the job expired, a
@@ -22,13 +23,16 @@ from jobs.execute import run_failed_hooks
 from jobs.registry import JobContext
 from jobs.transport import Transport, TransportUnavailable
 from storage.db import Database
-from storage.models import Outbox, OutboxStatus, SlackEventReceipt
+from storage.models import Outbox, OutboxStatus, SlackEventReceipt, XeroWebhookEvent
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 KEEP_DONE = timedelta(days=7)
 KEEP_RECEIPTS = timedelta(days=1)
+# Xero retries a failed webhook delivery for up to 24 h (docs/XERO.md): three days of event identities dedupe any
+# redelivery with room to spare; older rows only grow the table.
+KEEP_WEBHOOK_EVENTS = timedelta(days=3)
 BATCH = 500
 
 
@@ -39,12 +43,14 @@ class SweepReport:
     failed_expired: int = 0  # running rows whose worker died, attempts exhausted
     pruned_done: int = 0
     pruned_receipts: int = 0
+    pruned_webhook_events: int = 0
 
 
 @dataclass(frozen=True)
 class PruneReport:
     done: int = 0
     receipts: int = 0
+    webhook_events: int = 0
 
 
 def sweep(
@@ -58,7 +64,7 @@ def sweep(
     lost = _requeue_lost(db, transport, stale_after)
     requeued, failed = _recover_expired(db, ctx)
     pruned = prune(db)
-    report = SweepReport(lost, requeued, failed, pruned.done, pruned.receipts)
+    report = SweepReport(lost, requeued, failed, pruned.done, pruned.receipts, pruned.webhook_events)
     if lost or requeued or failed:
         log.warning("sweeper recovered work: %s", report)
     return report
@@ -160,7 +166,8 @@ def _recover_expired(db: Database, ctx: JobContext | None) -> tuple[int, int]:
 
 
 def prune(db: Database) -> PruneReport:
-    """Delete done outbox rows older than a week, Slack event receipts older than a day; failed rows stay."""
+    """Delete done outbox rows older than a week, Slack event receipts older than a day, Xero webhook event
+    identities older than three days; failed rows stay."""
     now = utcnow()
     with db.session() as session:
         done = session.execute(
@@ -173,4 +180,9 @@ def prune(db: Database) -> PruneReport:
             .where(SlackEventReceipt.received_at < now - KEEP_RECEIPTS)
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
-    return PruneReport(done=done, receipts=receipts)
+        events = session.execute(
+            delete(XeroWebhookEvent)
+            .where(XeroWebhookEvent.received_at < now - KEEP_WEBHOOK_EVENTS)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+    return PruneReport(done=done, receipts=receipts, webhook_events=events)

@@ -1,4 +1,5 @@
-"""Housekeeping tasks. `maintenance.prune` trims old outbox and Slack-receipt rows; the sweeper also prunes on
+"""Housekeeping tasks. `maintenance.prune` trims old outbox, Slack-receipt and Xero webhook-event rows; the sweeper
+also prunes on
 every pass, so this task exists for deployments that want pruning on a schedule of their own (record it with
 `dedupe_key="maintenance.prune"` so repeated requests coalesce)."""
 
@@ -15,4 +16,5 @@ log = logging.getLogger(__name__)
 @task("maintenance.prune")
 def prune_old_rows(ctx: JobContext) -> None:
     report = prune(ctx.db)
-    log.info("pruned %d done outbox rows and %d Slack event receipts", report.done, report.receipts)
+    log.info("pruned %d done outbox rows, %d Slack event receipts and %d Xero webhook events", report.done,
+             report.receipts, report.webhook_events)

@@ -13,7 +13,7 @@ from jobs.registry import JobContext, load_all_tasks
 from jobs.relay import relay_due
 from jobs.sweeper import sweep
 from storage.db import Database
-from storage.models import Outbox, OutboxStatus, SlackEventReceipt
+from storage.models import Outbox, OutboxStatus, SlackEventReceipt, XeroWebhookEvent
 from storage.types import utcnow
 from tests.support.jobs_fixtures import ListTransport, force, load, record, token
 
@@ -101,9 +101,14 @@ def test_prune_keeps_recent_and_failed_rows(db: Database) -> None:
     with db.session() as session:
         session.add(SlackEventReceipt(event_id="Ev-old", received_at=now - timedelta(days=2)))
         session.add(SlackEventReceipt(event_id="Ev-new", received_at=now - timedelta(hours=2)))
+        for name, age in (("old", timedelta(days=4)), ("new", timedelta(days=2))):
+            session.add(XeroWebhookEvent(tenant_id="t-1", event_category="CONTACT", event_type="UPDATE",
+                                         resource_id=f"c-{name}", event_date_utc="2026-11-01T00:00:00.000",
+                                         received_at=now - age))
     assert "maintenance.prune" in load_all_tasks()  # jobs/tasks_*.py modules register themselves
     prune_id = record(db, "maintenance.prune")
     assert execute(JobContext(db=db), prune_id) == "done"
     with db.session() as session:
         assert set(session.scalars(select(Outbox.id))) == {new_done, old_failed, prune_id}
         assert list(session.scalars(select(SlackEventReceipt.event_id))) == ["Ev-new"]
+        assert list(session.scalars(select(XeroWebhookEvent.resource_id))) == ["c-new"]  # a retry could still come
