@@ -152,8 +152,10 @@ def _busy_client(demo: Demo, acme: str, last_month: date) -> None:
             for n in range(BUSY_ENTRIES)])
     demo.say(f"A busy client: {BUSY_ENTRIES:,} more Acme entries dated {month:%B %Y} (a team's month, stored "
              "directly). Alice opens the form again and widens the range to start on the 1st of that month:")
+    seen = demo.calls("views.update")
     demo.slack.command("invoice", user=ALICE, channel=CHANNEL)
-    view = demo.slack_api.views[demo.wait("views.update")[0].params["view_id"]]
+    view_id = demo.wait_beyond("views.update", seen)[0].params["view_id"]  # this new modal's (then read it)
+    view = demo.slack_api.views[view_id]
     view = _pick(demo, view, v.ACTION_CLIENT, acme)
     view = _pick(demo, view, v.ACTION_START, month.isoformat())
     started = time.perf_counter()

@@ -4,6 +4,7 @@ with the preview), then a push that fails (an archived contact), its alert, the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sandbox.demo_render import render_blocks
@@ -49,6 +50,23 @@ def _message_text(demo: Demo, channel: str, ts: str | None) -> str:
     return "(not found)"
 
 
+def _once_it_reads(demo: Demo, read: Callable[[], str], expect: str, timeout: float = 20.0) -> str:
+    """``read()`` once it contains ``expect`` (or whatever it says at the deadline). Status messages and alerts are
+    posted by a handler and edited by jobs of their own, each possibly after the push itself finished."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = read()
+        if expect in text or time.monotonic() > deadline:
+            return text
+        demo.runtime.jobs.drain(1)
+        time.sleep(0.05)
+
+
+def _status_text(demo: Demo, reference: str) -> str:
+    invoice = _invoice(demo, reference)
+    return _message_text(demo, invoice.status_channel_id, invoice.status_message_ts)
+
+
 def push(demo: Demo) -> None:
     from bot.views.invoice_status import ACTION_RETRY
     from bot.views.sync import ACTION_ALERTS_CHANNEL, BLOCK_SYNC_CONTROLS
@@ -59,7 +77,7 @@ def push(demo: Demo) -> None:
     first = _invoice(demo)
     invoice = _wait_status(demo, first.reference, "pushed")
     demo.say(f"The worker pushed {invoice.reference}; the status message in #general now reads:")
-    demo.say(f"  “{_message_text(demo, invoice.status_channel_id, invoice.status_message_ts)}”")
+    demo.say(f"  “{_once_it_reads(demo, lambda: _status_text(demo, invoice.reference), 'Draft')}”")
     draft = next(d for d in xero.invoices(tenant) if d["Reference"] == invoice.reference)
     demo.say(f"Fetched back from Xero: {draft['InvoiceNumber']} ({draft['Status']}), contact "
              f"{draft['Contact']['Name']}, {len(draft['LineItems'])} line(s).")
@@ -104,7 +122,7 @@ def push(demo: Demo) -> None:
     demo.slack.message_action(ACTION_RETRY, user=ALICE, value=str(failed.id), channel=CHANNEL)
     pushed = _wait_status(demo, failed.reference, "pushed")
     demo.say(f"{pushed.reference} is now draft {pushed.xero_invoice_number} in Xero; the alert reads: "
-             f"“{_message_text(demo, CHANNEL, alert.get('ts'))}”")
+             f"“{_once_it_reads(demo, lambda: _message_text(demo, CHANNEL, alert.get('ts')), 'Resolved')}”")
 
 
 def _create_retainer_invoice(demo: Demo) -> None:
