@@ -15,14 +15,14 @@ CHANNEL = "C0GENERAL"
 
 
 def month_end(demo: Demo) -> None:
-    from bot.views import catalog as cv
+    from bot.views.catalog import ids
     from bot.views.invoice_batch import ACTION_OPEN
     from sandbox.demo_catalog import _client_option, _open_from_home, _project, _submit
 
     demo.chapter("17. Month-end: Alice invoices every client for last month in one go")
-    view = _open_from_home(demo, cv.ACTION_NEW_PROJECT)
+    view = _open_from_home(demo, ids.ACTION_NEW_PROJECT)
     _submit(demo, view, _project(_client_option(view, "Bayside Club"), "Club website", "bay-web", "110"))
-    view = _open_from_home(demo, cv.ACTION_NEW_PROJECT)
+    view = _open_from_home(demo, ids.ACTION_NEW_PROJECT)
     _submit(demo, view, _project(_client_option(view, "City Agency"), "Campaign", "city-camp", "130"))
     first = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     for text in (f"3 bay-web {first + timedelta(days=10)} Member area", f"2.5 city-camp {first + timedelta(days=11)} "

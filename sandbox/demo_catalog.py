@@ -42,21 +42,22 @@ def _client_option(view: dict[str, Any], name: str) -> str:
 
 def _project(client: str, name: str, code: str, rate: str, mode: str = "hourly",
              channel: str | None = None, **extra: str) -> dict[str, dict[str, Any]]:
-    from bot.views import catalog as v
+    from bot.views.catalog import ids
     from timesheets.catalog_input import Field
 
     values: dict[str, dict[str, Any]] = {
-        Field.PROJECT_CLIENT: {v.ACTION_PROJECT_CLIENT: _selected(client)},
-        Field.PROJECT_NAME: {v.ACTION_PROJECT_NAME: _text(name)},
-        Field.CODE: {v.ACTION_CODE: _text(code)},
-        Field.RATE: {v.ACTION_RATE: _text(rate)},
-        Field.BILLABLE: {v.ACTION_BILLABLE: {"type": "checkboxes", "selected_options": [{"value": v.BILLABLE_VALUE}]}},
-        Field.MODE: {v.ACTION_MODE: _selected(mode, "radio_buttons")},
-        Field.CHANNEL: {v.ACTION_CHANNEL: {"type": "conversations_select", "selected_conversation": channel}},
+        Field.PROJECT_CLIENT: {ids.ACTION_PROJECT_CLIENT: _selected(client)},
+        Field.PROJECT_NAME: {ids.ACTION_PROJECT_NAME: _text(name)},
+        Field.CODE: {ids.ACTION_CODE: _text(code)},
+        Field.RATE: {ids.ACTION_RATE: _text(rate)},
+        Field.BILLABLE: {ids.ACTION_BILLABLE: {"type": "checkboxes",
+                                               "selected_options": [{"value": ids.BILLABLE_VALUE}]}},
+        Field.MODE: {ids.ACTION_MODE: _selected(mode, "radio_buttons")},
+        Field.CHANNEL: {ids.ACTION_CHANNEL: {"type": "conversations_select", "selected_conversation": channel}},
     }
-    fields = {"retainer": (Field.RETAINER_AMOUNT, v.ACTION_RETAINER_AMOUNT),
-              "included": (Field.INCLUDED_HOURS, v.ACTION_INCLUDED_HOURS),
-              "overage": (Field.OVERAGE_RATE, v.ACTION_OVERAGE_RATE)}
+    fields = {"retainer": (Field.RETAINER_AMOUNT, ids.ACTION_RETAINER_AMOUNT),
+              "included": (Field.INCLUDED_HOURS, ids.ACTION_INCLUDED_HOURS),
+              "overage": (Field.OVERAGE_RATE, ids.ACTION_OVERAGE_RATE)}
     for key, value in extra.items():
         block, action = fields[key]
         values[block] = {action: _text(value)}
@@ -64,17 +65,17 @@ def _project(client: str, name: str, code: str, rate: str, mode: str = "hourly",
 
 
 def catalog(demo: Demo) -> None:
-    from bot.views import catalog as v
+    from bot.views.catalog import ids
     from timesheets.catalog_input import Field
 
     demo.chapter("6. Alice, now a manager, creates clients and projects from the Home tab")
     for name in ("Acme", "Globex"):
-        view = _open_from_home(demo, v.ACTION_NEW_CLIENT)
-        _submit(demo, view, {Field.CLIENT_NAME: {v.ACTION_CLIENT_NAME: _text(name)},
-                             Field.CLIENT_ROUNDING: {v.ACTION_CLIENT_ROUNDING: _selected(v.FOLLOW_WORKSPACE)}})
+        view = _open_from_home(demo, ids.ACTION_NEW_CLIENT)
+        _submit(demo, view, {Field.CLIENT_NAME: {ids.ACTION_CLIENT_NAME: _text(name)},
+                             Field.CLIENT_ROUNDING: {ids.ACTION_CLIENT_ROUNDING: _selected(ids.FOLLOW_WORKSPACE)}})
         demo.say(f"New client → “{name}” saved")
 
-    view = _open_from_home(demo, v.ACTION_NEW_PROJECT)
+    view = _open_from_home(demo, ids.ACTION_NEW_PROJECT)
     demo.say("New project → the form:")
     for line in render_blocks(view.get("blocks") or []):
         demo.out(line)
@@ -84,8 +85,8 @@ def catalog(demo: Demo) -> None:
     _submit(demo, view, _project(acme, "Website", "acme-web", "120", channel="C0ACMEWEB"))
     demo.say("Acme — Website saved: code acme-web, 120/h, linked to #acme-web")
 
-    view = _open_from_home(demo, v.ACTION_NEW_PROJECT)
-    demo.slack.view_action(v.ACTION_MODE, user=ALICE, view=view, block_id=Field.MODE, action_type="radio_buttons",
+    view = _open_from_home(demo, ids.ACTION_NEW_PROJECT)
+    demo.slack.view_action(ids.ACTION_MODE, user=ALICE, view=view, block_id=Field.MODE, action_type="radio_buttons",
                            selected={"value": "retainer", "text": {"type": "plain_text", "text": "Retainer"}})
     demo.wait("views.update")
     view = demo.slack_api.views[view["id"]]
@@ -95,7 +96,7 @@ def catalog(demo: Demo) -> None:
     demo.say("Globex — Support retainer saved: 3,000/month for 40 h, overage 110/h")
 
     demo.say("Bob, a member, presses the same button with a crafted request — refused:")
-    demo.slack.home_action(v.ACTION_NEW_PROJECT, user=BOB)
+    demo.slack.home_action(ids.ACTION_NEW_PROJECT, user=BOB)
     demo.wait("chat.postMessage")
     demo.show_dm(BOB)
     demo.say("Alice's Home now shows the catalog:")

@@ -75,8 +75,8 @@ def _client_ids(demo: Demo) -> dict[str, int]:
 
 
 def xero_data(demo: Demo) -> None:
-    from bot.views import catalog as cv
     from bot.views import wizard as v
+    from bot.views.catalog import ids
     from bot.views.xero import ACTION_START_SETUP
     from timesheets.catalog_input import Field
     from xero.invoice_defaults import DefaultsField
@@ -97,11 +97,11 @@ def xero_data(demo: Demo) -> None:
     demo.say("Alice adds two clients whose names match contacts in Xero:")
     for name in ("Bayside Club", "City Agency"):
         opened = demo.calls("views.open")
-        demo.slack.home_action(cv.ACTION_NEW_CLIENT, user=ALICE)
+        demo.slack.home_action(ids.ACTION_NEW_CLIENT, user=ALICE)
         demo.wait_beyond("views.open", opened)  # Bolt acks before it opens the modal
         demo.slack.view_submission(_latest_view(demo), {
-            Field.CLIENT_NAME: {cv.ACTION_CLIENT_NAME: {"type": "plain_text_input", "value": name}},
-            Field.CLIENT_ROUNDING: {cv.ACTION_CLIENT_ROUNDING: _selected(cv.FOLLOW_WORKSPACE)}}, user=ALICE)
+            Field.CLIENT_NAME: {ids.ACTION_CLIENT_NAME: {"type": "plain_text_input", "value": name}},
+            Field.CLIENT_ROUNDING: {ids.ACTION_CLIENT_ROUNDING: _selected(ids.FOLLOW_WORKSPACE)}}, user=ALICE)
         demo.say(f"  client “{name}” saved")
 
     demo.say("Olivia presses Start setup. Step 1, invoice defaults (choices come from the synced data):")

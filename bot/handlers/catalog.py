@@ -23,8 +23,25 @@ from sqlalchemy.orm import Session
 from bot.errors import reported
 from bot.home import publish_home, read_home_state
 from bot.profiles import profile_loader
-from bot.views import catalog as v
 from bot.views.blocks import option
+from bot.views.catalog import ids
+from bot.views.catalog.archive import archive_modal
+from bot.views.catalog.builders import read_metadata
+from bot.views.catalog.client import ClientForm, client_modal
+from bot.views.catalog.project import (
+    STATIC_CLIENTS_LIMIT,
+    ClientChoice,
+    ProjectForm,
+    client_label,
+    no_clients_modal,
+    notice_modal,
+    project_form,
+    project_form_from_state,
+    project_modal,
+)
+from bot.views.catalog.rates import default_rates_modal, project_rates_modal
+from bot.views.catalog.rounding import rounding_modal
+from bot.views.catalog.section import read_page_value
 from bot.views.state import form_values
 from errors import NotFound, UserError
 from storage.db import Database
@@ -80,7 +97,7 @@ def _home_of(body: dict[str, Any]) -> HomeState:
     view = body.get("view") or {}
     if view.get("type") == "home":
         return read_home_state(view.get("private_metadata"))
-    home = v.read_metadata(view).get("home")
+    home = read_metadata(view).get("home")
     if isinstance(home, list) and len(home) == 2:
         return read_home_state({"page": home[0], "all": home[1]})
     return 0, False
@@ -88,7 +105,7 @@ def _home_of(body: dict[str, Any]) -> HomeState:
 
 def _with_home(view: dict[str, Any], home: HomeState) -> dict[str, Any]:
     """Add the Home page to a modal's metadata, so saving republishes Home where the person was."""
-    metadata = v.read_metadata(view)
+    metadata = read_metadata(view)
     metadata["home"] = [home[0], home[1]]
     return {**view, "private_metadata": json.dumps(metadata, separators=(",", ":"))}
 
@@ -98,43 +115,43 @@ def _publish(client: WebClient, db: Database, context: BoltContext, home: HomeSt
                  show_archived=home[1])
 
 
-def _choices(session: Session, actor: Member, include_id: int | None = None) -> tuple[list[v.ClientChoice], int]:
-    clients = client_choices(session, actor, include_id=include_id, limit=v.STATIC_CLIENTS_LIMIT)
-    return ([v.ClientChoice(c.id, c.name, c.archived) for c in clients],
+def _choices(session: Session, actor: Member, include_id: int | None = None) -> tuple[list[ClientChoice], int]:
+    clients = client_choices(session, actor, include_id=include_id, limit=STATIC_CLIENTS_LIMIT)
+    return ([ClientChoice(c.id, c.name, c.archived) for c in clients],
             count_active_clients(session, actor.workspace_id))
 
 
-def _project_form(session: Session, actor: Member, project_id: Any) -> v.ProjectForm:
+def _project_form(session: Session, actor: Member, project_id: Any) -> ProjectForm:
     """A blank project form, or one filled from the stored project (`project_id` from a payload: looked up)."""
     if project_id is None:
         clients, count = _choices(session, actor)
-        return v.project_form(clients, count)
+        return project_form(clients, count)
     project = get_project(session, actor, project_id)
     clients, count = _choices(session, actor, include_id=project.client_id)
-    form = v.project_form(clients, count, project)
+    form = project_form(clients, count, project)
     owner = session.get(Client, project.client_id)
     return replace(form, client_name=owner.name if owner is not None else "")
 
 
 def _row_view(session: Session, actor: Member, verb: str, item_id: str) -> dict[str, Any]:
     """The modal a row's overflow menu opens (role and workspace checked by the use cases)."""
-    if verb == v.EDIT_CLIENT:
+    if verb == ids.EDIT_CLIENT:
         found = get_client(session, actor, item_id)
-        return v.client_modal(v.ClientForm(workspace_rounding(session, actor.workspace_id), found.id, found.name,
-                                           client_override(found)))
-    if verb in (v.ARCHIVE_CLIENT, v.UNARCHIVE_CLIENT):
+        return client_modal(ClientForm(workspace_rounding(session, actor.workspace_id), found.id, found.name,
+                                       client_override(found)))
+    if verb in (ids.ARCHIVE_CLIENT, ids.UNARCHIVE_CLIENT):
         found = get_client(session, actor, item_id)
         active = sum(1 for p in _client_projects(session, found) if not p.archived)
-        return v.archive_modal("client", found.id, found.name, verb == v.ARCHIVE_CLIENT, active)
-    if verb == v.EDIT_PROJECT:
-        return v.project_modal(_project_form(session, actor, item_id))
-    if verb == v.PROJECT_RATES:
+        return archive_modal("client", found.id, found.name, verb == ids.ARCHIVE_CLIENT, active)
+    if verb == ids.EDIT_PROJECT:
+        return project_modal(_project_form(session, actor, item_id))
+    if verb == ids.PROJECT_RATES:
         project, rows = project_member_rates(session, actor, item_id)
-        return v.project_rates_modal(project.id, project.code, project.name, project.hourly_rate, rows)
-    if verb in (v.ARCHIVE_PROJECT, v.UNARCHIVE_PROJECT):
+        return project_rates_modal(project.id, project.code, project.name, project.hourly_rate, rows)
+    if verb in (ids.ARCHIVE_PROJECT, ids.UNARCHIVE_PROJECT):
         project = get_project(session, actor, item_id)
         label = describe(project, session.get(Client, project.client_id))
-        return v.archive_modal("project", project.id, label, verb == v.ARCHIVE_PROJECT)
+        return archive_modal("project", project.id, label, verb == ids.ARCHIVE_PROJECT)
     raise NotFound("That action is not available any more: open the Home tab again.")
 
 
@@ -155,41 +172,41 @@ def register(app: App, db: Database) -> None:
     def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=_with_home(view, _home_of(body)))
 
-    @app.action(v.ACTION_NEW_CLIENT)
+    @app.action(ids.ACTION_NEW_CLIENT)
     @reported
     def new_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         with db.session() as session:
             actor = _actor(session, context)
             require_manager(actor)
-            view = v.client_modal(v.ClientForm(workspace_rounding(session, actor.workspace_id)))
+            view = client_modal(ClientForm(workspace_rounding(session, actor.workspace_id)))
         open_modal(client, body, view)
 
-    @app.action(v.ACTION_NEW_PROJECT)
+    @app.action(ids.ACTION_NEW_PROJECT)
     @reported
     def new_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         with db.session() as session:
             form = _project_form(session, _actor(session, context), None)
-        open_modal(client, body, v.project_modal(form) if form.client_count else v.no_clients_modal())
+        open_modal(client, body, project_modal(form) if form.client_count else no_clients_modal())
 
-    @app.action(v.ACTION_DEFAULT_RATES)
+    @app.action(ids.ACTION_DEFAULT_RATES)
     @reported
     def open_default_rates(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         with db.session() as session:
-            view = v.default_rates_modal(default_rates(session, _actor(session, context)))
+            view = default_rates_modal(default_rates(session, _actor(session, context)))
         open_modal(client, body, view)
 
-    @app.action(v.ACTION_ROUNDING)
+    @app.action(ids.ACTION_ROUNDING)
     @reported
     def open_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         with db.session() as session:
-            view = v.rounding_modal(current_rounding(session, _actor(session, context)))
+            view = rounding_modal(current_rounding(session, _actor(session, context)))
         open_modal(client, body, view)
 
-    @app.action(v.ACTION_ROW_MENU)
+    @app.action(ids.ACTION_ROW_MENU)
     @reported
     def row_menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
@@ -198,32 +215,32 @@ def register(app: App, db: Database) -> None:
             view = _row_view(session, _actor(session, context), verb, item_id)
         open_modal(client, body, view)
 
-    @app.action(v.ACTION_SHOW)
+    @app.action(ids.ACTION_SHOW)
     @reported
     def show(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         _publish(client, db, context, (0, _selected_value(body) == "all"))
 
-    @app.action(f"{v.ACTION_PAGE}_prev")
-    @app.action(f"{v.ACTION_PAGE}_next")
+    @app.action(f"{ids.ACTION_PAGE}_prev")
+    @app.action(f"{ids.ACTION_PAGE}_next")
     @reported
     def page(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        _publish(client, db, context, v.read_page_value(_selected_value(body)))
+        _publish(client, db, context, read_page_value(_selected_value(body)))
 
     # ---- inside the project modal -------------------------------------------------------------------------
 
-    @app.action(v.ACTION_MODE)
+    @app.action(ids.ACTION_MODE)
     @reported
     def billing_mode_changed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         """Show the fields of the chosen billing mode; what was typed is kept."""
         ack()
         view = body.get("view") or {}
-        metadata = v.read_metadata(view)
+        metadata = read_metadata(view)
         with db.session() as session:
             base = _project_form(session, _actor(session, context), metadata.get("project"))
-        form = v.project_form_from_state(form_values(body), base)
-        new_view = _with_home(v.project_modal(form), _home_of(body))
+        form = project_form_from_state(form_values(body), base)
+        new_view = _with_home(project_modal(form), _home_of(body))
         try:
             client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
         except SlackApiError as error:
@@ -232,7 +249,7 @@ def register(app: App, db: Database) -> None:
             # A newer change is already on its way (hash_conflict), or the modal was closed: nothing to do.
             log.info("billing mode reshape skipped: %s", error.response.get("error"))
 
-    @app.options(v.ACTION_PROJECT_CLIENT)
+    @app.options(ids.ACTION_PROJECT_CLIENT)
     def client_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
         try:
             with db.session() as session:
@@ -240,18 +257,18 @@ def register(app: App, db: Database) -> None:
         except UserError:
             ack(options=[])
             return
-        ack(options=[option(str(c.id), v.client_label(v.ClientChoice(c.id, c.name, c.archived))) for c in found])
+        ack(options=[option(str(c.id), client_label(ClientChoice(c.id, c.name, c.archived))) for c in found])
 
     # ---- submissions --------------------------------------------------------------------------------------
 
-    @app.view(v.CALLBACK_CLIENT)
+    @app.view(ids.CALLBACK_CLIENT)
     @reported
     def save_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         values = form_values(body)
-        rounding = _text(values, Field.CLIENT_ROUNDING, v.ACTION_CLIENT_ROUNDING)
-        data = ClientInput(name=_text(values, Field.CLIENT_NAME, v.ACTION_CLIENT_NAME),
-                           rounding=None if rounding in (None, "", v.FOLLOW_WORKSPACE) else rounding)
-        client_id = v.read_metadata(body.get("view")).get("client")
+        rounding = _text(values, Field.CLIENT_ROUNDING, ids.ACTION_CLIENT_ROUNDING)
+        data = ClientInput(name=_text(values, Field.CLIENT_NAME, ids.ACTION_CLIENT_NAME),
+                           rounding=None if rounding in (None, "", ids.FOLLOW_WORKSPACE) else rounding)
+        client_id = read_metadata(body.get("view")).get("client")
         with db.session() as session:
             actor = _actor(session, context)
             if client_id is None:
@@ -262,25 +279,25 @@ def register(app: App, db: Database) -> None:
         ack()
         _publish(client, db, context, _home_of(body))
 
-    @app.view(v.CALLBACK_PROJECT)
+    @app.view(ids.CALLBACK_PROJECT)
     @reported
     def save_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         values = form_values(body)
-        billable = _field(values, Field.BILLABLE, v.ACTION_BILLABLE) or []
+        billable = _field(values, Field.BILLABLE, ids.ACTION_BILLABLE) or []
         data = ProjectInput(
-            client_id=_field(values, Field.PROJECT_CLIENT, v.ACTION_PROJECT_CLIENT),
-            name=_text(values, Field.PROJECT_NAME, v.ACTION_PROJECT_NAME),
-            code=_text(values, Field.CODE, v.ACTION_CODE),
-            hourly_rate=_text(values, Field.RATE, v.ACTION_RATE),
-            billable=v.BILLABLE_VALUE in billable,
-            billing_mode=_text(values, Field.MODE, v.ACTION_MODE),
-            retainer_amount=_text(values, Field.RETAINER_AMOUNT, v.ACTION_RETAINER_AMOUNT),
-            included_hours=_text(values, Field.INCLUDED_HOURS, v.ACTION_INCLUDED_HOURS),
-            overage_rate=_text(values, Field.OVERAGE_RATE, v.ACTION_OVERAGE_RATE),
-            budget_amount=_text(values, Field.BUDGET, v.ACTION_BUDGET),
-            channel_id=_text(values, Field.CHANNEL, v.ACTION_CHANNEL),
+            client_id=_field(values, Field.PROJECT_CLIENT, ids.ACTION_PROJECT_CLIENT),
+            name=_text(values, Field.PROJECT_NAME, ids.ACTION_PROJECT_NAME),
+            code=_text(values, Field.CODE, ids.ACTION_CODE),
+            hourly_rate=_text(values, Field.RATE, ids.ACTION_RATE),
+            billable=ids.BILLABLE_VALUE in billable,
+            billing_mode=_text(values, Field.MODE, ids.ACTION_MODE),
+            retainer_amount=_text(values, Field.RETAINER_AMOUNT, ids.ACTION_RETAINER_AMOUNT),
+            included_hours=_text(values, Field.INCLUDED_HOURS, ids.ACTION_INCLUDED_HOURS),
+            overage_rate=_text(values, Field.OVERAGE_RATE, ids.ACTION_OVERAGE_RATE),
+            budget_amount=_text(values, Field.BUDGET, ids.ACTION_BUDGET),
+            channel_id=_text(values, Field.CHANNEL, ids.ACTION_CHANNEL),
         )
-        project_id = v.read_metadata(body.get("view")).get("project")
+        project_id = read_metadata(body.get("view")).get("project")
         with db.session() as session:
             actor = _actor(session, context)
             if project_id is None:
@@ -291,41 +308,41 @@ def register(app: App, db: Database) -> None:
         ack()
         _publish(client, db, context, _home_of(body))
 
-    @app.view(v.CALLBACK_PROJECT_RATES)
+    @app.view(ids.CALLBACK_PROJECT_RATES)
     @reported
     def save_project_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         values = form_values(body)
-        project_id = v.read_metadata(body.get("view")).get("project")
+        project_id = read_metadata(body.get("view")).get("project")
         with db.session() as session:
             set_project_member_rate(session, _actor(session, context), project_id,
-                                    _text(values, Field.MEMBER, v.ACTION_MEMBER),
-                                    _text(values, Field.MEMBER_RATE, v.ACTION_MEMBER_RATE), profile_loader(client))
+                                    _text(values, Field.MEMBER, ids.ACTION_MEMBER),
+                                    _text(values, Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
         ack()
         _publish(client, db, context, _home_of(body))
 
-    @app.view(v.CALLBACK_DEFAULT_RATES)
+    @app.view(ids.CALLBACK_DEFAULT_RATES)
     @reported
     def save_default_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         values = form_values(body)
         with db.session() as session:
-            set_default_rate(session, _actor(session, context), _text(values, Field.MEMBER, v.ACTION_MEMBER),
-                             _text(values, Field.MEMBER_RATE, v.ACTION_MEMBER_RATE), profile_loader(client))
+            set_default_rate(session, _actor(session, context), _text(values, Field.MEMBER, ids.ACTION_MEMBER),
+                             _text(values, Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
         ack()
         _publish(client, db, context, _home_of(body))
 
-    @app.view(v.CALLBACK_ROUNDING)
+    @app.view(ids.CALLBACK_ROUNDING)
     @reported
     def save_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        key = _text(form_values(body), Field.ROUNDING, v.ACTION_ROUNDING_RULE)
+        key = _text(form_values(body), Field.ROUNDING, ids.ACTION_ROUNDING_RULE)
         with db.session() as session:
             set_workspace_rounding(session, _actor(session, context), key)
         ack()
         _publish(client, db, context, _home_of(body))
 
-    @app.view(v.CALLBACK_ARCHIVE)
+    @app.view(ids.CALLBACK_ARCHIVE)
     @reported
     def confirm_archive(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        metadata = v.read_metadata(body.get("view"))
+        metadata = read_metadata(body.get("view"))
         kind, archive = metadata.get("kind"), metadata.get("archive") is True
         try:
             with db.session() as session:
@@ -337,7 +354,7 @@ def register(app: App, db: Database) -> None:
                 else:
                     raise NotFound("That client or project no longer exists in this workspace.")
         except UserError as error:  # no field to attach it to: say it in the modal, nothing changed
-            ack(response_action="update", view=v.notice_modal("Nothing changed", error.message))
+            ack(response_action="update", view=notice_modal("Nothing changed", error.message))
             return
         ack()
         _publish(client, db, context, _home_of(body))

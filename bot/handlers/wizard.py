@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.errors import reported
 from bot.home import publish_home
 from bot.views import wizard as v
-from bot.views.catalog import esc
+from bot.views.catalog.builders import esc
 from bot.views.state import form_values
 from bot.views.xero import ACTION_CONTACT_MAPPING, ACTION_START_SETUP
 from errors import UserError

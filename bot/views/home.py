@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.durations import format_duration
 from bot.views import blocks as b
-from bot.views.catalog import catalog_section, shown_page
+from bot.views.catalog.section import catalog_section, shown_page
 from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
 from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL

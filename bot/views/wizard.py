@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog import clip, esc
+from bot.views.catalog.builders import clip, esc
 from xero.invoice_defaults import (
     GROUPINGS,
     LINE_AMOUNT_TYPES,

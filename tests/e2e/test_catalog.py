@@ -9,7 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.views import catalog as v
+from bot.views.catalog import ids
+from bot.views.catalog.archive import archive_modal
+from bot.views.catalog.client import ClientForm, client_modal
+from bot.views.catalog.project import ClientChoice, ProjectForm, project_modal
+from bot.views.catalog.rates import default_rates_modal, project_rates_modal
+from bot.views.catalog.rounding import rounding_modal
 from bot.views.home import ACTION_APPLY_ROLE
 from sandbox.slack import SlackSandbox
 from storage.db import Database
@@ -48,7 +53,7 @@ def pick_on_home(slack: SignedSlack, slack_api: SlackSandbox, value: str, *, use
     assert home is not None
     row = next(b for b in home["blocks"] if value in json.dumps(b.get("accessory", {})))
     slack_api.reset_calls()
-    slack.view_action(v.ACTION_ROW_MENU, user=user, view=home, block_id=row["block_id"], action_type="overflow",
+    slack.view_action(ids.ACTION_ROW_MENU, user=user, view=home, block_id=row["block_id"], action_type="overflow",
                       selected={"value": value, "text": {"type": "plain_text", "text": value}})
     return dict(slack_api.wait_for("views.open")[0].params["view"])
 
@@ -62,9 +67,9 @@ def submit(slack: SignedSlack, view: dict[str, Any], values: dict[str, dict[str,
     return json.loads(body) if body.strip() else {}
 
 
-def client_values(name: str, rounding: str = v.FOLLOW_WORKSPACE) -> dict[str, dict[str, Any]]:
-    return {Field.CLIENT_NAME: {v.ACTION_CLIENT_NAME: text_value(name)},
-            Field.CLIENT_ROUNDING: {v.ACTION_CLIENT_ROUNDING: selected(rounding)}}
+def client_values(name: str, rounding: str = ids.FOLLOW_WORKSPACE) -> dict[str, dict[str, Any]]:
+    return {Field.CLIENT_NAME: {ids.ACTION_CLIENT_NAME: text_value(name)},
+            Field.CLIENT_ROUNDING: {ids.ACTION_CLIENT_ROUNDING: selected(rounding)}}
 
 
 def project_values(client_id: int | str, name: str, code: str, *, rate: str = "", mode: str = "hourly",
@@ -72,27 +77,27 @@ def project_values(client_id: int | str, name: str, code: str, *, rate: str = ""
                    overage: str | None = None, budget: str | None = None,
                    channel: str | None = None) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
-        Field.PROJECT_CLIENT: {v.ACTION_PROJECT_CLIENT: selected(str(client_id))},
-        Field.PROJECT_NAME: {v.ACTION_PROJECT_NAME: text_value(name)},
-        Field.CODE: {v.ACTION_CODE: text_value(code)},
-        Field.RATE: {v.ACTION_RATE: text_value(rate)},
-        Field.BILLABLE: {v.ACTION_BILLABLE: {"type": "checkboxes", "selected_options":
-                                             [{"value": v.BILLABLE_VALUE}] if billable else []}},
-        Field.MODE: {v.ACTION_MODE: selected(mode, "radio_buttons")},
-        Field.CHANNEL: {v.ACTION_CHANNEL: {"type": "conversations_select", "selected_conversation": channel}},
+        Field.PROJECT_CLIENT: {ids.ACTION_PROJECT_CLIENT: selected(str(client_id))},
+        Field.PROJECT_NAME: {ids.ACTION_PROJECT_NAME: text_value(name)},
+        Field.CODE: {ids.ACTION_CODE: text_value(code)},
+        Field.RATE: {ids.ACTION_RATE: text_value(rate)},
+        Field.BILLABLE: {ids.ACTION_BILLABLE: {"type": "checkboxes", "selected_options":
+                                               [{"value": ids.BILLABLE_VALUE}] if billable else []}},
+        Field.MODE: {ids.ACTION_MODE: selected(mode, "radio_buttons")},
+        Field.CHANNEL: {ids.ACTION_CHANNEL: {"type": "conversations_select", "selected_conversation": channel}},
     }
-    for block, action, value in ((Field.RETAINER_AMOUNT, v.ACTION_RETAINER_AMOUNT, retainer),
-                                 (Field.INCLUDED_HOURS, v.ACTION_INCLUDED_HOURS, included),
-                                 (Field.OVERAGE_RATE, v.ACTION_OVERAGE_RATE, overage),
-                                 (Field.BUDGET, v.ACTION_BUDGET, budget)):
+    for block, action, value in ((Field.RETAINER_AMOUNT, ids.ACTION_RETAINER_AMOUNT, retainer),
+                                 (Field.INCLUDED_HOURS, ids.ACTION_INCLUDED_HOURS, included),
+                                 (Field.OVERAGE_RATE, ids.ACTION_OVERAGE_RATE, overage),
+                                 (Field.BUDGET, ids.ACTION_BUDGET, budget)):
         if value is not None:
             values[block] = {action: text_value(value)}
     return values
 
 
 def rate_values(user: str | None, rate: str) -> dict[str, dict[str, Any]]:
-    return {Field.MEMBER: {v.ACTION_MEMBER: {"type": "users_select", "selected_user": user}},
-            Field.MEMBER_RATE: {v.ACTION_MEMBER_RATE: text_value(rate)}}
+    return {Field.MEMBER: {ids.ACTION_MEMBER: {"type": "users_select", "selected_user": user}},
+            Field.MEMBER_RATE: {ids.ACTION_MEMBER_RATE: text_value(rate)}}
 
 
 def home_text(slack_api: SlackSandbox, user: str = OWNER) -> str:
@@ -158,7 +163,7 @@ def test_home_shows_the_catalog_section_to_managers_only(slack: SignedSlack, sla
     slack.home_opened(ALICE)
     slack_api.wait_for("views.publish", 2)
     owner_home = home_text(slack_api, OWNER)
-    assert "Clients & projects" in owner_home and v.ACTION_NEW_CLIENT in owner_home and "No clients yet" in owner_home
+    assert "Clients & projects" in owner_home and ids.ACTION_NEW_CLIENT in owner_home and "No clients yet" in owner_home
     alice_home = home_text(slack_api, ALICE)
     assert "Clients & projects" not in alice_home and "catalog_" not in alice_home
 
@@ -170,8 +175,8 @@ def test_manager_creates_a_client_and_projects_of_each_billing_mode(slack: Signe
     slack.home_action(ACTION_APPLY_ROLE, user=OWNER, state=team_state(BOB, "manager"))
     slack_api.wait_for("chat.postMessage")
 
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_CLIENT, user=BOB)
-    assert view["callback_id"] == v.CALLBACK_CLIENT and view["title"]["text"] == "New client"
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_CLIENT, user=BOB)
+    assert view["callback_id"] == ids.CALLBACK_CLIENT and view["title"]["text"] == "New client"
     assert Field.CLIENT_NAME in block_ids(view)
     slack_api.reset_calls()
     assert submit(slack, view, client_values("  Acme   Ltd "), user=BOB) == {}
@@ -181,8 +186,8 @@ def test_manager_creates_a_client_and_projects_of_each_billing_mode(slack: Signe
     assert (acme.rounding_mode, acme.archived) == (None, False)
 
     # Hourly, with a linked channel.
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT, user=BOB)
-    assert view["callback_id"] == v.CALLBACK_PROJECT
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT, user=BOB)
+    assert view["callback_id"] == ids.CALLBACK_PROJECT
     client_select = next(b for b in view["blocks"] if b.get("block_id") == Field.PROJECT_CLIENT)["element"]
     assert [o["text"]["text"] for o in client_select["options"]] == ["Acme Ltd"]
     assert Field.RETAINER_AMOUNT not in block_ids(view) and Field.BUDGET not in block_ids(view)
@@ -196,11 +201,11 @@ def test_manager_creates_a_client_and_projects_of_each_billing_mode(slack: Signe
     assert (web.slack_channel_id, web.billable_default, web.archived) == ("C0GENERAL", True, False)
 
     # Retainer: choosing the mode reshapes the modal (views.update with the view's hash), then it is saved.
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT, user=BOB)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT, user=BOB)
     opened = next(iter(slack_api.views.values()))
     typed = project_values(acme.id, "Support", "acme-support", mode="retainer")
     slack_api.reset_calls()
-    slack.view_action(v.ACTION_MODE, user=BOB, block_id=Field.MODE, action_type="radio_buttons",
+    slack.view_action(ids.ACTION_MODE, user=BOB, block_id=Field.MODE, action_type="radio_buttons",
                       selected={"value": "retainer", "text": {"type": "plain_text", "text": "Retainer"}},
                       view={**opened, "state": {"values": typed}})
     update = slack_api.wait_for("views.update")[0]
@@ -222,7 +227,7 @@ def test_manager_creates_a_client_and_projects_of_each_billing_mode(slack: Signe
     assert (support.overage_rate, support.billable_default) == (Decimal("175.50"), False)
 
     # Fixed budget.
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT, user=BOB)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT, user=BOB)
     slack_api.reset_calls()
     assert submit(slack, view, project_values(acme.id, "Rebrand", "acme-brand", mode="fixed_budget",
                                               budget="12000.50"), user=BOB) == {}
@@ -245,7 +250,7 @@ def test_edit_keeps_values_and_archived_flag(slack: SignedSlack, slack_api: Slac
     acme = seed_client(db)
     project = seed_project(db, acme, "acme-web", hourly_rate="120", billing_mode="retainer", retainer_amount="1000",
                            included_hours="10")
-    view = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.EDIT_PROJECT}:{project}")
+    view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.EDIT_PROJECT}:{project}")
     assert view["title"]["text"] == "Edit project"
     assert json.loads(view["private_metadata"])["project"] == project
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
@@ -261,7 +266,7 @@ def test_edit_keeps_values_and_archived_flag(slack: SignedSlack, slack_api: Slac
         "Web site", Decimal("130.00"), "hourly", None)
 
     # Rename the client and give it its own rounding.
-    view = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.EDIT_CLIENT}:{acme}")
+    view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.EDIT_CLIENT}:{acme}")
     assert view["title"]["text"] == "Edit client"
     slack_api.reset_calls()
     assert submit(slack, view, client_values("Acme Group", "nearest:6")) == {}
@@ -270,7 +275,7 @@ def test_edit_keeps_values_and_archived_flag(slack: SignedSlack, slack_api: Slac
     assert (client.rounding_mode, client.rounding_minutes, client.archived) == ("nearest", 6, False)
     assert "rounding: nearest 6 minutes" in home_text(slack_api)
     # Back to the workspace default.
-    view = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.EDIT_CLIENT}:{acme}")
+    view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.EDIT_CLIENT}:{acme}")
     options = next(b for b in view["blocks"] if b.get("block_id") == Field.CLIENT_ROUNDING)["element"]
     assert options["initial_option"]["value"] == "nearest:6"
     slack_api.reset_calls()
@@ -288,7 +293,7 @@ def test_invalid_values_are_field_errors_and_nothing_is_stored(slack: SignedSlac
     acme = seed_client(db)
     seed_project(db, acme, "acme-web")
     before = audit_count(db)
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT)
     slack_api.reset_calls()
 
     answer = submit(slack, view, project_values(acme, "Again", "ACME-WEB"))
@@ -296,8 +301,8 @@ def test_invalid_values_are_field_errors_and_nothing_is_stored(slack: SignedSlac
     assert "already used by" in answer["errors"][Field.CODE]
 
     # Several problems at once: every field gets its message.
-    retainer_view = v.project_modal(v.ProjectForm(clients=(v.ClientChoice(acme, "Acme"),), client_count=1,
-                                                  billing_mode=BillingMode.RETAINER))
+    retainer_view = project_modal(ProjectForm(clients=(ClientChoice(acme, "Acme"),), client_count=1,
+                                              billing_mode=BillingMode.RETAINER))
     answer = submit(slack, retainer_view, project_values(acme, "", "bad code!", rate="12.345", mode="retainer",
                                                          retainer="4000", included=""))
     assert answer["response_action"] == "errors"
@@ -305,8 +310,8 @@ def test_invalid_values_are_field_errors_and_nothing_is_stored(slack: SignedSlac
     assert "2 decimal places" in answer["errors"][Field.RATE]
     assert "Included hours is required" in answer["errors"][Field.INCLUDED_HOURS]
 
-    budget_view = v.project_modal(v.ProjectForm(clients=(v.ClientChoice(acme, "Acme"),), client_count=1,
-                                                billing_mode=BillingMode.FIXED_BUDGET))
+    budget_view = project_modal(ProjectForm(clients=(ClientChoice(acme, "Acme"),), client_count=1,
+                                            billing_mode=BillingMode.FIXED_BUDGET))
     answer = submit(slack, budget_view, project_values(acme, "Brand", "brand", mode="fixed_budget", budget="-5"))
     assert set(answer["errors"]) == {Field.BUDGET}
     # Submitted from a modal still showing another mode's fields: the message lands on a field that is there.
@@ -318,7 +323,7 @@ def test_invalid_values_are_field_errors_and_nothing_is_stored(slack: SignedSlac
     answer = submit(slack, view, project_values("", "Brand", "brand"))
     assert set(answer["errors"]) == {Field.PROJECT_CLIENT}
 
-    client_view = open_from_home(slack, slack_api, v.ACTION_NEW_CLIENT)
+    client_view = open_from_home(slack, slack_api, ids.ACTION_NEW_CLIENT)
     answer = submit(slack, client_view, client_values(" acme "))
     assert answer == {"response_action": "errors",
                       "errors": {Field.CLIENT_NAME: "There is already a client called “Acme”."}}
@@ -333,7 +338,7 @@ def test_invalid_values_are_field_errors_and_nothing_is_stored(slack: SignedSlac
 def test_new_project_without_clients_explains_what_to_do(slack: SignedSlack, slack_api: SlackSandbox,
                                                          db: Database) -> None:
     first_contact(slack, slack_api, OWNER)
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT)
     assert "add a client first" in dumps(view["blocks"]) and "submit" not in view
 
 
@@ -347,10 +352,10 @@ def test_members_crafted_buttons_and_submissions_are_refused(slack: SignedSlack,
     project = seed_project(db, acme, "acme-web", hourly_rate="100")
     before = audit_count(db)
 
-    for action, value in ((v.ACTION_NEW_CLIENT, None), (v.ACTION_NEW_PROJECT, None), (v.ACTION_ROUNDING, None),
-                          (v.ACTION_DEFAULT_RATES, None), (v.ACTION_ROW_MENU, f"{v.EDIT_PROJECT}:{project}"),
-                          (v.ACTION_ROW_MENU, f"{v.PROJECT_RATES}:{project}"),
-                          (v.ACTION_ROW_MENU, f"{v.ARCHIVE_CLIENT}:{acme}")):
+    for action, value in ((ids.ACTION_NEW_CLIENT, None), (ids.ACTION_NEW_PROJECT, None), (ids.ACTION_ROUNDING, None),
+                          (ids.ACTION_DEFAULT_RATES, None), (ids.ACTION_ROW_MENU, f"{ids.EDIT_PROJECT}:{project}"),
+                          (ids.ACTION_ROW_MENU, f"{ids.PROJECT_RATES}:{project}"),
+                          (ids.ACTION_ROW_MENU, f"{ids.ARCHIVE_CLIENT}:{acme}")):
         slack_api.reset_calls()
         slack.home_action(action, user=ALICE, value=value)
         dm = slack_api.wait_for("chat.postMessage")[0]
@@ -359,24 +364,24 @@ def test_members_crafted_buttons_and_submissions_are_refused(slack: SignedSlack,
         assert slack_api.calls_to("views.open") == []
 
     # A member replays modals a manager would have seen.
-    owner_view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT)
+    owner_view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT)
     crafted = [
-        (v.client_modal(v.ClientForm(workspace_rounding=NO_ROUNDING)),
+        (client_modal(ClientForm(workspace_rounding=NO_ROUNDING)),
          client_values("Sneaky")),
         (owner_view, project_values(acme, "Sneaky", "sneaky")),
         ({**owner_view, "private_metadata": json.dumps({"project": project})},
          project_values(acme, "Renamed", "acme-web", rate="1")),
-        (v.project_rates_modal(project, "acme-web", "Acme", None, []), rate_values(ALICE, "999")),
-        (v.default_rates_modal([]), rate_values(ALICE, "999")),
-        (v.rounding_modal(NO_ROUNDING),
-         {Field.ROUNDING: {v.ACTION_ROUNDING_RULE: selected("up:30")}}),
+        (project_rates_modal(project, "acme-web", "Acme", None, []), rate_values(ALICE, "999")),
+        (default_rates_modal([]), rate_values(ALICE, "999")),
+        (rounding_modal(NO_ROUNDING),
+         {Field.ROUNDING: {ids.ACTION_ROUNDING_RULE: selected("up:30")}}),
     ]
     for view, values in crafted:
         slack_api.reset_calls()
         assert submit(slack, view, values, user=ALICE) == {}
         assert "Only managers" in dm_text(slack_api)
     slack_api.reset_calls()
-    answer = submit(slack, v.archive_modal("project", project, "acme-web", True), {}, user=ALICE)
+    answer = submit(slack, archive_modal("project", project, "acme-web", True), {}, user=ALICE)
     assert answer["response_action"] == "update" and "Only managers" in dumps(answer["view"])
 
     assert set(clients(db)) == {"Acme"}
@@ -402,24 +407,24 @@ def test_ids_from_another_workspace_are_not_found(slack: SignedSlack, slack_api:
     before = audit_count(db)
 
     slack_api.reset_calls()
-    slack.home_action(v.ACTION_ROW_MENU, user=STRANGER, team=OTHER_TEAM, value=f"{v.EDIT_CLIENT}:{acme}")
+    slack.home_action(ids.ACTION_ROW_MENU, user=STRANGER, team=OTHER_TEAM, value=f"{ids.EDIT_CLIENT}:{acme}")
     assert "no longer exists in this workspace" in dm_text(slack_api)
     assert slack_api.calls_to("views.open") == []
 
     slack_api.reset_calls()
-    edit = v.project_modal(v.ProjectForm(clients=(), client_count=1, project_id=project))
+    edit = project_modal(ProjectForm(clients=(), client_count=1, project_id=project))
     assert submit(slack, edit, project_values(acme, "Stolen", "stolen"), user=STRANGER, team=OTHER_TEAM) == {}
     assert "no longer exists in this workspace" in dm_text(slack_api)
 
     # Creating a project in their own workspace under our client: a field error on the client.
-    new = v.project_modal(v.ProjectForm(clients=(), client_count=1))
+    new = project_modal(ProjectForm(clients=(), client_count=1))
     answer = submit(slack, new, project_values(acme, "Stolen", "stolen"), user=STRANGER, team=OTHER_TEAM)
     assert answer["response_action"] == "errors" and "no longer exists" in answer["errors"][Field.PROJECT_CLIENT]
 
-    answer = submit(slack, v.archive_modal("client", acme, "Acme", True), {}, user=STRANGER, team=OTHER_TEAM)
+    answer = submit(slack, archive_modal("client", acme, "Acme", True), {}, user=STRANGER, team=OTHER_TEAM)
     assert answer["response_action"] == "update" and "no longer exists" in dumps(answer["view"])
     slack_api.reset_calls()
-    assert submit(slack, v.project_rates_modal(project, "x", "x", None, []), rate_values(STRANGER, "10"),
+    assert submit(slack, project_rates_modal(project, "x", "x", None, []), rate_values(STRANGER, "10"),
                   user=STRANGER, team=OTHER_TEAM) == {}
     assert "no longer exists" in dm_text(slack_api)
 
@@ -436,8 +441,8 @@ def test_archive_and_unarchive_with_confirmation(slack: SignedSlack, slack_api: 
     web = seed_project(db, acme, "acme-web")
     seed_project(db, acme, "acme-app")
 
-    confirm = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.ARCHIVE_CLIENT}:{acme}")
-    assert confirm["callback_id"] == v.CALLBACK_ARCHIVE and confirm["submit"]["text"] == "Archive"
+    confirm = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.ARCHIVE_CLIENT}:{acme}")
+    assert confirm["callback_id"] == ids.CALLBACK_ARCHIVE and confirm["submit"]["text"] == "Archive"
     assert "2 active projects will be archived too" in dumps(confirm["blocks"])
     assert not clients(db)["Acme"].archived  # opening the confirmation changes nothing
     slack_api.reset_calls()
@@ -449,26 +454,26 @@ def test_archive_and_unarchive_with_confirmation(slack: SignedSlack, slack_api: 
 
     # "Show all" lists archived items with Unarchive.
     slack_api.reset_calls()
-    slack.home_action(v.ACTION_SHOW, user=OWNER, value="all")
+    slack.home_action(ids.ACTION_SHOW, user=OWNER, value="all")
     published = slack_api.wait_for("views.publish")[0].params["view"]
     shown = dumps(published["blocks"])
-    assert "*Acme*" in shown and "_archived_" in shown and f"{v.UNARCHIVE_CLIENT}:{acme}" in shown
+    assert "*Acme*" in shown and "_archived_" in shown and f"{ids.UNARCHIVE_CLIENT}:{acme}" in shown
     assert json.loads(published["private_metadata"]) == {"page": 0, "all": True}
 
     # A project cannot come back before its client: said in the modal, nothing changes.
-    confirm = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.UNARCHIVE_PROJECT}:{web}")
+    confirm = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.UNARCHIVE_PROJECT}:{web}")
     answer = submit(slack, confirm, {})
     assert answer["response_action"] == "update" and "unarchive the client" in dumps(answer["view"])
     assert projects(db)["acme-web"].archived
 
-    confirm = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.UNARCHIVE_CLIENT}:{acme}")
+    confirm = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.UNARCHIVE_CLIENT}:{acme}")
     slack_api.reset_calls()
     assert submit(slack, confirm, {}) == {}
     slack_api.wait_for("views.publish")
     slack_api.reset_calls()
-    slack.home_action(v.ACTION_SHOW, user=OWNER, value="all")
+    slack.home_action(ids.ACTION_SHOW, user=OWNER, value="all")
     slack_api.wait_for("views.publish")
-    confirm = pick_on_home(slack, slack_api, f"{v.UNARCHIVE_PROJECT}:{web}")
+    confirm = pick_on_home(slack, slack_api, f"{ids.UNARCHIVE_PROJECT}:{web}")
     assert json.loads(confirm["private_metadata"])["home"] == [0, True]
     slack_api.reset_calls()
     assert submit(slack, confirm, {}) == {}
@@ -489,8 +494,8 @@ def test_member_rates_and_default_rates(slack: SignedSlack, slack_api: SlackSand
     acme = seed_client(db)
     project = seed_project(db, acme, "acme-web", hourly_rate="100")
 
-    view = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.PROJECT_RATES}:{project}")
-    assert view["callback_id"] == v.CALLBACK_PROJECT_RATES and "No per-person rates" in dumps(view["blocks"])
+    view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.PROJECT_RATES}:{project}")
+    assert view["callback_id"] == ids.CALLBACK_PROJECT_RATES and "No per-person rates" in dumps(view["blocks"])
     answer = submit(slack, view, rate_values(ALICE, "abc"))
     assert answer["response_action"] == "errors" and set(answer["errors"]) == {Field.MEMBER_RATE}
     slack_api.reset_calls()
@@ -501,7 +506,7 @@ def test_member_rates_and_default_rates(slack: SignedSlack, slack_api: SlackSand
         row = s.scalars(select(ProjectMemberRate)).one()
         assert (row.project_id, row.member_id, row.hourly_rate) == (project, alice, Decimal("125.50"))
     assert "1 member rate" in home_text(slack_api)
-    view = open_from_home(slack, slack_api, v.ACTION_ROW_MENU, value=f"{v.PROJECT_RATES}:{project}")
+    view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.PROJECT_RATES}:{project}")
     assert f"<@{ALICE}> — 125.50/h" in dumps(view["blocks"])
     # Empty removes it.
     slack_api.reset_calls()
@@ -510,8 +515,8 @@ def test_member_rates_and_default_rates(slack: SignedSlack, slack_api: SlackSand
     with db.session() as s:
         assert s.scalars(select(ProjectMemberRate)).all() == []
 
-    view = open_from_home(slack, slack_api, v.ACTION_DEFAULT_RATES)
-    assert view["callback_id"] == v.CALLBACK_DEFAULT_RATES
+    view = open_from_home(slack, slack_api, ids.ACTION_DEFAULT_RATES)
+    assert view["callback_id"] == ids.CALLBACK_DEFAULT_RATES
     answer = submit(slack, view, rate_values(None, "90"))
     assert answer["response_action"] == "errors" and set(answer["errors"]) == {Field.MEMBER}
     slack_api.reset_calls()
@@ -520,25 +525,25 @@ def test_member_rates_and_default_rates(slack: SignedSlack, slack_api: SlackSand
     with db.session() as s:
         bob = s.scalars(select(Member).where(Member.slack_user_id == BOB)).one()
         assert bob.default_rate == Decimal("90.00")
-    view = open_from_home(slack, slack_api, v.ACTION_DEFAULT_RATES)
+    view = open_from_home(slack, slack_api, ids.ACTION_DEFAULT_RATES)
     assert f"<@{BOB}> — 90.00/h" in dumps(view["blocks"])
 
 
 def test_workspace_rounding(slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
     first_contact(slack, slack_api, OWNER)
-    view = open_from_home(slack, slack_api, v.ACTION_ROUNDING)
+    view = open_from_home(slack, slack_api, ids.ACTION_ROUNDING)
     select_element = next(b for b in view["blocks"] if b.get("block_id") == Field.ROUNDING)["element"]
     assert select_element["initial_option"]["value"] == "none" and len(select_element["options"]) == 9
-    answer = submit(slack, view, {Field.ROUNDING: {v.ACTION_ROUNDING_RULE: selected("up:45")}})
+    answer = submit(slack, view, {Field.ROUNDING: {ids.ACTION_ROUNDING_RULE: selected("up:45")}})
     assert answer["response_action"] == "errors" and set(answer["errors"]) == {Field.ROUNDING}
     slack_api.reset_calls()
-    assert submit(slack, view, {Field.ROUNDING: {v.ACTION_ROUNDING_RULE: selected("up:15")}}) == {}
+    assert submit(slack, view, {Field.ROUNDING: {ids.ACTION_ROUNDING_RULE: selected("up:15")}}) == {}
     slack_api.wait_for("views.publish")
     with db.session() as s:
         workspace = s.scalars(select(Workspace).where(Workspace.slack_team_id == "T0HOURCAP")).one()
         assert (workspace.rounding_mode, workspace.rounding_minutes) == ("up", 15)
     assert "Workspace rounding: *Up to 15 minutes*" in home_text(slack_api)
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_CLIENT)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_CLIENT)
     assert "Workspace default (Up to 15 minutes)" in dumps(view["blocks"])
     slack_api.reset_calls()
     assert submit(slack, view, client_values("Globex", "up:30")) == {}
@@ -568,7 +573,7 @@ def test_home_with_150_projects_pages_within_100_blocks(slack: SignedSlack, slac
 
     pages_seen = 1
     while "Next ▶" in shown:
-        pager = next(b for b in home["blocks"] if b.get("block_id") == v.BLOCK_CATALOG_PAGER)
+        pager = next(b for b in home["blocks"] if b.get("block_id") == ids.BLOCK_CATALOG_PAGER)
         nxt = next(e for e in pager["elements"] if e["action_id"].endswith("_next"))
         slack_api.reset_calls()
         slack.home_action(nxt["action_id"], user=OWNER, value=nxt["value"])
@@ -580,7 +585,7 @@ def test_home_with_150_projects_pages_within_100_blocks(slack: SignedSlack, slac
     assert "Big Co* _(continued)_" in shown and "`zed-web`" in shown and "`p149`" in shown
 
     # The project modal for a workspace with many clients still fits (select capped at 100, searches past it).
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT)
     assert len(view["blocks"]) <= 100
 
 
@@ -589,7 +594,7 @@ def test_client_search_past_a_hundred_clients_is_for_managers_only(slack: Signed
     first_contact(slack, slack_api, OWNER, ALICE)
     for number in range(101):
         seed_client(db, f"Client {number:03d}")
-    view = open_from_home(slack, slack_api, v.ACTION_NEW_PROJECT)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT)
     select_element = next(b for b in view["blocks"] if b.get("block_id") == Field.PROJECT_CLIENT)["element"]
     assert select_element["type"] == "external_select"
 
@@ -597,7 +602,7 @@ def test_client_search_past_a_hundred_clients_is_for_managers_only(slack: Signed
         response = slack.interaction({
             "type": "block_suggestion", "team": {"id": "T0HOURCAP", "domain": "acme"},
             "user": {"id": user, "username": user.lower(), "team_id": "T0HOURCAP"}, "api_app_id": "A0HOURCAP",
-            "token": "verification-token-unused", "action_id": v.ACTION_PROJECT_CLIENT,
+            "token": "verification-token-unused", "action_id": ids.ACTION_PROJECT_CLIENT,
             "block_id": Field.PROJECT_CLIENT, "value": query, "container": {"type": "view", "view_id": "V1"},
             "view": view,
         })

@@ -10,7 +10,33 @@ from typing import Any
 import pytest
 
 from bot.errors import field_errors
-from bot.views import catalog as v
+from bot.views.catalog.archive import archive_modal
+from bot.views.catalog.builders import read_metadata
+from bot.views.catalog.client import ClientForm, client_modal
+from bot.views.catalog.ids import (
+    ACTION_BILLABLE,
+    ACTION_CHANNEL,
+    ACTION_CODE,
+    ACTION_MODE,
+    ACTION_PROJECT_CLIENT,
+    ACTION_PROJECT_NAME,
+    BLOCK_CATALOG_BUTTONS,
+    BLOCK_CATALOG_PAGER,
+    BLOCK_RATES_LIST,
+    CALLBACK_CLIENT,
+    FOLLOW_WORKSPACE,
+)
+from bot.views.catalog.project import (
+    ClientChoice,
+    ProjectForm,
+    no_clients_modal,
+    notice_modal,
+    project_form_from_state,
+    project_modal,
+)
+from bot.views.catalog.rates import default_rates_modal, project_rates_modal
+from bot.views.catalog.rounding import rounding_modal
+from bot.views.catalog.section import catalog_rows, paginate, project_line, read_page_value
 from bot.views.home import HomeModel, build_home
 from errors import InvalidInput, NotFound
 from sandbox.slack_views import validate_view
@@ -93,8 +119,8 @@ def test_home_stays_within_limits_on_every_page(clients: int, each: int, show_al
     check_limits(first, "home")
     text = json.dumps(first, ensure_ascii=False)
     shown = catalog if show_all else catalog.active()
-    rows = v.catalog_rows(shown)
-    pages = v.paginate(rows)
+    rows = catalog_rows(shown)
+    pages = paginate(rows)
     if len(pages) > 1:
         assert f"Page 1 of {len(pages)}" in text and "Next ▶" in text
     seen: list[str] = []
@@ -102,7 +128,7 @@ def test_home_stays_within_limits_on_every_page(clients: int, each: int, show_al
         view = home(catalog, page=number, show_all=show_all)
         check_limits(view, "home")
         seen += [b["block_id"] for b in view["blocks"] if str(b.get("block_id", "")).startswith("catalog_")
-                 and b["block_id"] not in (v.BLOCK_CATALOG_BUTTONS, v.BLOCK_CATALOG_PAGER)
+                 and b["block_id"] not in (BLOCK_CATALOG_BUTTONS, BLOCK_CATALOG_PAGER)
                  and not b["block_id"].endswith("_cont")]
     assert len(seen) == len(set(seen)) == len(rows)  # every client and project once, nothing silently dropped
 
@@ -128,29 +154,29 @@ def test_members_see_no_catalog() -> None:
 
 def test_lines_describe_each_billing_mode_and_escape_names() -> None:
     retainer = project(1, mode=BillingMode.RETAINER, name="<b>&co")
-    line = v.project_line(retainer)
+    line = project_line(retainer)
     assert "Retainer 4,000.00/month incl. 40 h, overage 150.00/h" in line and "&lt;b&gt;&amp;co" in line
     assert "<#C0GENERAL>" in line and "1 member rate" in line
-    assert "Fixed budget 12,000.00" in v.project_line(project(2, mode=BillingMode.FIXED_BUDGET))
-    assert v.project_line(project(3)).startswith("`p0003` *Project 3* · Hourly · 120.00/h · non-billable")
+    assert "Fixed budget 12,000.00" in project_line(project(2, mode=BillingMode.FIXED_BUDGET))
+    assert project_line(project(3)).startswith("`p0003` *Project 3* · Hourly · 120.00/h · non-billable")
 
 
 @pytest.mark.parametrize("raw", ["", "x", "[]", '{"page": "a"}', "null", '{"page": -3}'])
 def test_garbage_page_values_read_as_the_first_page(raw: str) -> None:
-    assert v.read_page_value(raw) == (0, False)
+    assert read_page_value(raw) == (0, False)
 
 
 # ---- modals --------------------------------------------------------------------------------------------------
 
 
 def test_client_modal() -> None:
-    new = v.client_modal(v.ClientForm(RoundingRule(RoundingMode.NEAREST, 30)))
+    new = client_modal(ClientForm(RoundingRule(RoundingMode.NEAREST, 30)))
     check_limits(new)
     assert (new["callback_id"], new["title"]["text"], json.loads(new["private_metadata"])) == (
-        v.CALLBACK_CLIENT, "New client", {"client": None})
+        CALLBACK_CLIENT, "New client", {"client": None})
     select = new["blocks"][1]["element"]
-    assert select["initial_option"]["value"] == v.FOLLOW_WORKSPACE and len(select["options"]) == 10
-    edit = v.client_modal(v.ClientForm(NO_ROUNDING, 7, LONG, RoundingRule(RoundingMode.UP, 6)))
+    assert select["initial_option"]["value"] == FOLLOW_WORKSPACE and len(select["options"]) == 10
+    edit = client_modal(ClientForm(NO_ROUNDING, 7, LONG, RoundingRule(RoundingMode.UP, 6)))
     check_limits(edit)
     assert edit["blocks"][0]["element"]["initial_value"] == LONG
     assert edit["blocks"][1]["element"]["initial_option"]["value"] == "up:6"
@@ -158,15 +184,15 @@ def test_client_modal() -> None:
 
 @pytest.mark.parametrize("mode", list(BillingMode))
 def test_project_modal_shows_the_fields_of_its_billing_mode(mode: BillingMode) -> None:
-    clients = tuple(v.ClientChoice(i, LONG, archived=i == 1) for i in range(1, 101))
-    view = v.project_modal(v.ProjectForm(clients=clients, client_count=100, billing_mode=mode))
+    clients = tuple(ClientChoice(i, LONG, archived=i == 1) for i in range(1, 101))
+    view = project_modal(ProjectForm(clients=clients, client_count=100, billing_mode=mode))
     check_limits(view)
     ids = [b.get("block_id") for b in view["blocks"]]
     assert len(ids) == len(set(ids))
     assert (Field.RETAINER_AMOUNT in ids) is (mode is BillingMode.RETAINER)
     assert (Field.BUDGET in ids) is (mode is BillingMode.FIXED_BUDGET)
     mode_block = next(b for b in view["blocks"] if b.get("block_id") == Field.MODE)
-    assert mode_block["dispatch_action"] is True and mode_block["element"]["action_id"] == v.ACTION_MODE
+    assert mode_block["dispatch_action"] is True and mode_block["element"]["action_id"] == ACTION_MODE
     # Nothing collides with the Log time modal: no block "project" with action "value" anywhere.
     for block in view["blocks"]:
         assert block.get("block_id") != "project"
@@ -174,9 +200,9 @@ def test_project_modal_shows_the_fields_of_its_billing_mode(mode: BillingMode) -
 
 
 def test_project_modal_searches_clients_past_a_hundred() -> None:
-    clients = tuple(v.ClientChoice(i, f"Client {i}") for i in range(1, 101))
-    form = v.ProjectForm(clients=clients, client_count=250, client_id=300, client_name=LONG)
-    view = v.project_modal(form)
+    clients = tuple(ClientChoice(i, f"Client {i}") for i in range(1, 101))
+    form = ProjectForm(clients=clients, client_count=250, client_id=300, client_name=LONG)
+    view = project_modal(form)
     check_limits(view)
     select = view["blocks"][0]["element"]
     assert select["type"] == "external_select" and select["initial_option"]["value"] == "300"
@@ -184,64 +210,64 @@ def test_project_modal_searches_clients_past_a_hundred() -> None:
 
 
 def test_reshaping_keeps_what_was_typed_and_hidden_values() -> None:
-    base = v.ProjectForm(clients=(v.ClientChoice(1, "Acme"),), client_count=1, project_id=9, name="Old",
-                         retainer_amount="1000.00", included_hours="10", channel_id="C1")
-    state: dict[str, dict[str, Any]] = {Field.PROJECT_CLIENT: {v.ACTION_PROJECT_CLIENT: "1"},
-             Field.PROJECT_NAME: {v.ACTION_PROJECT_NAME: "Typed"}, Field.CODE: {v.ACTION_CODE: None},
-             Field.BILLABLE: {v.ACTION_BILLABLE: []}, Field.MODE: {v.ACTION_MODE: "retainer"},
-             Field.CHANNEL: {v.ACTION_CHANNEL: None}}
-    form = v.project_form_from_state(state, base)
+    base = ProjectForm(clients=(ClientChoice(1, "Acme"),), client_count=1, project_id=9, name="Old",
+                       retainer_amount="1000.00", included_hours="10", channel_id="C1")
+    state: dict[str, dict[str, Any]] = {Field.PROJECT_CLIENT: {ACTION_PROJECT_CLIENT: "1"},
+             Field.PROJECT_NAME: {ACTION_PROJECT_NAME: "Typed"}, Field.CODE: {ACTION_CODE: None},
+             Field.BILLABLE: {ACTION_BILLABLE: []}, Field.MODE: {ACTION_MODE: "retainer"},
+             Field.CHANNEL: {ACTION_CHANNEL: None}}
+    form = project_form_from_state(state, base)
     assert (form.name, form.code, form.billable, form.billing_mode) == ("Typed", "", False, BillingMode.RETAINER)
     assert (form.retainer_amount, form.included_hours, form.channel_id, form.client_id) == ("1000.00", "10", None, 1)
-    assert json.loads(v.project_modal(form)["private_metadata"]) == {"project": 9}
-    odd = v.project_form_from_state({Field.MODE: {v.ACTION_MODE: "weekly"}}, base)
+    assert json.loads(project_modal(form)["private_metadata"]) == {"project": 9}
+    odd = project_form_from_state({Field.MODE: {ACTION_MODE: "weekly"}}, base)
     assert odd.billing_mode is BillingMode.HOURLY and odd.name == "Old"
 
 
 def test_rates_modals_list_a_capped_number_and_say_how_many_more() -> None:
     rows = [RateRow(f"U{i:05d}", f"Person {i}", Decimal("99.50")) for i in range(LIST_LIMIT + 15)]
-    view = v.project_rates_modal(4, "acme-web", LONG, Decimal("120"), rows)
+    view = project_rates_modal(4, "acme-web", LONG, Decimal("120"), rows)
     check_limits(view)
     text = json.dumps(view, ensure_ascii=False)
     assert "…and 15 more" in text and "<@U00000> — 99.50/h" in text
     assert json.loads(view["private_metadata"]) == {"project": 4}
-    listing = next(b for b in view["blocks"] if b.get("block_id") == v.BLOCK_RATES_LIST)
+    listing = next(b for b in view["blocks"] if b.get("block_id") == BLOCK_RATES_LIST)
     assert len(listing["text"]["text"]) <= 3000
-    check_limits(v.default_rates_modal(rows))
-    assert "Nobody has a default rate yet" in json.dumps(v.default_rates_modal([]))
+    check_limits(default_rates_modal(rows))
+    assert "Nobody has a default rate yet" in json.dumps(default_rates_modal([]))
 
 
 def test_rounding_and_archive_and_notice_modals() -> None:
-    view = v.rounding_modal(RoundingRule(RoundingMode.UP, 15))
+    view = rounding_modal(RoundingRule(RoundingMode.UP, 15))
     check_limits(view)
     assert view["blocks"][1]["element"]["initial_option"]["value"] == "up:15"
     for kind in ("client", "project"):
         for archive in (True, False):
-            modal = v.archive_modal(kind, 3, LONG, archive, active_projects=2)
+            modal = archive_modal(kind, 3, LONG, archive, active_projects=2)
             check_limits(modal)
             assert json.loads(modal["private_metadata"]) == {"kind": kind, "id": 3, "archive": archive}
-    check_limits(v.no_clients_modal())
-    assert "submit" not in v.notice_modal("A title that is much too long for Slack", "x")
-    assert len(v.notice_modal("A title that is much too long for Slack", "x")["title"]["text"]) <= 24
+    check_limits(no_clients_modal())
+    assert "submit" not in notice_modal("A title that is much too long for Slack", "x")
+    assert len(notice_modal("A title that is much too long for Slack", "x")["title"]["text"]) <= 24
 
 
 @pytest.mark.parametrize("raw", [None, "", "x", "[1]", "12"])
 def test_odd_private_metadata_reads_as_empty(raw: str | None) -> None:
-    assert v.read_metadata({"private_metadata": raw}) == {}
+    assert read_metadata({"private_metadata": raw}) == {}
 
 
 # ---- the error funnel's field errors -------------------------------------------------------------------------
 
 
 def test_form_errors_return_every_field_present_in_the_view() -> None:
-    view = v.project_modal(v.ProjectForm(clients=(), client_count=1, billing_mode=BillingMode.RETAINER))
+    view = project_modal(ProjectForm(clients=(), client_count=1, billing_mode=BillingMode.RETAINER))
     error = FormErrors({Field.CODE: "bad code", Field.RATE: "bad rate", Field.INCLUDED_HOURS: "needed"})
     assert field_errors(error, view) == {Field.CODE: "bad code", Field.RATE: "bad rate",
                                          Field.INCLUDED_HOURS: "needed"}
     assert field_errors(InvalidInput("one", field=Field.CODE), view) == {Field.CODE: "one"}
     assert field_errors(NotFound("gone"), view) == {}
     # A field the modal does not show: its message moves to an input that is there, so the modal stays open.
-    hourly = v.project_modal(v.ProjectForm(clients=(), client_count=1))
+    hourly = project_modal(ProjectForm(clients=(), client_count=1))
     moved = field_errors(FormErrors({Field.CODE: "bad code", Field.BUDGET: "Total fee is required"}), hourly)
     assert moved[Field.CODE] == "bad code" and "Total fee is required" in moved[Field.PROJECT_CLIENT]
     # No blocks known (a bare payload): passed through as they are.
