@@ -16,7 +16,7 @@ from team.members import get_member
 from team.roles import has_role
 from timesheets.projects import Catalog, catalog
 from timesheets.summary import member_today, week_totals
-from xero.connection import summary as xero_summary
+from xero.connection_summary import summary as xero_summary
 from xero.sync_status import status_summary
 
 

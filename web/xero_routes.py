@@ -18,6 +18,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from settings import Settings
 from storage.db import Database
 from xero import connection as xc
+from xero.connect_link import COOKIE_NAME
+from xero.connect_refusals import AGAIN, ConnectRefused, unavailable_message
 from xero.oauth import XeroOAuthError
 
 log = logging.getLogger("hourcap.web.xero")
@@ -50,13 +52,13 @@ def message_page(title: str, message: str, status: int) -> Response:
     return page(title, f"<p>{escape(message)}</p>", status)
 
 
-def refused_page(refused: xc.ConnectRefused) -> Response:
+def refused_page(refused: ConnectRefused) -> Response:
     log.info("Xero connect refused: %s", refused.kind)
     return message_page(refused.title, refused.message, refused.status)
 
 
 def xero_failed_page(problem: XeroOAuthError) -> Response:
-    title, message, status = xc.unavailable_message(problem)
+    title, message, status = unavailable_message(problem)
     return message_page(title, message, status)
 
 
@@ -97,14 +99,14 @@ def create_xero_blueprint(settings: Settings, db: Database) -> Blueprint:
     @routes.get("/xero/connect")
     def connect() -> BaseResponse:
         try:
-            target = xc.open_link(db, settings, request.args.get("link", ""), request.cookies.get(xc.COOKIE_NAME))
-        except xc.ConnectRefused as refused:
+            target = xc.open_link(db, settings, request.args.get("link", ""), request.cookies.get(COOKIE_NAME))
+        except ConnectRefused as refused:
             return refused_page(refused)
         except Exception as error:  # noqa: BLE001 - every failure is a page, never a stack trace
             return bug_page(error)
         response = redirect(target.url, code=302)
         response.headers.update(_HEADERS)
-        response.set_cookie(xc.COOKIE_NAME, target.cookie, max_age=COOKIE_MAX_AGE, path="/xero", httponly=True,
+        response.set_cookie(COOKIE_NAME, target.cookie, max_age=COOKIE_MAX_AGE, path="/xero", httponly=True,
                             samesite="Lax", secure=secure_cookie)
         return response
 
@@ -113,9 +115,9 @@ def create_xero_blueprint(settings: Settings, db: Database) -> Blueprint:
         args = request.args
         try:
             outcome = xc.complete_callback(db, settings, state=args.get("state"),
-                                           cookie=request.cookies.get(xc.COOKIE_NAME), code=args.get("code"),
+                                           cookie=request.cookies.get(COOKIE_NAME), code=args.get("code"),
                                            error=args.get("error"), error_description=args.get("error_description"))
-        except xc.ConnectRefused as refused:
+        except ConnectRefused as refused:
             return refused_page(refused)
         except XeroOAuthError as problem:
             return xero_failed_page(problem)
@@ -124,10 +126,10 @@ def create_xero_blueprint(settings: Settings, db: Database) -> Blueprint:
         if isinstance(outcome, xc.ConsentDenied):
             if outcome.error == "access_denied":
                 return message_page("Xero was not connected",
-                                    "You chose not to allow Hour Cap at Xero, so nothing changed. " + xc.AGAIN, 200)
+                                    "You chose not to allow Hour Cap at Xero, so nothing changed. " + AGAIN, 200)
             detail = f" ({outcome.description})" if outcome.description else ""
             return message_page("Xero did not connect",
-                                f"Xero answered “{outcome.error}”{detail}, so nothing changed. " + xc.AGAIN, 400)
+                                f"Xero answered “{outcome.error}”{detail}, so nothing changed. " + AGAIN, 400)
         if isinstance(outcome, xc.ChooseOrganisation):
             response = redirect(f"/xero/choose?c={outcome.token}", code=303)
             response.headers.update(_HEADERS)
@@ -137,8 +139,8 @@ def create_xero_blueprint(settings: Settings, db: Database) -> Blueprint:
     @routes.get("/xero/choose")
     def choose_page() -> Response:
         try:
-            return chooser_page(xc.pending_choice(db, request.args.get("c"), request.cookies.get(xc.COOKIE_NAME)))
-        except xc.ConnectRefused as refused:
+            return chooser_page(xc.pending_choice(db, request.args.get("c"), request.cookies.get(COOKIE_NAME)))
+        except ConnectRefused as refused:
             return refused_page(refused)
         except Exception as error:  # noqa: BLE001
             return bug_page(error)
@@ -147,9 +149,9 @@ def create_xero_blueprint(settings: Settings, db: Database) -> Blueprint:
     def choose() -> Response:
         try:
             result = xc.choose_organisation(db, token=request.form.get("c"),
-                                            cookie=request.cookies.get(xc.COOKIE_NAME),
+                                            cookie=request.cookies.get(COOKIE_NAME),
                                             tenant_id=request.form.get("tenant_id"))
-        except xc.ConnectRefused as refused:
+        except ConnectRefused as refused:
             return refused_page(refused)
         except Exception as error:  # noqa: BLE001
             return bug_page(error)

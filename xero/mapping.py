@@ -36,7 +36,7 @@ from team.members import get_member
 from team.roles import require
 from timesheets.catalog_input import clean_text, name_key
 from timesheets.clients import find_client, require_manager
-from xero.connection import find_connection
+from xero.connection_summary import find_connection
 from xero.errors import (
     NeedsReconnect,
     RateLimited,

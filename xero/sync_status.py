@@ -22,6 +22,7 @@ from storage import outbox
 from storage.models import Member, Outbox, OutboxStatus, Role, XeroConnection, XeroSyncState
 from storage.types import utcnow
 from team.roles import require
+from xero.connection_summary import find_connection
 from xero.status import usable
 from xero.sync import RESOURCES
 
@@ -106,13 +107,9 @@ def refresh(session: Session, actor: Member, resource: str | None) -> list[str]:
     require(actor, Role.ADMIN, "refresh Xero data")
     if resource is not None and resource not in RESOURCES:
         raise InvalidInput("Pick something to refresh from the list.")
-    if not usable(find_connection_row(session, actor.workspace_id)):
+    if not usable(find_connection(session, actor.workspace_id)):
         raise InvalidInput("Xero isn't connected (or needs reconnecting), so there is nothing to refresh yet.")
     return request_sync(session, actor.workspace_id, resource, reason="refresh")
-
-
-def find_connection_row(session: Session, workspace_id: int) -> XeroConnection | None:
-    return session.scalars(select(XeroConnection).where(XeroConnection.workspace_id == workspace_id)).first()
 
 
 def request_sync_if_due(session: Session, workspace_id: int, *, reason: str) -> list[str]:

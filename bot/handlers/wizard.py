@@ -30,7 +30,7 @@ from storage.db import Database
 from storage.models import Member
 from team.members import get_member
 from timesheets.clients import require_manager
-from xero.connection import find_connection
+from xero.connection_summary import find_connection
 from xero.invoice_defaults import (
     DefaultsField,
     DefaultsInput,

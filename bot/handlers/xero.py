@@ -1,7 +1,7 @@
 """The Xero section of App Home: Connect / Reconnect (a fresh signed link in a modal), Disconnect, Start setup.
 
-Roles are checked in xero.connection, so a member's crafted Connect or Disconnect action is refused there and
-no link is ever made for them.
+Roles are checked in xero.connection and xero.disconnect, so a member's crafted Connect or Disconnect action is
+refused there and no link is ever made for them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from bot.views.xero import (
 from settings import Settings
 from storage.db import Database
 from team.members import get_member
-from xero.connection import disconnect, start_connect
+from xero.connection import start_connect
+from xero.disconnect import disconnect
 
 
 def register(app: App, db: Database, settings: Settings) -> None:

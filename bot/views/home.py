@@ -21,7 +21,7 @@ from invoicing.selection import last_calendar_month
 from storage.models import Role
 from timesheets.projects import Catalog
 from timesheets.summary import WeekTotals
-from xero.connection import NOT_CONNECTED, ConnectionSummary
+from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.sync_status import SyncSummary
 
 ACTION_PICK_USER = "team_pick_user"

@@ -7,7 +7,7 @@ from typing import Any
 from bot.views import blocks as b
 from bot.views.hours import esc
 from storage.models import Role
-from xero.connection import ConnectionSummary
+from xero.connection_summary import ConnectionSummary
 
 ACTION_CONNECT = "xero_connect"  # Connect and Reconnect: a server-side check, then the modal with the link
 ACTION_OPEN_LINK = "xero_open_link"  # the URL button in that modal (Slack still sends block_actions: ack)

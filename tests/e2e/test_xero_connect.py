@@ -67,7 +67,8 @@ from tests.support.workspace import (
     token_mode_settings,
 )
 from timesheets.summary import WeekTotals
-from xero.connection import NOT_CONNECTED, ConnectionSummary, start_connect
+from xero.connection import start_connect
+from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.oauth import TokenSet
 from xero.status import mark_needs_reconnect
 
