@@ -138,7 +138,8 @@ def _row_view(session: Session, actor: Member, verb: str, item_id: str) -> dict[
     if verb == ids.EDIT_CLIENT:
         found = get_client(session, actor, item_id)
         return client_modal(ClientForm(workspace_rounding(session, actor.workspace_id), found.id, found.name,
-                                       client_override(found)))
+                                       client_override(found),
+                                       (found.xero_contact_name or "") if found.xero_contact_id else None))
     if verb in (ids.ARCHIVE_CLIENT, ids.UNARCHIVE_CLIENT):
         found = get_client(session, actor, item_id)
         active = sum(1 for p in _client_projects(session, found) if not p.archived)

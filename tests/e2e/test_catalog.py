@@ -274,8 +274,14 @@ def test_edit_keeps_values_and_archived_flag(slack: SignedSlack, slack_api: Slac
     client = clients(db)["Acme Group"]
     assert (client.rounding_mode, client.rounding_minutes, client.archived) == ("nearest", 6, False)
     assert "rounding: nearest 6 minutes" in home_text(slack_api)
-    # Back to the workspace default.
+    assert "Not linked to a Xero contact yet" in json.dumps(view["blocks"])
+    # Back to the workspace default; meanwhile the client was linked to its Xero contact (Contact mapping).
+    with db.session() as session:
+        linked = session.get(Client, acme)
+        assert linked is not None
+        linked.xero_contact_id, linked.xero_contact_name = "c-acme", "Acme Group Ltd"
     view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.EDIT_CLIENT}:{acme}")
+    assert "Xero contact: *Acme Group Ltd*" in json.dumps(view["blocks"])
     options = next(b for b in view["blocks"] if b.get("block_id") == Field.CLIENT_ROUNDING)["element"]
     assert options["initial_option"]["value"] == "nearest:6"
     slack_api.reset_calls()

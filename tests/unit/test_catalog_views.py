@@ -176,10 +176,16 @@ def test_client_modal() -> None:
         CALLBACK_CLIENT, "New client", {"client": None})
     select = new["blocks"][1]["element"]
     assert select["initial_option"]["value"] == FOLLOW_WORKSPACE and len(select["options"]) == 10
+    assert len(new["blocks"]) == 2  # nothing about Xero before the client exists
     edit = client_modal(ClientForm(NO_ROUNDING, 7, LONG, RoundingRule(RoundingMode.UP, 6)))
     check_limits(edit)
     assert edit["blocks"][0]["element"]["initial_value"] == LONG
     assert edit["blocks"][1]["element"]["initial_option"]["value"] == "up:6"
+    assert "Not linked to a Xero contact yet: invoices need one" in edit["blocks"][2]["elements"][0]["text"]
+    linked = client_modal(ClientForm(NO_ROUNDING, 7, "Acme", xero_contact="Acme <Holdings> & Co"))
+    check_limits(linked)
+    assert linked["blocks"][2]["elements"][0]["text"] == (
+        "Xero contact: *Acme &lt;Holdings&gt; &amp; Co*. To link another, use Home → Xero → Contact mapping.")
 
 
 @pytest.mark.parametrize("mode", list(BillingMode))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import OPTION_TEXT_LIMIT, clip, input_block, modal, text_input
+from bot.views.catalog.builders import OPTION_TEXT_LIMIT, clip, esc, input_block, modal, text_input
 from bot.views.catalog.ids import ACTION_CLIENT_NAME, ACTION_CLIENT_ROUNDING, CALLBACK_CLIENT, FOLLOW_WORKSPACE
 from bot.views.catalog.rounding import rounding_choices
 from timesheets.catalog_input import NAME_MAX, Field
@@ -19,6 +19,16 @@ class ClientForm:
     client_id: int | None = None
     name: str = ""
     rounding: RoundingRule | None = None  # None: follows the workspace
+    xero_contact: str | None = None  # editing: the linked Xero contact's name ("" if unnamed); None: not linked
+
+
+def xero_contact_line(contact: str | None) -> str:
+    """Where the client stands with Xero: invoices need a linked contact, and linking lives in Contact mapping."""
+    if contact is not None:
+        return (f"Xero contact: *{esc(contact or 'linked')}*. To link another, use Home → Xero → Contact "
+                "mapping.")
+    return ("Not linked to a Xero contact yet: invoices need one. Link it in Home → Xero → Contact mapping "
+            "(once Xero is connected).")
 
 
 def client_modal(form: ClientForm) -> dict[str, Any]:
@@ -32,6 +42,8 @@ def client_modal(form: ClientForm) -> dict[str, Any]:
         input_block(Field.CLIENT_ROUNDING, "Rounding for this client", rounding,
                     hint="Applied per entry when invoicing this client. Raw minutes are never changed."),
     ]
+    if form.client_id is not None:
+        blocks.append(b.context(xero_contact_line(form.xero_contact)))
     title = "Edit client" if form.client_id is not None else "New client"
     return modal(CALLBACK_CLIENT, title, blocks, submit="Save" if form.client_id else "Create",
                  metadata={"client": form.client_id})
