@@ -169,6 +169,13 @@ def xero_data(demo: Demo) -> None:
         demo.out(line)
     done = _submit(demo, view, {})
     demo.say("Finish: " + " ".join(t for t in render_blocks(done.get("view", {}).get("blocks", []))[:1]).strip())
+    opened = demo.calls("views.open")
+    demo.slack.home_action(ids.ACTION_ROW_MENU, user=ALICE, value=f"{ids.EDIT_CLIENT}:{clients['Acme']}")
+    demo.wait_beyond("views.open", opened)
+    edit = _latest_view(demo)
+    demo.say("Alice opens Edit on Acme from Home; the form says where it stands with Xero:")
+    for line in render_blocks(edit["blocks"][-1:]):
+        demo.out(line)
 
     demo.say("In Xero, someone renames “Bayside Club” to “Bayside Sports Club”; Xero's webhook tells Hour Cap:")
     bayside = next(c for c in xero.contacts(xero.tenants.demo_tenant_id) if c.name == "Bayside Club")

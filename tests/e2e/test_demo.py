@@ -34,6 +34,7 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Last synced from Xero" in text and "Payment terms are a whole number of days from 1 to 365" in text
     assert "Auto-matched → *Bayside Club*" in text and "Linked by hand → *Acme Ltd*" in text
     assert "Created in Xero → *Globex*" in text and "Xero setup is done" in text
+    assert "Xero contact: *Acme Ltd*. To link another" in text
     assert "now reads “Bayside Sports Club”" in text
     # invoices: the modal's live preview in every grouping and mode, one created and queued
     assert "Subtotal *530.00*" in text and "Grouping → member" in text
