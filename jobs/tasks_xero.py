@@ -1,4 +1,5 @@
-"""Work recorded by the Xero connection: the "Connected" DM and the Needs-reconnect announcement.
+"""Work recorded by the Xero connection: the "Connected" DM, the Needs-reconnect announcement, and letting go of
+the organisations a consent granted but the admin did not choose.
 
 (The first sync after connecting is the ordinary `xero.sync` of every resource: jobs/tasks_xero_sync.py.)
 """
@@ -19,6 +20,7 @@ from jobs.registry import JobContext, task
 from storage.models import ConnectionStatus, Member, Role, Workspace, XeroConnection
 from storage.types import utcnow
 from xero.connection import ANNOUNCE_CONNECTED_TASK
+from xero.release_unchosen import RELEASE_TASK, release_unchosen
 from xero.status import ANNOUNCE_TASK
 
 log = logging.getLogger(__name__)
@@ -95,3 +97,11 @@ def announce_needs_reconnect(ctx: JobContext, connection_id: int) -> None:
         connection = session.get(XeroConnection, connection_id)
         if connection is not None:
             connection.alerted_at = utcnow()
+
+
+@task(RELEASE_TASK)
+def release_unchosen_organisations(ctx: JobContext, workspace_id: int, connections: list[list[str]]) -> None:
+    assert ctx.settings is not None  # the worker always has settings
+    released = release_unchosen(ctx.db, ctx.settings, workspace_id, connections)
+    log.info("workspace %s: %d of %d unchosen Xero organisations released", workspace_id, released,
+             len(connections))

@@ -11,7 +11,8 @@ The dance, and what binds each step to the one before:
 3. `complete_callback` (Xero sends the browser back): the state must be known, unused, unexpired, and arrive
    with the cookie of the browser that opened the link; it is spent before anything else happens. Then the code
    exchange, and `/connections` for this consent only (its `authEventId`). One organisation is connected at once;
-   several wait in an `XeroPendingConsent` (tokens encrypted) for `choose_organisation`.
+   several wait in an `XeroPendingConsent` (tokens encrypted) for `choose_organisation`, which also asks for the
+   release of the organisations not chosen (`xero.release_unchosen`).
 4. `store_connection`: the one `XeroConnection` row of the workspace. The same organisation again keeps every
    mapping and setting; another organisation clears the Xero links first (`xero.ledger_links`: they point into
    another ledger). The first sync and the "Connected" DM are recorded through the outbox in the same transaction.
@@ -52,6 +53,7 @@ from xero.connect_refusals import ConnectRefused, refused
 from xero.connection_summary import find_connection
 from xero.ledger_links import clear_xero_links
 from xero.oauth import Tenant, TokenSet, XeroOAuthError
+from xero.release_unchosen import record_release
 from xero.sync_status import request_sync
 
 log = logging.getLogger("hourcap.xero.connection")
@@ -273,7 +275,10 @@ def choose_organisation(db: Database, *, token: str | None, cookie: str | None, 
         if spent.rowcount != 1:  # type: ignore[attr-defined]
             raise refused("used")
         member = _require_admin(session, pending.workspace_id, pending.member_id)
-        return store_connection(session, member, TokenSet.from_json(pending.token_set), chosen)
+        connected = store_connection(session, member, TokenSet.from_json(pending.token_set), chosen)
+        record_release(session, member.workspace_id, pending.id,
+                       [Tenant.from_dict(row) for row in pending.organisations], chosen)
+        return connected
 
 
 # --- 4. the connection row ------------------------------------------------------------------------------------

@@ -266,10 +266,42 @@ def test_several_organisations_go_through_the_chooser(world: World, browser: Bro
     assert done.status_code == 200 and f"Connected to {SECOND_ORG}" in done.text
     conn = connection(world.db)
     assert conn is not None and conn.tenant_id == world.xero.tenants.second_tenant_id
+    # the organisation granted but not chosen is let go at Xero, by its connection id; the chosen one stays
+    world.drain()
+    assert _connected_tenants(world, conn.access_token) == [world.xero.tenants.second_tenant_id]
+    deleted = [c.path for c in world.xero.calls if c.method == "DELETE"]
+    assert len(deleted) == 1 and conn.connection_id not in deleted[0]
     # the chooser is single-use too
     again = browser.submit(chooser, tenant_id=world.xero.tenants.demo_tenant_id)
     assert again.status_code == 400 and "already used" in again.text
     assert connection(world.db).tenant_id == world.xero.tenants.second_tenant_id  # type: ignore[union-attr]
+
+
+def _connected_tenants(world: World, access_token: str) -> list[str]:
+    rows = httpx2.get(world.xero.connections_url, headers={"Authorization": f"Bearer {access_token}"}).json()
+    return [row["tenantId"] for row in rows]
+
+
+def test_an_unchosen_organisation_another_workspace_uses_is_kept(world: World, browser: Browser) -> None:
+    """Connections are the Xero user's: the same organisation connected for another Slack workspace is shared."""
+    with world.db.session() as s:
+        elsewhere = Workspace(slack_team_id="T0ELSEWHERE", name="Elsewhere")
+        s.add(elsewhere)
+        s.flush()
+        s.add(XeroConnection(workspace_id=elsewhere.id, connection_id="c-elsewhere",
+                             tenant_id=world.xero.tenants.demo_tenant_id.upper(), tenant_name=DEMO_ORG,
+                             scopes="accounting.contacts", access_token="a", refresh_token="r",
+                             access_expires_at=utcnow(), refreshed_at=utcnow()))
+    meet(world, OWNER)
+    both = [world.xero.tenants.demo_tenant_id, world.xero.tenants.second_tenant_id]
+    chooser = browser.get(consent_redirect(browser, to_xero(browser, press_connect(world)), both))
+    world.xero.reset_calls()
+    assert browser.submit(chooser, tenant_id=world.xero.tenants.second_tenant_id).status_code == 200
+    world.drain()
+    assert [c for c in world.xero.calls if c.method == "DELETE"] == []
+    with world.db.session() as s:
+        chosen = s.scalars(select(XeroConnection).where(XeroConnection.connection_id != "c-elsewhere")).one()
+    assert sorted(_connected_tenants(world, chosen.access_token)) == sorted(both)
 
 
 def test_a_chooser_answer_outside_the_consent_is_refused(world: World, browser: Browser) -> None:
