@@ -208,12 +208,16 @@ def _dance(demo: Demo, *, pick: str) -> None:
         names = [label for _value, label in Browser.choices(answer, "tenant_id")]
         demo.say(f"Xero sends her back to Hour Cap, which asks which one to use: {', '.join(names)}.")
         value = next(v for v, label in Browser.choices(answer, "tenant_id") if label == pick)
+        xero.reset_calls()
         done = browser.submit(answer, tenant_id=value)
         demo.say(f"She picks {pick}: “{_title(done.text)}” (HTTP {done.status_code}).")
     finally:
         browser.close()
     demo.wait("chat.postMessage")
     demo.runtime.jobs.drain(10)
+    released = [f"{c.method} {c.path} → {c.status}" for c in xero.calls if c.method == "DELETE"]
+    demo.say("The organisation she did not pick is let go at Xero, so it no longer lists Hour Cap: "
+             + ("; ".join(released) or "nothing to release"))
 
 
 def _title(html: str) -> str:

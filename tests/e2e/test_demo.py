@@ -30,6 +30,7 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     # Xero: the real redirect dance with the organisation chooser, disconnect, reconnect to another organisation
     assert "Connected to Kiwi Ventures Ltd" in text and "DELETE /connections/" in text
     assert "Disconnected from Kiwi Ventures Ltd" in text and "Connected to Demo Company (NZ)" in text
+    assert "so it no longer lists Hour Cap: DELETE /connections/" in text
     # Xero data: the first sync, the wizard (with a field error), mapping three ways, a webhook rename
     assert "Last synced from Xero" in text and "Payment terms are a whole number of days from 1 to 365" in text
     assert "Auto-matched → *Bayside Club*" in text and "Linked by hand → *Acme Ltd*" in text
