@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from invoicing.money import MAX_QUANTITY_PLACES, MAX_UNIT_PLACES, exact_product, is_exact
 
@@ -162,6 +163,7 @@ def money_label(amount: Decimal) -> str:
     return f"{shown:,}"
 
 
+@lru_cache(maxsize=1024)  # a preview words the same few rates on many lines and notes
 def rate_label(rate: Decimal) -> str:
     return f"{money_label(rate)}/h"
 
