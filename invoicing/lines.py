@@ -3,8 +3,8 @@
 A ``Line`` checks its own arithmetic when built: ``quantity x unit_amount`` must equal ``line_amount`` exactly,
 at 2 dp. That invariant is the whole trick behind "the preview's totals equal Xero's, to the cent": Xero
 recomputes ``LineAmount`` from what we send (docs/XERO.md "Numbers"), and an exact product leaves it nothing
-to round, whichever rounding mode it uses. Account code, tax type, item code and tracking are placeholders the
-rules leave empty; the caller fills them (``dataclasses.replace``) from the project and the workspace defaults.
+to round, whichever rounding mode it uses. A line's Xero fields (account, tax type, item, tracking) are resolved
+beside it (``invoicing.line_fields``) and sent by ``xero.push.line_item``.
 
 Also here: the few text helpers line descriptions share (hours, rates, dates), so every module words them alike.
 """
@@ -63,14 +63,6 @@ class EntryRow:
 
 
 @dataclass(frozen=True)
-class TrackingChoice:
-    """One Xero tracking category option on a line (at most two per line)."""
-
-    category_id: str
-    option_id: str
-
-
-@dataclass(frozen=True)
 class Line:
     """One invoice line, exactly as it will be sent to Xero, plus what the preview shows about it.
 
@@ -90,10 +82,6 @@ class Line:
     logged_minutes: int | None = None
     rate: Decimal | None = None
     note: str = ""
-    account_code: str | None = None
-    tax_type: str | None = None
-    item_code: str | None = None
-    tracking: tuple[TrackingChoice, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.description.strip():
@@ -110,8 +98,6 @@ class Line:
         if exact_product(self.quantity, self.unit_amount) != self.line_amount:
             raise ValueError(f"{self.quantity} x {self.unit_amount} is not exactly {self.line_amount}: "
                              "Xero would compute a different line amount")
-        if len(self.tracking) > 2:
-            raise ValueError("Xero allows at most two tracking categories per line")
 
     @property
     def unitdp(self) -> int:
@@ -122,30 +108,6 @@ class Line:
     def project_id(self) -> int | None:
         """The one project this line bills, if it bills exactly one (its item and tracking then apply)."""
         return self.project_ids[0] if len(self.project_ids) == 1 else None
-
-
-def xero_line_item(line: Line) -> dict[str, object]:
-    """The ``LineItems`` element for ``line``, numbers kept as Decimal (encode them as JSON numbers, never float).
-
-    ``LineAmount`` and ``TaxAmount`` are left for Xero to compute: the amounts are exact, so Xero's figures
-    equal ours and we compare the returned totals instead of overriding anything.
-    """
-    item: dict[str, object] = {
-        "Description": line.description,
-        "Quantity": line.quantity,
-        "UnitAmount": line.unit_amount,
-    }
-    if line.account_code:
-        item["AccountCode"] = line.account_code
-    if line.tax_type:
-        item["TaxType"] = line.tax_type
-    if line.item_code:
-        item["ItemCode"] = line.item_code
-    if line.tracking:
-        item["Tracking"] = [
-            {"TrackingCategoryID": t.category_id, "TrackingOptionID": t.option_id} for t in line.tracking
-        ]
-    return item
 
 
 # -- wording shared by the rules -----------------------------------------------------------------------------

@@ -75,6 +75,25 @@ def idempotency_key(workspace_id: int, invoice_id: int, push_attempt: int) -> st
     return key
 
 
+def line_item(line: DraftLine) -> dict[str, Any]:
+    """One ``LineItems`` element, numbers kept as Decimal (encoded as JSON numbers, never float). ``LineAmount`` and
+    ``TaxAmount`` are left for Xero to compute: every line is exact (``invoicing.lines.Line``), so Xero's figures
+    equal ours and the push compares the returned totals instead of overriding anything."""
+    item: dict[str, Any] = {"Description": line.description, "Quantity": line.quantity,
+                            "UnitAmount": line.unit_amount}
+    if line.account_code:
+        item["AccountCode"] = line.account_code
+    if line.tax_type:
+        item["TaxType"] = line.tax_type
+    if line.item_code:
+        item["ItemCode"] = line.item_code
+    tracking = [{"Name": str(t["Name"]), "Option": str(t["Option"])} for t in line.tracking
+                if t.get("Name") and t.get("Option")]
+    if tracking:
+        item["Tracking"] = tracking
+    return item
+
+
 def invoice_payload(draft: DraftInvoice) -> dict[str, Any]:
     """Xero's invoice element. `Contact` carries only the id: any other field would update the contact."""
     element: dict[str, Any] = {
@@ -88,25 +107,7 @@ def invoice_payload(draft: DraftInvoice) -> dict[str, Any]:
     }
     if draft.branding_theme_id:
         element["BrandingThemeID"] = draft.branding_theme_id
-    items: list[dict[str, Any]] = []
-    for line in draft.lines:
-        item: dict[str, Any] = {
-            "Description": line.description,
-            "Quantity": line.quantity,
-            "UnitAmount": line.unit_amount,
-        }
-        if line.account_code:
-            item["AccountCode"] = line.account_code
-        if line.tax_type:
-            item["TaxType"] = line.tax_type
-        if line.item_code:
-            item["ItemCode"] = line.item_code
-        tracking = [{"Name": str(t["Name"]), "Option": str(t["Option"])} for t in line.tracking
-                    if t.get("Name") and t.get("Option")]
-        if tracking:
-            item["Tracking"] = tracking
-        items.append(item)
-    element["LineItems"] = items
+    element["LineItems"] = [line_item(line) for line in draft.lines]
     return {"Invoices": [element]}
 
 

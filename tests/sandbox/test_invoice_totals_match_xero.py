@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,12 +24,13 @@ from hypothesis import strategies as st
 
 from invoicing.fixed_budget import BudgetError, BudgetTerms, budget_part
 from invoicing.grouping import Grouping, group_entries
-from invoicing.lines import EntryRow, Line, TrackingChoice, xero_line_item
+from invoicing.lines import EntryRow, Line
 from invoicing.money import from_cents
 from invoicing.retainer import RetainerTerms, retainer_month
 from invoicing.totals import LineAmountType, Totals, invoice_totals
 from sandbox.xero import XeroSandbox
 from timesheets.rounding import all_rules
+from xero.push import DraftLine, line_item
 
 from .xero_fixtures import Connected, connect, running_sandbox
 
@@ -66,7 +66,7 @@ class Xero:
         self.tax_rates = {r["TaxType"]: r["EffectiveRate"] for r in rates}
         category = next(c for c in self.get("/TrackingCategories")["TrackingCategories"] if c["Status"] == "ACTIVE")
         option = next(o for o in category["Options"] if o["Status"] == "ACTIVE")
-        self.tracking = TrackingChoice(category["TrackingCategoryID"], option["TrackingOptionID"])
+        self.tracking = {"Name": category["Name"], "Option": option["Name"]}  # as the push names it
 
     def get(self, path: str) -> Any:
         response = self.conn.call("GET", path)
@@ -141,13 +141,13 @@ def invoices(draw: st.DrawFn) -> list[Line]:
 
 
 def send(xero: Xero, lines: list[Line], kind: LineAmountType, tax_type: str) -> tuple[dict[str, Any], Totals]:
-    filled = [
-        replace(line, account_code="200", tax_type=None if kind is LineAmountType.NO_TAX else tax_type,
-                tracking=(xero.tracking,) if i % 2 else ())
+    sent = [
+        DraftLine(line.description, line.quantity, line.unit_amount, "200",
+                  None if kind is LineAmountType.NO_TAX else tax_type, None, [xero.tracking] if i % 2 else [])
         for i, line in enumerate(lines)
     ]
     rate = D(0) if kind is LineAmountType.NO_TAX else xero.tax_rates[tax_type]
-    ours = invoice_totals(filled, kind, rate)
+    ours = invoice_totals(lines, kind, rate)
     invoice = {
         "Type": "ACCREC",
         "Contact": {"ContactID": xero.contact_id},
@@ -156,11 +156,11 @@ def send(xero: Xero, lines: list[Line], kind: LineAmountType, tax_type: str) -> 
         "LineAmountTypes": kind.value,
         "Reference": "HC-PROP",
         "Status": "DRAFT",
-        "LineItems": [xero_line_item(line) for line in filled],
+        "LineItems": [line_item(line) for line in sent],
     }
     created = xero.put_invoice(invoice)
-    assert [li["LineAmount"] for li in created["LineItems"]] == [line.line_amount for line in filled]
-    assert [li["Quantity"] for li in created["LineItems"]] == [line.quantity for line in filled]
+    assert [li["LineAmount"] for li in created["LineItems"]] == [line.line_amount for line in lines]
+    assert [li["Quantity"] for li in created["LineItems"]] == [line.quantity for line in lines]
     return created, ours
 
 

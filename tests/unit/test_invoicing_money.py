@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invoicing.exact import amount_line, time_line
-from invoicing.lines import Line, LineKind, TrackingChoice, hours_label, money_label, xero_line_item
+from invoicing.lines import Line, LineKind, hours_label, money_label
 from invoicing.money import (
     as_2dp,
     cents_half_up,
@@ -27,6 +26,7 @@ from invoicing.money import (
 from invoicing.totals import LineAmountType, Totals, invoice_totals, line_tax, totals
 from sandbox.xero.money import Rounder
 from sandbox.xero.money import line_tax as xero_line_tax
+from xero.push import DraftLine, line_item
 
 D = Decimal
 minutes = st.integers(min_value=0, max_value=100_000)
@@ -134,9 +134,8 @@ def test_a_line_refuses_an_inexact_product_or_a_missing_description() -> None:
 def test_amount_lines_and_the_xero_line_item_carry_decimals_only() -> None:
     line = amount_line("Retainer", D("1500"), kind=LineKind.RETAINER)
     assert (line.quantity, line.unit_amount, line.line_amount) == (D("1"), D("1500.00"), D("1500.00"))
-    filled = replace(line, account_code="200", tax_type="OUTPUT2", item_code="CONSULT",
-                     tracking=(TrackingChoice("cat-1", "opt-1"),))
-    item = xero_line_item(filled)
+    item = line_item(DraftLine(line.description, line.quantity, line.unit_amount, "200", "OUTPUT2", "CONSULT",
+                               [{"Name": "Region", "Option": "North"}, {"Name": "", "Option": "unnamed"}]))
     assert item == {
         "Description": "Retainer",
         "Quantity": D("1"),
@@ -144,10 +143,11 @@ def test_amount_lines_and_the_xero_line_item_carry_decimals_only() -> None:
         "AccountCode": "200",
         "TaxType": "OUTPUT2",
         "ItemCode": "CONSULT",
-        "Tracking": [{"TrackingCategoryID": "cat-1", "TrackingOptionID": "opt-1"}],
+        "Tracking": [{"Name": "Region", "Option": "North"}],
     }
     assert not any(isinstance(v, float) for v in item.values())
-    assert set(xero_line_item(line)) == {"Description", "Quantity", "UnitAmount"}
+    assert set(line_item(DraftLine(line.description, line.quantity, line.unit_amount))) == {
+        "Description", "Quantity", "UnitAmount"}
 
 
 def test_labels() -> None:
