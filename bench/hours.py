@@ -27,13 +27,11 @@ import math
 import os
 import random
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -48,26 +46,21 @@ from flask import Flask, request  # noqa: E402
 from slack_bolt import Ack, App  # noqa: E402
 from slack_bolt.adapter.flask import SlackRequestHandler  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server  # noqa: E402
 
 from app import Runtime, build_runtime  # noqa: E402
+from bench.database import bench_database  # noqa: E402
 from sandbox.slack import SlackSandbox  # noqa: E402
 from sandbox.slack_signer import HttpPoster, SignedSlack  # noqa: E402
 from settings import load_settings  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
-from storage.db import Database, normalise_url  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Base, BillingMode, Client, Member, Project, Role, TimeEntry, Workspace  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import BillingMode, Client, Member, Project, Role, TimeEntry, Workspace  # noqa: E402
+from tests.support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM  # noqa: E402  (the Slack stand-in workspace)
 
-# The Slack stand-in workspace (same values as tests/support/workspace.py).
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-BOT_TOKEN = "xoxb-test-hourcap-token"
-TEAM = "T0HOURCAP"
 CHANNEL = "C0GENERAL"
 
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 MEMBERS = 50
 EXISTING_ENTRIES = 10_000
 WARMUP = 100
@@ -84,83 +77,6 @@ def percentile(samples: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(samples)
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-# ---------------------------------------------------------------- database
-
-
-@dataclass
-class BenchDatabase:
-    url: str
-    label: str
-    cleanup: list[Callable[[], None]] = field(default_factory=list)
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.url.startswith("postgresql")
-
-
-def _postgres_reachable(url: str) -> bool:
-    engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001 - anything means "not here"
-        return False
-    finally:
-        engine.dispose()
-
-
-def _throwaway_postgres(base_url: str) -> BenchDatabase:
-    """A database of our own on the server (dropped afterwards); a schema in `base_url` if we may not create one."""
-    admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
-    name = f"hourcap_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    base = make_url(normalise_url(base_url))
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:  # noqa: BLE001 - no CREATEDB privilege: fall back to a schema, as the test suite does
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{name}"'))
-        separator = "&" if "?" in base_url else "?"
-        url = f"{normalise_url(base_url)}{separator}options=-csearch_path%3D{name}"
-
-        def drop_schema() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-            admin.dispose()
-
-        return BenchDatabase(url, f"PostgreSQL, schema {name} in {base.database} (dropped afterwards)",
-                             [drop_schema])
-
-    def drop_database() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    url = base.set(database=name).render_as_string(hide_password=False)
-    return BenchDatabase(url, f"PostgreSQL, database {name} on {base.host}:{base.port} (dropped afterwards)",
-                         [drop_database])
-
-
-def choose_database(tmp_dir: Path) -> BenchDatabase:
-    given = os.environ.get("BENCH_DATABASE_URL")
-    if given:
-        shown = make_url(normalise_url(given)).render_as_string(hide_password=True)
-        kind = "SQLite" if given.startswith("sqlite") else "PostgreSQL"
-        return BenchDatabase(normalise_url(given), f"{kind}, BENCH_DATABASE_URL={shown} (our tables wiped)")
-    if _postgres_reachable(LOCAL_POSTGRES):
-        return _throwaway_postgres(LOCAL_POSTGRES)
-    path = tmp_dir / "hourcap-bench.db"
-    return BenchDatabase(f"sqlite:///{path}", f"SQLite, temporary file {path} (PostgreSQL not reachable)")
-
-
-def wipe(db: Database) -> None:
-    """Empty every table of ours (children first); the schema stays."""
-    with db.session() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
 
 
 # ---------------------------------------------------------------- seed
@@ -371,17 +287,8 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
     with ExitStack() as stack:
-        tmp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hourcap-bench-")))
-        target_db = choose_database(tmp_dir)
-        for cleanup in target_db.cleanup:
-            stack.callback(cleanup)
+        db, target_db = stack.enter_context(bench_database())
         print(f"database: {target_db.label}")
-        upgrade(target_db.url)
-        db = Database(target_db.url)
-        stack.callback(db.dispose)
-        wipe(db)
-        if not target_db.cleanup:  # a database we were given: leave it empty, as we found our tables
-            stack.callback(wipe, db)
 
         sandbox = SlackSandbox().start()
         stack.callback(sandbox.stop)

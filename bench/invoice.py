@@ -13,7 +13,7 @@ a preview with problems or a wrong entry count, or a modal preview whose totals,
 differ from the full build creation uses.
 
 Database: BENCH_DATABASE_URL if set (migrated; our tables wiped before and after), else a throwaway PostgreSQL
-database on 127.0.0.1:5432 (dropped afterwards), else a temporary SQLite file — as bench/hours.py does.
+database on 127.0.0.1:5432 (dropped afterwards), else a temporary SQLite file (bench/database.py).
 `BENCH_RUNS` changes the measured runs per side (default 50).
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -35,13 +34,12 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from bench.hours import choose_database, wipe  # noqa: E402
+from bench.database import bench_database  # noqa: E402
 from invoicing.line_fields import PreviewLine  # noqa: E402
 from invoicing.preview import InvoiceRequest, Preview, build_preview  # noqa: E402
 from invoicing.selection import last_calendar_month  # noqa: E402
 from storage.crypto import generate_key, keyring  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
     BillingMode,
     Client,
@@ -120,20 +118,8 @@ def timed(fn: Callable[[], object]) -> float:
 
 def main() -> int:
     keyring.configure((generate_key(),))
-    with tempfile.TemporaryDirectory() as tmp:
-        target = choose_database(Path(tmp))
-        try:
-            upgrade(target.url)
-            db = Database(target.url)
-            wipe(db)
-            try:
-                return run(db, target.label)
-            finally:
-                wipe(db)
-                db.dispose()
-        finally:
-            for step in target.cleanup:
-                step()
+    with bench_database() as (db, target):
+        return run(db, target.label)
 
 
 def run(db: Database, label: str) -> int:

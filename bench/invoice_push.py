@@ -14,7 +14,7 @@
 Prints calls per invoice, `429s=` (goal 0) and the wall time in sandbox minutes against the floor. Exit status is
 non-zero only when something is broken (an invoice not pushed, a duplicate draft, a failed outbox row), never
 because a figure is high. Database: BENCH_DATABASE_URL, else a throwaway PostgreSQL database on 127.0.0.1 if
-reachable, else a temporary SQLite file (the same choice as bench/hours.py). BENCH_PUSH_SPEED changes SPEED.
+reachable, else a temporary SQLite file (bench/database.py, as every bench). BENCH_PUSH_SPEED changes SPEED.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import date
@@ -35,13 +34,12 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bench.hours import choose_database, wipe  # noqa: E402
+from bench.database import bench_database  # noqa: E402
 from jobs.inprocess import InProcessRunner  # noqa: E402
 from jobs.registry import JobContext, load_all_tasks  # noqa: E402
 from sandbox.xero import SandboxClock, XeroSandbox  # noqa: E402
 from storage.crypto import generate_key, keyring  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import Client, Invoice, InvoiceLine, Outbox, OutboxStatus  # noqa: E402
 from tests.support.xero_connection import connect_workspace, xero_settings  # noqa: E402
 from xero.limits import Budget, LocalLimits  # noqa: E402
@@ -57,22 +55,12 @@ INVOICES_PATH = "/api.xro/2.0/invoices"
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     keyring.configure((generate_key(),))
-    with tempfile.TemporaryDirectory() as tmp:
-        target = choose_database(Path(tmp))
+    with bench_database() as (db, target):
+        sb = XeroSandbox(clock=SandboxClock(speed=SPEED)).start()
         try:
-            upgrade(target.url)
-            db = Database(target.url)
-            wipe(db)
-            sb = XeroSandbox(clock=SandboxClock(speed=SPEED)).start()
-            try:
-                return run(db, target.url, target.label, sb)
-            finally:
-                sb.stop()
-                wipe(db)
-                db.dispose()
+            return run(db, target.url, target.label, sb)
         finally:
-            for step in target.cleanup:
-                step()
+            sb.stop()
 
 
 def seed(db: Database, sb: XeroSandbox) -> tuple[int, str]:

@@ -21,7 +21,7 @@ offers a matcher, else that line says it is skipped.
 
 Exit status is non-zero only when something is broken (contacts missing or stale, a job that failed), never
 because a figure is high. Database: BENCH_DATABASE_URL, else a throwaway PostgreSQL database on 127.0.0.1 if
-reachable, else a temporary SQLite file (the same choice as bench/hours.py).
+reachable, else a temporary SQLite file (bench/database.py, as every bench).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import math
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,21 +45,18 @@ from sqlalchemy import func, select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server  # noqa: E402
 
 from app import Runtime, build_runtime  # noqa: E402
-from bench.hours import BenchDatabase, choose_database, wipe  # noqa: E402
+from bench.database import BenchDatabase, bench_database  # noqa: E402
 from sandbox.slack import SlackSandbox  # noqa: E402
 from sandbox.xero import XeroSandbox  # noqa: E402
 from settings import load_settings  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import Outbox, OutboxStatus, XeroContact  # noqa: E402
+from tests.support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM  # noqa: E402  (the Slack stand-in workspace)
 from tests.support.xero_connection import ConnectedWorkspace, connect_workspace  # noqa: E402
 from xero.sync import PAGE_SIZE  # noqa: E402
 from xero.sync_status import SYNC_TASK, request_sync  # noqa: E402
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-BOT_TOKEN = "xoxb-test-hourcap-token"
-TEAM = "T0HOURCAP"
 CONTACTS = 10_000
 DEMO_ACTIVE = 6  # the demo organisation's own active contacts
 BURST = 1_000
@@ -218,17 +214,11 @@ def fmt(figure: Figure | None) -> tuple[str, str]:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_db: BenchDatabase = choose_database(Path(tmp))
-        try:
-            return run(bench_db)
-        finally:
-            for cleanup in bench_db.cleanup:
-                cleanup()
+    with bench_database() as (_db, bench_db):  # migrated and emptied; emptied again afterwards
+        return run(bench_db)
 
 
 def run(bench_db: BenchDatabase) -> int:
-    upgrade(bench_db.url)
     slack = SlackSandbox().start()
     slack.add_team(TEAM, "Bench Studio")
     slack.add_static_token(BOT_TOKEN, TEAM)
@@ -243,7 +233,6 @@ def run(bench_db: BenchDatabase) -> int:
         settings = settings_for(slack, sb, bench_db.url)
         runtime = build_runtime(settings)
         try:
-            wipe(runtime.db)
             conn = connect_workspace(runtime.db, sb, team_id=TEAM)
             with served(runtime.web_app) as base_url:
                 sb.set_webhook(f"{base_url}/xero/webhooks")
@@ -263,9 +252,6 @@ def run(bench_db: BenchDatabase) -> int:
             matching = matching_line(runtime.db, conn.workspace_id)
         finally:
             runtime.close()
-            leftover = Database(bench_db.url)
-            wipe(leftover)
-            leftover.dispose()
     finally:
         sb.stop()
         slack.stop()
