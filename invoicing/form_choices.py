@@ -15,15 +15,10 @@ from invoicing.grouping import Grouping
 from invoicing.preview import require_manager
 from invoicing.retainer import month_label, month_start
 from storage.models import BillingMode, Client, Member, Project, Workspace
+from xero.invoice_defaults import Choice  # the one (value, label) option type of the use cases' selects
 
 CLIENT_CHOICES_LIMIT = 100  # a static select holds 100 options; past that the client select searches
 MONTHS_OFFERED = 13  # the current month and the twelve before it
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
 
 
 @dataclass(frozen=True)

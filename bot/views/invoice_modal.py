@@ -24,13 +24,14 @@ from typing import Any
 
 from bot.views import blocks as b
 from invoicing.fixed_budget import BudgetBasis
-from invoicing.form_choices import Choice, FormChoices
+from invoicing.form_choices import FormChoices
 from invoicing.grouping import Grouping
 from invoicing.line_fields import PreviewLine
 from invoicing.lines import hours_label, money_label, rate_label
 from invoicing.preview import MODE_LABELS, PICK_CLIENT, SHOWN_LINES, InvoiceField, InvoiceRequest, Preview, Problem
 from invoicing.totals import LineAmountType
 from storage.models import InvoiceMode
+from xero.invoice_defaults import Choice
 
 CALLBACK_CREATE = "invoice_create"
 CALLBACK_LOADING = "invoice_loading"
