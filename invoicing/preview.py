@@ -241,6 +241,16 @@ def _find_project(projects: Mapping[int, Project], client: Client, raw: object, 
     return project
 
 
+def _period_project(projects: Mapping[int, Project], client: Client, raw: object, mode: BillingMode,
+                    field_name: str, draft: _Draft) -> Project | None:
+    """The retainer or fixed-budget project picked; a problem under its field when none is (or a wrong one)."""
+    if raw in (None, ""):
+        what = "retainer" if mode is BillingMode.RETAINER else "fixed-budget"
+        draft.problem(field_name, f"Pick the {what} project to bill.")
+        return None
+    return _find_project(projects, client, raw, mode, field_name, draft)
+
+
 @dataclass(frozen=True)
 class _Billed:
     """What a mode produced: the lines built, how many there are, the totals, the entries."""
@@ -380,12 +390,8 @@ def _retainer(session: Session, workspace_id: int, client: Client, projects: Map
               request: InvoiceRequest, today: date, rule: RoundingRule,
               draft: _Draft) -> tuple[tuple[Line, ...], tuple[int, ...], dict[str, Any]]:
     extra: dict[str, Any] = {}
-    project = None
-    if request.period_project_id in (None, ""):
-        draft.problem(InvoiceField.RETAINER_PROJECT, "Pick the retainer project to bill.")
-    else:
-        project = _find_project(projects, client, request.period_project_id, BillingMode.RETAINER,
-                                InvoiceField.RETAINER_PROJECT, draft)
+    project = _period_project(projects, client, request.period_project_id, BillingMode.RETAINER,
+                              InvoiceField.RETAINER_PROJECT, draft)
     month = month_start(request.month) if request.month is not None else None
     if month is None:
         draft.problem(InvoiceField.MONTH, "Pick the month to bill.")
@@ -429,12 +435,8 @@ def billed_from_budget(session: Session, workspace_id: int, project_id: int) -> 
 def _budget(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
             request: InvoiceRequest, draft: _Draft) -> tuple[tuple[Line, ...], dict[str, Any]]:
     extra: dict[str, Any] = {}
-    project = None
-    if request.period_project_id in (None, ""):
-        draft.problem(InvoiceField.BUDGET_PROJECT, "Pick the fixed-budget project to bill.")
-    else:
-        project = _find_project(projects, client, request.period_project_id, BillingMode.FIXED_BUDGET,
-                                InvoiceField.BUDGET_PROJECT, draft)
+    project = _period_project(projects, client, request.period_project_id, BillingMode.FIXED_BUDGET,
+                              InvoiceField.BUDGET_PROJECT, draft)
     text = (request.amount or "").strip().replace(",", "").rstrip("%").strip()
     value: Decimal | None = None
     if not text:

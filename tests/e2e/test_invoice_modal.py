@@ -392,6 +392,9 @@ def test_retainer_month_is_billed_once(world: World) -> None:
     view = acme_view(w)
     view = pick(w, view, v.ACTION_MODE, "retainer")
     assert validate_view(view, expected_type="modal") == []
+    nothing_picked = submit(w, view)["errors"]
+    assert nothing_picked[f"{InvoiceField.RETAINER_PROJECT}.{w.acme}"] == "Pick the retainer project to bill."
+    assert nothing_picked[InvoiceField.MONTH] == "Pick the month to bill." and invoices(w.db) == []
     view = pick(w, view, v.ACTION_RETAINER_PROJECT, str(w.retainer))
     month = last_month()[0].strftime("%Y-%m")
     view = pick(w, view, v.ACTION_MONTH, month)
@@ -416,6 +419,8 @@ def test_retainer_month_is_billed_once(world: World) -> None:
 def test_fixed_budget_percent_and_amount(world: World) -> None:
     w = world
     view = pick(w, acme_view(w), v.ACTION_MODE, "fixed_budget")
+    assert submit(w, view)["errors"][f"{InvoiceField.BUDGET_PROJECT}.{w.acme}"] == (
+        "Pick the fixed-budget project to bill.")
     view = pick(w, view, v.ACTION_BUDGET_PROJECT, str(w.budget))
     assert "10,000.00 remains" in text_of(view)
     view = pick(w, view, v.ACTION_AMOUNT, "25")
