@@ -134,7 +134,6 @@ class Preview:
     entry_ids: tuple[int, ...] = ()  # every entry billed: the full build only (``detail=True``)
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
-    complete: bool = True  # False for the modal's summary of time: only the first lines built, no entry ids
 
     @property
     def ok(self) -> bool:
@@ -314,9 +313,7 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     return Preview(
         rule=rule, client_id=client.id, client_name=client.name, lines=tuple(fields.resolve(x) for x in billed.lines),
         line_count=billed.line_count, totals=billed.totals or invoice_totals((), kind, rate), tally=billed.tally,
-        entry_ids=billed.entry_ids, notes=tuple(draft.notes), problems=tuple(draft.problems),
-        complete=detail or request.mode is not InvoiceMode.TIME,
-        **billed.extra, **base,
+        entry_ids=billed.entry_ids, notes=tuple(draft.notes), problems=tuple(draft.problems), **billed.extra, **base,
     )
 
 

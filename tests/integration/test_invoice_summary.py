@@ -91,7 +91,7 @@ def test_the_modal_summary_is_the_full_build(db: Database, world: dict[str, Any]
                                              rule: RoundingRule, kind: str, tax_rate: str) -> None:
     _refill(db, world, rows, kind, tax_rate, rule)
     summary, full = _previews(db, world, grouping)
-    assert full.complete and not summary.complete
+    assert summary.entry_ids == () and len(full.entry_ids) == full.entry_count  # the summary reads no ids
     assert (summary.totals.subtotal, summary.totals.total_tax, summary.totals.total) == (
         full.totals.subtotal, full.totals.total_tax, full.totals.total)
     assert summary.line_count == full.line_count == len(full.lines)
