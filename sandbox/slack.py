@@ -54,6 +54,7 @@ from sandbox.slack_state import (
     DEFAULT_BOT_SCOPES,
     Channel,
     Fault,
+    Hold,
     OAuthApp,
     RecordedCall,
     SlackState,
@@ -335,9 +336,20 @@ class SlackSandbox:
         with self.state.lock:
             self.state.faults.append(Fault(method, error, status, retry_after, times))
 
+    def hold_next(self, method: str, **match: Any) -> Hold:
+        """Make the next call to ``method`` whose parameters include ``match`` wait until ``release()``: Slack
+        answering late, so that call lands after calls made later. ``reached`` is set once it is waiting."""
+        hold = Hold(method, match)
+        with self.state.lock:
+            self.state.holds.append(hold)
+        return hold
+
     def clear_faults(self) -> None:
         with self.state.lock:
             self.state.faults.clear()
+            for hold in self.state.holds:
+                hold.release()
+            self.state.holds.clear()
 
     # ---- recording -----------------------------------------------------------------------------
 

@@ -126,8 +126,15 @@ def call_method(state: SlackState, method: str, request: Request) -> Response:
     """Record the call, then answer it: injected fault, unknown method, auth error or handler result.
 
     The whole exchange runs under the state lock, so a test woken by ``wait_for`` already sees the
-    side effects (stored message, opened view) of the call it waited for.
+    side effects (stored message, opened view) of the call it waited for. A held call (``SlackSandbox.hold_next``)
+    first waits, outside the lock, for its release.
     """
+    try:
+        hold = state.take_hold(method, decode(request)[0])
+    except ApiError:
+        hold = None
+    if hold is not None:
+        hold.wait()
     with state.lock:
         try:
             params, token, basic = decode(request)

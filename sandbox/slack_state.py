@@ -127,6 +127,28 @@ class Fault:
     remaining: int
 
 
+@dataclass
+class Hold:
+    """Slack being slow: the next call to ``method`` whose parameters include ``match`` waits until released,
+    then is answered (and takes effect) as usual. Tests use it to make one call land after others."""
+
+    method: str
+    match: dict[str, Any]
+    limit: float = 10.0  # the longest a held call waits: a forgotten release never hangs a test
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def applies(self, method: str, params: dict[str, Any]) -> bool:
+        return method == self.method and all(params.get(k) == v for k, v in self.match.items())
+
+    def wait(self) -> None:
+        self.reached.set()
+        self.released.wait(self.limit)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 def tz_details(tz: str, at: datetime | None = None) -> tuple[int, str]:
     """Offset in seconds and a label for an IANA zone, as of now (so DST is honoured)."""
     moment = (at or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(tz))
@@ -152,6 +174,7 @@ class SlackState:
         self.deny_next_install = False
         self.calls: list[RecordedCall] = []
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.reset_interactions()
 
     def reset_interactions(self) -> None:
@@ -247,6 +270,15 @@ class SlackState:
             return self.calls_to(method)
 
     # ---- faults --------------------------------------------------------------------------------
+
+    def take_hold(self, method: str, params: dict[str, Any]) -> Hold | None:
+        """The first hold that applies to this call, consumed."""
+        with self.lock:
+            for hold in self.holds:
+                if hold.applies(method, params):
+                    self.holds.remove(hold)
+                    return hold
+            return None
 
     def take_fault(self, method: str) -> Fault | None:
         """The first pending fault for ``method``, consuming one use of it."""
