@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound
 from invoicing.preview import InvoiceField, InvoiceRequest, Preview, build_preview, refuse_problems, require_manager
+from invoicing.push_status import caught_up
 from storage import outbox
 from storage.audit import audit
 from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, TimeEntry, Workspace
@@ -168,12 +169,17 @@ def create_invoice(session: Session, actor: Member, request: InvoiceRequest, tod
 
 
 def attach_status_message(session: Session, workspace_id: int, invoice_id: int, channel_id: str, ts: str) -> None:
-    """Keep where the invoice's status message is, so the push worker edits that message later."""
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None or invoice.workspace_id != workspace_id:
+    """Keep where the invoice's status message is, so the push worker edits that message later.
+
+    The row is locked (PostgreSQL; SQLite serialises writers anyway) so a status change either commits first and
+    is seen here — the message is then brought up to date — or waits, and its notification finds the message."""
+    invoice = session.scalars(select(Invoice).where(Invoice.id == invoice_id, Invoice.workspace_id == workspace_id)
+                              .with_for_update()).one_or_none()
+    if invoice is None:
         raise NotFound("That invoice no longer exists in this workspace.")
     invoice.status_channel_id = channel_id
     invoice.status_message_ts = ts
+    caught_up(session, invoice)
 
 
 # ---- Home: the latest invoices ----------------------------------------------------------------------------

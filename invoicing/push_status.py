@@ -47,6 +47,14 @@ class Event(StrEnum):
     RETRYING = "retrying"
     CANCELLED = "cancelled"
     WAITING = "waiting"
+    ATTACHED = "attached"  # its status message was posted after the invoice had already moved on
+
+
+def caught_up(session: Session, invoice: Invoice) -> None:
+    """The status message just stored says "queued", but the invoice moved on before the handler got to store
+    where the message is (a fast push, a quick failure): one notification brings the message up to date."""
+    if invoice.status != InvoiceStatus.QUEUED.value:
+        _notify(session, invoice, Event.ATTACHED)
 
 
 def push_dedupe_key(invoice_id: int) -> str:

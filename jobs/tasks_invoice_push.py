@@ -15,9 +15,7 @@
   Validation errors fail the invoice at once with Xero's own words; nothing retries them.
 - Success stores Xero's id, number, total and the deep link, and flags a totals difference.
 
-Every outcome records `invoice.notify` in the same transaction. That task renders the invoice's *current* state:
-the status message edited in place, a DM to the creator (pushed or failed), and ONE alert per failed invoice in
-the alerts channel with Retry and Cancel (edited on later failures, resolved on success or cancel).
+Every outcome records `invoice.notify` in the same transaction: jobs/tasks_invoice_notify.py tells Slack.
 """
 
 from __future__ import annotations
@@ -26,26 +24,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
-from bot.invoice_messages import invoice_view
-from bot.slack_clients import SlackNotInstalled
-from bot.views.invoice_status import (
-    InvoiceView,
-    alert_message,
-    creator_dm,
-    resolved_alert,
-    status_message,
-)
 from errors import UserError
 from invoicing.push_status import (
     DEFAULT_LEASE,
-    NOTIFY_TASK,
     PUSH_TASK,
     Claim,
-    Event,
     draft_for,
     mark_failed,
     mark_pushed,
@@ -57,7 +42,7 @@ from invoicing.push_status import (
 from jobs import registry
 from jobs.registry import JobContext, RetryAt, Transient, task
 from storage.db import Database
-from storage.models import Invoice, Member, Outbox, OutboxStatus, Workspace, XeroConnection
+from storage.models import Invoice, Outbox, OutboxStatus, XeroConnection
 from storage.types import utcnow
 from xero.client import DEFAULT_TIMEOUT, XeroClient
 from xero.errors import RateLimited, TenantNotConnected, XeroError, XeroValidationError
@@ -69,7 +54,6 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 3  # automatic retries after transient failures (PRODUCT.md §8); then failed, and Retry is manual
 PAUSE = timedelta(minutes=3)  # how often a paused push (Needs reconnect) checks again
 WAITING_NOTE = "Xero needs reconnecting: the push resumes by itself once an admin reconnects Xero on Home."
-UNPOSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"}
 
 
 def _knob(ctx: JobContext, name: str, default: Any) -> Any:
@@ -201,103 +185,3 @@ def _outbox_gave_up(ctx: JobContext, row: Outbox) -> None:
 
 if _outbox_gave_up not in registry.on_failed:
     registry.on_failed.append(_outbox_gave_up)
-
-
-# -- invoice.notify ---------------------------------------------------------------------------------------------
-@task(NOTIFY_TASK)
-def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
-    with ctx.db.session() as session:
-        invoice = session.get(Invoice, invoice_id)
-        if invoice is None:
-            return
-        workspace = session.get(Workspace, invoice.workspace_id)
-        assert workspace is not None
-        creator = session.get(Member, invoice.created_by_member_id) if invoice.created_by_member_id else None
-        view = invoice_view(session, invoice)
-        where = (invoice.status_channel_id, invoice.status_message_ts)
-        alert = (invoice.alert_channel_id, invoice.alert_ts)
-        alerts_channel = workspace.alerts_channel_id
-        team = (workspace.slack_team_id, workspace.slack_enterprise_id)
-        creator_user = creator.slack_user_id if creator is not None else None
-        in_batch = bool((invoice.settings_snapshot or {}).get("batch_month"))
-    slack = _slack(ctx, *team)
-    if slack is None:
-        return
-    _status(ctx.db, slack, invoice_id, view, *where)
-    # A month batch's creator has its summary; failures still reach them one by one.
-    if event in (Event.PUSHED, Event.FAILED) and view.status == event and creator_user and not (
-            in_batch and event == Event.PUSHED):
-        text, blocks = creator_dm(view)
-        _call(lambda: slack.chat_postMessage(channel=creator_user, text=text, blocks=blocks), "DM the creator")
-    if view.status == "failed" and event == Event.FAILED:
-        _alert(ctx.db, slack, invoice_id, view, alerts_channel, *alert)
-    elif alert[0] and alert[1] and event in (Event.PUSHED, Event.CANCELLED, Event.RETRYING):
-        text, blocks = resolved_alert(view)
-        channel, ts = alert[0], alert[1]
-        _call(lambda: slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks), "resolve alert")
-        if view.status in ("pushed", "cancelled"):
-            _store(ctx.db, invoice_id, alert_channel_id=None, alert_ts=None)
-
-
-def _status(db: Database, slack: WebClient, invoice_id: int, view: InvoiceView, channel: str | None,
-            ts: str | None) -> None:
-    if not channel:
-        return
-    text, blocks = status_message(view)
-    if ts:
-        _call(lambda: slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks), "edit status message")
-        return
-    answer = _call(lambda: slack.chat_postMessage(channel=channel, text=text, blocks=blocks), "post status")
-    if answer is not None and answer.get("ts"):
-        _store(db, invoice_id, status_message_ts=str(answer["ts"]))
-
-
-def _alert(db: Database, slack: WebClient, invoice_id: int, view: InvoiceView, channel: str | None,
-           previous_channel: str | None, previous_ts: str | None) -> None:
-    """ONE alert per invoice: edit the one posted for it, or post it (and remember where)."""
-    if not channel:
-        return
-    text, blocks = alert_message(view)
-    if previous_channel == channel and previous_ts:
-        try:
-            slack.chat_update(channel=channel, ts=previous_ts, text=text, blocks=blocks)
-            return
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error not in ("message_not_found", "cant_update_message", "channel_not_found"):
-                log.warning("could not update invoice %s's alert: %s", invoice_id, error)
-                return
-    ts: str | None = None
-    try:
-        answer = slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        ts = str(answer.get("ts") or "") or None
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "")
-        log.warning("could not post invoice %s's alert in %s: %s", invoice_id, channel, error)
-        if error not in UNPOSTABLE:
-            return
-    _store(db, invoice_id, alert_channel_id=channel, alert_ts=ts)
-
-
-def _store(db: Database, invoice_id: int, **values: Any) -> None:
-    with db.session() as session:
-        invoice = session.get(Invoice, invoice_id)
-        if invoice is not None:
-            for name, value in values.items():
-                setattr(invoice, name, value)
-
-
-def _call(fn: Any, what: str) -> Any:
-    try:
-        return fn()
-    except SlackApiError as exc:
-        log.warning("slack: could not %s: %s", what, exc.response.get("error"))
-        return None
-
-
-def _slack(ctx: JobContext, team_id: str, enterprise_id: str | None) -> WebClient | None:
-    try:
-        client: WebClient = ctx.services["slack"].for_team(team_id, enterprise_id=enterprise_id)
-        return client
-    except (KeyError, SlackNotInstalled):
-        return None

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.slack_clients import SlackNotInstalled
+from bot.slack_clients import UNPOSTABLE, SlackNotInstalled
 from jobs.registry import JobContext, Permanent, RetryAt, Transient, task
 from storage.models import Workspace, XeroConnection
 from xero.client import XeroClient
@@ -51,9 +51,6 @@ from xero.sync_status import (
 )
 
 log = logging.getLogger(__name__)
-
-# Slack answers meaning "the bot cannot post in that channel": Home tells the admin how to fix it.
-UNPOSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"}
 
 
 def reader_for(ctx: JobContext, workspace_id: int) -> XeroClient:

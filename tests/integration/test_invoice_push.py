@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from bot.slack_clients import SlackClients
 from bot.views.invoice_status import ACTION_CANCEL, ACTION_RETRY
 from errors import NotFound, PermissionDenied
 from invoicing import push_status
+from invoicing.create import attach_status_message
 from invoicing.push_status import PUSH_TASK, cancel_invoice, push_dedupe_key, retry_invoice
 from jobs import tasks_invoice_push
 from jobs.execute import execute
@@ -554,3 +556,59 @@ def test_home_offers_retry_and_cancel_on_a_failed_invoice_and_refreshes(
     assert load(db, ours).status == "cancelled" and reserved(db, ours) == []
     assert not any(b.get("block_id") == f"invoice_row.{ours}" for b in refreshed["blocks"])
     assert "cancelled" in json.dumps(refreshed["blocks"])
+
+
+def test_a_retrying_edit_that_reaches_slack_late_never_hides_the_resolution(
+        ctx: JobContext, world: World, xero_sb: XeroSandbox, slack_api: SlackSandbox, bot: WebClient) -> None:
+    """Retry's "retrying" and the push's "pushed" notifications run side by side; Slack answers the first one's
+    alert edit only after the second resolved the alert. The alert still ends resolved."""
+    xero_sb.archive_contact(world.ws.tenant_id, world.contact_id)
+    invoice_id = queue_invoice(ctx.db, world, slack=bot)
+    assert run_push(ctx, invoice_id) == "done" and load(ctx.db, invoice_id).status == "failed"
+    run_notifications(ctx)
+    ts = alert_ts(slack_api)
+    with ctx.db.session() as s:
+        s.execute(update(Client).where(Client.id == world.client_id).values(xero_contact_id=world.spare_contact_id))
+        retry_invoice(s, actor(s, world.manager_id), invoice_id)
+    with ctx.db.session() as s:
+        [retrying] = s.scalars(select(Outbox.id).where(Outbox.task == push_status.NOTIFY_TASK,
+                                                       Outbox.status == OutboxStatus.PENDING.value)).all()
+    late = slack_api.hold_next("chat.update", channel=ALERTS, ts=ts)
+    outcome: list[str] = []
+    worker = threading.Thread(target=lambda: outcome.append(execute(ctx, retrying)))
+    worker.start()
+    try:
+        assert late.reached.wait(10), "the retrying notification never edited the alert"
+        assert run_push(ctx, invoice_id) == "done" and load(ctx.db, invoice_id).status == "pushed"
+        assert run_notifications(ctx) == 2  # pushing, pushed: the alert reads "Resolved"
+        assert "Resolved" in slack_api.messages(ALERTS)[0]["text"]
+    finally:
+        late.release()
+        worker.join(10)
+    assert outcome == ["done"]
+    texts = [e["text"] for e in calls(slack_api, "chat.update", ALERTS)]
+    assert "Retrying" in texts[-2] and "Resolved" in texts[-1]  # the late edit landed, then was put right
+    [message] = slack_api.messages(ALERTS)
+    assert message["ts"] == ts and f"Resolved: invoice {load(ctx.db, invoice_id).reference}" in message["text"]
+    assert load(ctx.db, invoice_id).alert_ts is None
+
+
+def test_a_status_message_attached_after_the_push_finished_is_brought_up_to_date(
+        ctx: JobContext, world: World, slack_api: SlackSandbox, bot: WebClient) -> None:
+    """The handler posts "queued" and stores where; a fast worker may push (and notify) before it stores."""
+    invoice_id = queue_invoice(ctx.db, world, status_message=False)
+    assert run_push(ctx, invoice_id) == "done"
+    assert run_notifications(ctx) == 2  # pushing, pushed: the DM only, no status message to edit yet
+    posted = bot.chat_postMessage(channel=STATUS_CHANNEL, text="Invoice queued")
+    with ctx.db.session() as s:
+        attach_status_message(s, world.ws.workspace_id, invoice_id, STATUS_CHANNEL, str(posted["ts"]))
+    assert run_notifications(ctx) == 1
+    invoice = load(ctx.db, invoice_id)
+    [message] = slack_api.messages(STATUS_CHANNEL)
+    assert message["ts"] == posted["ts"] and f"Draft {invoice.xero_invoice_number} for Acme" in message["text"]
+    assert len(dm_calls(slack_api, OWNER)) == 1  # the creator heard once
+
+    queued = queue_invoice(ctx.db, world, status_message=False)  # still queued: its push tells the message
+    with ctx.db.session() as s:
+        attach_status_message(s, world.ws.workspace_id, queued, STATUS_CHANNEL, str(posted["ts"]))
+    assert run_notifications(ctx) == 0

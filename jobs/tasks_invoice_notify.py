@@ -1,0 +1,187 @@
+"""`invoice.notify` (args: `invoice_id`, `event`): tell Slack where an invoice stands.
+
+Recorded by every status change of an invoice (`invoicing.push_status`) and when its status message is attached
+after the invoice already moved on (`invoicing.create.attach_status_message`). It renders the invoice's *current*
+state: the status message edited in place, a DM to the creator (pushed or failed, once per event), and ONE alert
+per failed invoice in the alerts channel with Retry and Cancel (edited on later failures, resolved on success or
+cancel, "retrying" while a Retry runs).
+
+Notifications of one invoice can run side by side — a Retry's "retrying" and the push's "pushed" are recorded
+moments apart and two workers take them — and Slack applies edits in the order they arrive, not the order the
+states happened. So a run reads the invoice, edits, and reads it again: when the invoice moved on meanwhile it
+edits once more, until what it last wrote is what the database holds. The edit that lands last is then the
+latest state: its run read the invoice after that edit landed, and a change committed later records a
+notification of its own that reads (and edits) after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.invoice_messages import invoice_view
+from bot.slack_clients import UNPOSTABLE, SlackNotInstalled
+from bot.views.invoice_status import InvoiceView, alert_message, creator_dm, resolved_alert, status_message
+from invoicing.push_status import NOTIFY_TASK, Event
+from jobs.registry import JobContext, task
+from storage.db import Database
+from storage.models import Invoice, Member, Workspace
+
+log = logging.getLogger(__name__)
+
+MAX_PASSES = 4  # an invoice still changing after this many edits gets a notification of its own for the change
+ALERT_EVENTS = (Event.FAILED, Event.RETRYING, Event.PUSHED, Event.CANCELLED)  # the rest leave the alert alone
+Where = tuple[str | None, str | None]  # (channel, ts) of a message; ts None until it is posted
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One read of the invoice: what its messages should say and where they are."""
+
+    view: InvoiceView
+    status_at: Where
+    alert_at: Where
+    alerts_channel: str | None
+    team: tuple[str, str | None]
+    creator_user: str | None
+    in_batch: bool
+
+    def same_as(self, other: Seen) -> bool:
+        return self.view == other.view and self.status_at == other.status_at
+
+
+def read(db: Database, invoice_id: int) -> Seen | None:
+    with db.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None:
+            return None
+        workspace = session.get(Workspace, invoice.workspace_id)
+        assert workspace is not None
+        creator = session.get(Member, invoice.created_by_member_id) if invoice.created_by_member_id else None
+        return Seen(
+            view=invoice_view(session, invoice),
+            status_at=(invoice.status_channel_id, invoice.status_message_ts),
+            alert_at=(invoice.alert_channel_id, invoice.alert_ts),
+            alerts_channel=workspace.alerts_channel_id,
+            team=(workspace.slack_team_id, workspace.slack_enterprise_id),
+            creator_user=creator.slack_user_id if creator is not None else None,
+            in_batch=bool((invoice.settings_snapshot or {}).get("batch_month")),
+        )
+
+
+@task(NOTIFY_TASK)
+def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
+    seen = read(ctx.db, invoice_id)
+    if seen is None or (slack := _slack(ctx, *seen.team)) is None:
+        return
+    _dm_creator(slack, seen, event)
+    alert, alert_news = seen.alert_at, event in ALERT_EVENTS
+    for _ in range(MAX_PASSES):
+        _status(ctx.db, slack, invoice_id, seen.view, *seen.status_at)
+        if alert_news:
+            alert = _show_alert(ctx.db, slack, seen, event, alert)
+        later = read(ctx.db, invoice_id)
+        if later is None or later.same_as(seen):
+            return
+        log.info("invoice %s moved on (%s → %s) while Slack was told: editing again", invoice_id,
+                 seen.view.status, later.view.status)
+        seen, alert, alert_news = later, later.alert_at if later.alert_at[1] else alert, True
+    log.info("invoice %s still changing after %d passes: its own notification follows", invoice_id, MAX_PASSES)
+
+
+def _dm_creator(slack: WebClient, seen: Seen, event: str) -> None:
+    """Once, for the event this notification is about. A month batch's creator has its summary; failures
+    still reach them one by one."""
+    if event not in (Event.PUSHED, Event.FAILED) or seen.view.status != event or not seen.creator_user:
+        return
+    if seen.in_batch and event == Event.PUSHED:
+        return
+    text, blocks = creator_dm(seen.view)
+    user = seen.creator_user
+    _call(lambda: slack.chat_postMessage(channel=user, text=text, blocks=blocks), "DM the creator")
+
+
+def _status(db: Database, slack: WebClient, invoice_id: int, view: InvoiceView, channel: str | None,
+            ts: str | None) -> None:
+    if not channel:
+        return
+    text, blocks = status_message(view)
+    if ts:
+        _call(lambda: slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks), "edit status message")
+        return
+    answer = _call(lambda: slack.chat_postMessage(channel=channel, text=text, blocks=blocks), "post status")
+    if answer is not None and answer.get("ts"):
+        _store(db, invoice_id, status_message_ts=str(answer["ts"]))
+
+
+def _show_alert(db: Database, slack: WebClient, seen: Seen, event: str, alert: Where) -> Where:
+    """The alert for the state seen: posted for a failure (by the failure's own notification), edited while one
+    exists, resolved — and forgotten — once the invoice is pushed or cancelled. Returns where it is."""
+    view = seen.view
+    channel, ts = alert
+    if view.status == "failed":
+        if event == Event.FAILED or ts:
+            return _alert(db, slack, view, seen.alerts_channel, channel, ts)
+        return alert
+    if channel and ts:
+        text, blocks = resolved_alert(view)
+        _call(lambda: slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks), "resolve alert")
+        if view.status in ("pushed", "cancelled"):
+            _store(db, view.invoice_id, alert_channel_id=None, alert_ts=None)
+    return alert
+
+
+def _alert(db: Database, slack: WebClient, view: InvoiceView, channel: str | None, previous_channel: str | None,
+           previous_ts: str | None) -> Where:
+    """ONE alert per invoice: edit the one posted for it, or post it (and remember where)."""
+    if not channel:
+        return previous_channel, previous_ts
+    text, blocks = alert_message(view)
+    if previous_channel == channel and previous_ts:
+        try:
+            slack.chat_update(channel=channel, ts=previous_ts, text=text, blocks=blocks)
+            return channel, previous_ts
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error not in ("message_not_found", "cant_update_message", "channel_not_found"):
+                log.warning("could not update invoice %s's alert: %s", view.invoice_id, error)
+                return channel, previous_ts
+    ts: str | None = None
+    try:
+        answer = slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        ts = str(answer.get("ts") or "") or None
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        log.warning("could not post invoice %s's alert in %s: %s", view.invoice_id, channel, error)
+        if error not in UNPOSTABLE:
+            return previous_channel, previous_ts
+    _store(db, view.invoice_id, alert_channel_id=channel, alert_ts=ts)
+    return channel, ts
+
+
+def _store(db: Database, invoice_id: int, **values: Any) -> None:
+    with db.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is not None:
+            for name, value in values.items():
+                setattr(invoice, name, value)
+
+
+def _call(fn: Any, what: str) -> Any:
+    try:
+        return fn()
+    except SlackApiError as exc:
+        log.warning("slack: could not %s: %s", what, exc.response.get("error"))
+        return None
+
+
+def _slack(ctx: JobContext, team_id: str, enterprise_id: str | None) -> WebClient | None:
+    try:
+        client: WebClient = ctx.services["slack"].for_team(team_id, enterprise_id=enterprise_id)
+        return client
+    except (KeyError, SlackNotInstalled):
+        return None
