@@ -235,6 +235,11 @@ def test_connect_one_organisation_end_to_end(world: World, browser: Browser, cap
 
     dm = dms(world, OWNER)[-1]
     assert dm["text"] == f"Connected to {DEMO_ORG}." and "xero_start_setup" in json.dumps(dm["blocks"])
+    home = home_text(world, OWNER)  # published with the DM, maybe before the first sync read the organisation
+    assert f"Connected to {DEMO_ORG}" in home and "xero_disconnect" in home
+    published = len(world.slack_api.calls_to("views.publish"))
+    world.slack.home_opened(OWNER)  # back in Slack: Home shows the organisation's details
+    world.slack_api.wait_for("views.publish", published + 1)
     home = home_text(world, OWNER)
     assert f"Connected to {DEMO_ORG}" in home and "!Hx9Qz" in home and "NZD" in home and "xero_disconnect" in home
 
