@@ -12,9 +12,6 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from settings import Settings
 
-# Slack's answers meaning "the bot cannot post in that channel": Home tells an admin how to fix it.
-UNPOSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"})
-
 
 class SlackNotInstalled(LookupError):
     """No bot token for that workspace (uninstalled, or never installed)."""

@@ -24,7 +24,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.invoice_messages import invoice_view
-from bot.slack_clients import UNPOSTABLE, SlackNotInstalled
+from bot.kept_message import Where, keep_message
+from bot.slack_clients import SlackNotInstalled
 from bot.views.invoice_status import InvoiceView, alert_message, creator_dm, resolved_alert, status_message
 from invoicing.push_status import NOTIFY_TASK, Event
 from jobs.registry import JobContext, task
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 MAX_PASSES = 4  # an invoice still changing after this many edits gets a notification of its own for the change
 ALERT_EVENTS = (Event.FAILED, Event.RETRYING, Event.PUSHED, Event.CANCELLED)  # the rest leave the alert alone
-Where = tuple[str | None, str | None]  # (channel, ts) of a message; ts None until it is posted
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _show_alert(db: Database, slack: WebClient, seen: Seen, event: str, alert: W
     channel, ts = alert
     if view.status == "failed":
         if event == Event.FAILED or ts:
-            return _alert(db, slack, view, seen.alerts_channel, channel, ts)
+            return _alert(db, slack, view, seen.alerts_channel, alert)
         return alert
     if channel and ts:
         text, blocks = resolved_alert(view)
@@ -135,32 +135,16 @@ def _show_alert(db: Database, slack: WebClient, seen: Seen, event: str, alert: W
     return alert
 
 
-def _alert(db: Database, slack: WebClient, view: InvoiceView, channel: str | None, previous_channel: str | None,
-           previous_ts: str | None) -> Where:
+def _alert(db: Database, slack: WebClient, view: InvoiceView, channel: str | None, previous: Where) -> Where:
     """ONE alert per invoice: edit the one posted for it, or post it (and remember where)."""
     if not channel:
-        return previous_channel, previous_ts
+        return previous
     text, blocks = alert_message(view)
-    if previous_channel == channel and previous_ts:
-        try:
-            slack.chat_update(channel=channel, ts=previous_ts, text=text, blocks=blocks)
-            return channel, previous_ts
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error not in ("message_not_found", "cant_update_message", "channel_not_found"):
-                log.warning("could not update invoice %s's alert: %s", view.invoice_id, error)
-                return channel, previous_ts
-    ts: str | None = None
-    try:
-        answer = slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        ts = str(answer.get("ts") or "") or None
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "")
-        log.warning("could not post invoice %s's alert in %s: %s", view.invoice_id, channel, error)
-        if error not in UNPOSTABLE:
-            return previous_channel, previous_ts
-    _store(db, view.invoice_id, alert_channel_id=channel, alert_ts=ts)
-    return channel, ts
+    posted = keep_message(slack, channel, previous, text, blocks, f"invoice {view.invoice_id}'s alert")
+    if posted is None:
+        return previous
+    _store(db, view.invoice_id, alert_channel_id=posted[0], alert_ts=posted[1])
+    return posted
 
 
 def _store(db: Database, invoice_id: int, **values: Any) -> None:

@@ -25,7 +25,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.slack_clients import UNPOSTABLE, SlackNotInstalled
+from bot.kept_message import keep_message
+from bot.slack_clients import SlackNotInstalled
 from jobs.registry import JobContext, Permanent, RetryAt, Transient, task
 from storage.models import Workspace, XeroConnection
 from xero.client import XeroClient
@@ -138,26 +139,10 @@ def _failed(ctx: JobContext, workspace_id: int, resource: str, why: str, todo: s
     if client is None:
         return
     text, blocks = failure_message(resource, why, todo)
-    if previous[0] == channel and previous[1]:
-        try:
-            client.chat_update(channel=channel, ts=previous[1], text=text, blocks=blocks)
-            return
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error not in ("message_not_found", "cant_update_message", "channel_not_found"):
-                log.warning("could not update the sync alert %s in %s: %s", previous[1], channel, error)
-                return
-    ts: str | None = None
-    try:
-        answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        ts = str(answer.get("ts") or "") or None
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "")
-        log.warning("could not post the sync alert in %s: %s", channel, error)
-        if error not in UNPOSTABLE:
-            return
-    with ctx.db.session() as session:
-        record_alert(session, workspace_id, resource, channel, ts)
+    posted = keep_message(client, channel, previous, text, blocks, "the sync alert")
+    if posted is not None:
+        with ctx.db.session() as session:
+            record_alert(session, workspace_id, resource, *posted)
 
 
 def _slack(ctx: JobContext, workspace_id: int) -> WebClient | None:
