@@ -51,9 +51,10 @@ class Event(StrEnum):
 
 
 def caught_up(session: Session, invoice: Invoice) -> None:
-    """The status message just stored says "queued", but the invoice moved on before the handler got to store
-    where the message is (a fast push, a quick failure): one notification brings the message up to date."""
-    if invoice.status != InvoiceStatus.QUEUED.value:
+    """The status message just stored says "queued", but the invoice may have moved on before the handler got to
+    store where the message is (a fast push, a quick failure, a push waiting for Xero to be reconnected): one
+    notification brings the message up to date."""
+    if invoice.status != InvoiceStatus.QUEUED.value or invoice.error_message:
         _notify(session, invoice, Event.ATTACHED)
 
 

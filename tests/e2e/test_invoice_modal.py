@@ -319,6 +319,30 @@ def test_hours_invoice_posts_the_status_in_the_command_channel(world: World) -> 
     assert invoices(w.db)[0].status_channel_id == "C0GENERAL"
 
 
+def test_a_status_message_posted_after_the_push_moved_on_is_brought_up_to_date(world: World) -> None:
+    """Slack answers the status message's post late; meanwhile the worker found Xero not connected and said the
+    push is waiting. The message, once its place is stored, says so too (not "queued" for good)."""
+    w = world
+    assert w.slack.command("invoice", user=ALICE).status_code == 200
+    view_id = w.api.wait_for("views.update")[0].params["view_id"]
+    view = pick(w, current(w.api, view_id), v.ACTION_CLIENT, str(w.acme))
+    late = w.api.hold_next("chat.postMessage", channel="C0GENERAL")
+    try:
+        assert submit(w, view) == {}
+        assert late.reached.wait(10), "the status message was never posted"
+        w.runtime.jobs.drain(10)  # the push ran: no Xero connection, so it waits
+        assert invoices(w.db)[0].error_message and invoices(w.db)[0].status_message_ts is None
+    finally:
+        late.release()
+    deadline = time.time() + 10
+    while invoices(w.db)[0].status_message_ts is None and time.time() < deadline:
+        time.sleep(0.05)
+    w.runtime.jobs.drain(10)
+    [message] = w.api.messages("C0GENERAL")
+    assert message["ts"] == invoices(w.db)[0].status_message_ts
+    assert "Invoice INV-0001 for Acme is waiting: Xero needs reconnecting" in message["text"]
+
+
 def test_members_cannot_open_or_submit(world: World) -> None:
     w = world
     response = w.slack.command("invoice", user=BOB)
