@@ -35,6 +35,27 @@ class Runtime:
         self.db.dispose()
 
 
+def task_registry() -> Any:
+    """A fresh registry of every task of the product. Each feature registers its own (`register(tasks)`); this
+    list is the one place that says which modules those are, so a worker's repertoire is written down."""
+    from bot.notify import invoice as notify_invoice
+    from bot.notify import sync_alert as notify_sync_alert
+    from bot.notify import xero as notify_xero
+    from invoicing import tasks_batch as invoice_batch
+    from invoicing import tasks_push as invoice_push
+    from jobs import maintenance
+    from jobs.registry import TaskRegistry
+    from xero import tasks_connection as xero_connection
+    from xero import tasks_sync as xero_sync
+    from xero import tasks_tokens as xero_tokens
+
+    tasks = TaskRegistry()
+    for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
+                   notify_invoice, notify_sync_alert, notify_xero):
+        module.register(tasks)
+    return tasks
+
+
 def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool = True) -> Runtime:
     """Wire the parts. In-process jobs when REDIS_URL is unset; otherwise web processes only relay to RQ."""
     from bot.app_factory import build_bolt_app, installation_store
@@ -47,7 +68,7 @@ def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool
     keyring.configure(settings.encryption_keys)
     db = Database(settings.database_url)
     slack_clients = SlackClients(settings, installation_store(settings, db))
-    jobs = JobsRuntime(settings, db, services={"slack": slack_clients})
+    jobs = JobsRuntime(settings, db, task_registry(), services={"slack": slack_clients})
     runtime = Runtime(settings=settings, db=db, jobs=jobs)
     if with_web:
         runtime.bolt_app = build_bolt_app(settings, db)
@@ -64,7 +85,7 @@ def _schedule_xero_housekeeping(db: Any) -> None:
     """Refresh tokens of connections idle for 30 days, daily (deduplicated: every process may ask; one runs)."""
     from datetime import timedelta
 
-    from jobs.tasks_xero_tokens import schedule_refresh_idle
+    from xero.tasks_tokens import schedule_refresh_idle
 
     with db.session() as session:
         schedule_refresh_idle(session, delay=timedelta(hours=1))

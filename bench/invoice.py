@@ -51,7 +51,7 @@ from storage.models import (  # noqa: E402
     XeroAccount,
     XeroTaxRate,
 )
-from timesheets.summary import member_today  # noqa: E402
+from timesheets.member_calendar import member_today  # noqa: E402
 
 ENTRIES = 10_000
 MEMBERS = 50

@@ -17,8 +17,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from errors import UserError
-from timesheets.catalog_input import FormErrors
+from errors import FormErrors, UserError
 
 log = logging.getLogger("hourcap.errors")
 

@@ -8,14 +8,14 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.views.home import HomeModel, TeamRow, build_home
+from catalog.projects import Catalog, catalog
 from invoicing.create import recent_invoices
 from storage.db import Database
 from storage.models import Role, Workspace
 from team.admin import roster
 from team.members import get_member
 from team.roles import has_role
-from timesheets.projects import Catalog, catalog
-from timesheets.summary import member_today, week_totals
+from timesheets.member_calendar import member_today, week_totals
 from xero.connection_summary import summary as xero_summary
 from xero.sync_status import status_summary
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.durations import DurationError, parse_duration
-from bot.parse import HoursParse
 from bot.views.log_modal import LogForm, Submitted
 from errors import InvalidInput
 from storage.models import Member
 from timesheets.entries import FIELD_DATE, FIELD_DURATION, EntryInput, StoredEntry
+from timesheets.grammar.durations import DurationError, parse_duration
+from timesheets.grammar.parse import HoursParse
 from timesheets.lookup import ProjectInfo, channel_project_id, find_project, picker_projects, workspace_projects
-from timesheets.summary import member_today
+from timesheets.member_calendar import member_today
 
 
 def _form(session: Session, member: Member, *, first: tuple[int, ...] = (), **values: Any) -> LogForm:

@@ -9,7 +9,7 @@ number under the workspace lock, the conditional reservation, the snapshot), eac
 manager confirmed (``seen``: the batch fingerprint), so nothing unseen is billed; if anything changed meanwhile
 the whole batch rolls back with "Entries changed — review again". Instead of one ``invoice.push`` per invoice
 it records ONE ``invoice.push_batch`` outbox row per group of up to ``BATCH_SIZE`` invoices (Xero takes up to
-50 invoices per request; ``jobs.tasks_invoice_push_batch`` handles each element's verdict on its own).
+50 invoices per request; ``invoicing.tasks_batch`` handles each element's verdict on its own).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from invoicing.selection import Period
 from storage import outbox
 from storage.audit import audit
 from storage.models import BillingMode, Client, Invoice, InvoiceMode, Member, Project, TimeEntry
-from timesheets.summary import member_today
+from timesheets.member_calendar import member_today
 
 PUSH_BATCH_TASK = "invoice.push_batch"
 BATCH_SIZE = 50  # Xero's limit of invoices per PUT /Invoices

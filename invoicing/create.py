@@ -35,14 +35,13 @@ from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound
 from invoicing.preview import InvoiceField, InvoiceRequest, Preview, build_preview, refuse_problems, require_manager
-from invoicing.push_status import caught_up
+from invoicing.push_status import PUSH_TASK, caught_up
 from storage import outbox
 from storage.audit import audit
 from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, TimeEntry, Workspace
 from xero.invoice_defaults import describe_defaults, invoice_defaults
 
 ENTRIES_CHANGED = "Entries changed since the preview — preview again, then create the invoice."
-PUSH_TASK = "invoice.push"
 NUMBER_DIGITS = 4
 RESERVE_CHUNK = 20_000  # bound parameters per statement stay well under SQLite's and PostgreSQL's limits
 RECENT_LIMIT = 5

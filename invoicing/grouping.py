@@ -25,9 +25,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from catalog.rounding import RoundingRule
 from invoicing.exact import time_line
 from invoicing.lines import EntryRow, Line, date_label, period_label, rate_label, squash
-from timesheets.rounding import RoundingRule
 
 SEPARATOR = " — "
 

@@ -6,7 +6,7 @@
   Option name), only those still active in the synced data, at most two.
 
 A line covering several projects (grouped by date or member) takes the defaults. Everything comes from the rows
-already read for the preview (the projects, ``xero.reference``): resolving a line costs no query.
+already read for the preview (the projects, ``xero.invoice_inputs``): resolving a line costs no query.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from invoicing.lines import Line
 from storage.models import Project
 from xero.invoice_defaults import MAX_TRACKING, InvoiceDefaults
-from xero.reference import XeroReference
+from xero.invoice_inputs import XeroReference
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ with "Entries changed — preview again".
 The money and grouping come from the pure rules only (``grouping``, ``retainer``, ``fixed_budget``, ``totals``);
 this module reads the database, picks the inputs, resolves the Xero line fields and collects problems:
 
-* the client, its projects, the workspace defaults and the synced Xero data they refer to (``xero.reference``),
+* the client, its projects, the workspace defaults and the synced Xero data they refer to (``xero.invoice_inputs``),
   each read once; the line fields (account, tax type, item, tracking) from those (``line_fields``);
 * every problem carries the form field it belongs to, so the modal shows each under its input at once.
 
@@ -29,6 +29,9 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from catalog.rounding import RoundingRule
+from catalog.rounding_settings import rounding_for_client
+from errors import FormErrors
 from invoicing.fixed_budget import BudgetBasis, BudgetError, BudgetTerms, budget_part
 from invoicing.grouping import Grouping, group_entries
 from invoicing.line_fields import LineFields, PreviewLine
@@ -38,6 +41,7 @@ from invoicing.retainer import RetainerError, RetainerTerms, month_label, month_
 from invoicing.selection import Period, last_calendar_month, month_entries, time_entries
 from invoicing.summary import EntryTally, summarize
 from invoicing.totals import LineAmountType, Totals, invoice_totals, totals
+from storage.ids import payload_id
 from storage.models import (
     BillingMode,
     Client,
@@ -51,12 +55,8 @@ from storage.models import (
     Workspace,
 )
 from team.roles import require
-from timesheets.catalog_input import FormErrors
-from timesheets.lookup import payload_id
-from timesheets.rounding import RoundingRule
-from timesheets.workspace_settings import rounding_for_client
 from xero.invoice_defaults import defaults_problems, invoice_defaults
-from xero.reference import load_reference
+from xero.invoice_inputs import load_reference
 
 CREATE_INVOICES = "create invoices"
 PICK_CLIENT = "Pick the client to invoice."

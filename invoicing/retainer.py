@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from catalog.rounding import RoundingRule
 from invoicing.exact import amount_line, time_line
 from invoicing.lines import EntryRow, Line, LineKind, hours_label, money_label, rate_label, squash
 from invoicing.money import is_exact
-from timesheets.rounding import RoundingRule
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  # English, whatever the server's locale

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, String, bindparam, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from catalog.rounding import RoundingMode, RoundingRule
 from invoicing.exact import time_line
 from invoicing.grouping import (
     Grouping,
@@ -50,7 +51,6 @@ from invoicing.selection import Period, scope_params, time_scope
 from invoicing.totals import LineAmountType, Totals, summed, tax_terms, totals
 from storage.models import Member, Project, TimeEntry
 from storage.models.base import Rate
-from timesheets.rounding import RoundingMode, RoundingRule
 
 RATE_SCALE = 10 ** (Rate.scale or 0)  # rates are stored with 2 dp, so rate x 100 is a whole number in SQL
 

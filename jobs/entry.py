@@ -1,8 +1,8 @@
 """What RQ calls: `jobs.entry.run(outbox_id)`. The job carries the row id only; everything else is re-read.
 
-The process-wide context is set by the worker command (`set_context`) so tasks share one engine and the
-services the composition root attached. A bare `rq worker` without our command still works: the context is
-then built lazily from the environment.
+The worker command (`hourcap worker`, through `jobs.worker.run_worker`) sets the context its jobs run with: the
+one engine, the task registry and the services the composition root built. A job taken by a process that never
+set one (a bare `rq worker`) fails loudly and goes back to the outbox, which retries it on a proper worker.
 """
 
 from __future__ import annotations
@@ -12,28 +12,22 @@ import threading
 from rq import get_current_job
 
 from jobs.execute import execute
-from jobs.registry import JobContext, load_all_tasks
+from jobs.registry import JobContext
 
 _context: JobContext | None = None
 _lock = threading.Lock()
 
 
 def set_context(ctx: JobContext | None) -> None:
-    global _context
+    global _context  # noqa: PLW0603 - RQ calls `run` by name, so the worker's context is per process
     with _lock:
         _context = ctx
 
 
 def get_context() -> JobContext:
-    global _context
     with _lock:
         if _context is None:
-            from settings import load_settings
-            from storage.db import Database
-
-            settings = load_settings(require_slack=False)
-            load_all_tasks()
-            _context = JobContext(db=Database(settings.database_url), settings=settings)
+            raise RuntimeError("no job context in this process: run jobs with `hourcap worker`")
         return _context
 
 

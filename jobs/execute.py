@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
-from jobs.registry import JobContext, Permanent, RetryAt, TaskSpec, UnknownTask, get_task, on_failed
+from errors import Permanent, RetryAt
+from jobs.registry import JobContext, TaskSpec, UnknownTask
 from storage.models import Outbox, OutboxStatus
 from storage.types import utcnow
 
@@ -62,7 +63,7 @@ def execute(ctx: JobContext, outbox_id: int, job_id: str | None = None) -> str:
             return "skipped"
         task_name, args = row.task, dict(row.args or {})
     try:
-        spec: TaskSpec | None = get_task(task_name)
+        spec: TaskSpec | None = ctx.tasks.get(task_name)
     except UnknownTask:
         spec = None
 
@@ -165,8 +166,8 @@ def _finish(
 
 
 def run_failed_hooks(ctx: JobContext, row: Outbox) -> None:
-    """Tell every `on_failed` hook; a broken hook is logged, never allowed to undo the recorded failure."""
-    for hook in list(on_failed):
+    """Tell every failure hook of the registry; a broken hook is logged, never allowed to undo the recorded failure."""
+    for hook in ctx.tasks.failed_hooks:
         try:
             hook(ctx, row)
         except Exception:  # noqa: BLE001

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.registry import JobContext, load_all_tasks
+from jobs.registry import JobContext, TaskRegistry
 from settings import Settings
 from storage import outbox
 from storage.db import Database
 
 
 class JobsRuntime:
-    def __init__(self, settings: Settings, db: Database, services: dict[str, Any] | None = None,
-                 *, queue_name: str = "hourcap") -> None:
-        load_all_tasks()
+    def __init__(self, settings: Settings, db: Database, tasks: TaskRegistry,
+                 services: dict[str, Any] | None = None, *, queue_name: str = "hourcap") -> None:
         self.settings = settings
         self.db = db
         self.queue_name = queue_name
-        self.context = JobContext(db=db, settings=settings, services=dict(services or {}))
+        self.context = JobContext(db=db, settings=settings, services=dict(services or {}), tasks=tasks)
         self.runner: Any = None
         self._relay_now: Any = None
         if settings.redis_url is not None:

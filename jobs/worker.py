@@ -20,7 +20,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 
 from jobs.entry import set_context
-from jobs.registry import JobContext, load_all_tasks
+from jobs.registry import JobContext
 from jobs.relay import fast_path, relay_due
 from jobs.rq_transport import RQTransport
 from jobs.sweeper import sweep
@@ -51,7 +51,6 @@ def run_worker(
     logging_level: str | None = "INFO",
 ) -> bool:
     """Work `queue_name` until SIGTERM/SIGINT (or, with `burst`, until empty); call from the main thread."""
-    load_all_tasks()
     set_context(ctx)
     _forked_engines.add(ctx.db.engine)
     transport = RQTransport(redis_url, queue_name)

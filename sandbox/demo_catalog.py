@@ -34,7 +34,7 @@ def _submit(demo: Demo, view: dict[str, Any], values: dict[str, dict[str, Any]],
 
 
 def _client_option(view: dict[str, Any], name: str) -> str:
-    from timesheets.catalog_input import Field
+    from catalog.form_input import Field
 
     block = next(b for b in view["blocks"] if b.get("block_id") == Field.PROJECT_CLIENT)
     return str(next(o["value"] for o in block["element"]["options"] if o["text"]["text"].startswith(name)))
@@ -43,7 +43,7 @@ def _client_option(view: dict[str, Any], name: str) -> str:
 def _project(client: str, name: str, code: str, rate: str, mode: str = "hourly",
              channel: str | None = None, **extra: str) -> dict[str, dict[str, Any]]:
     from bot.views.catalog import ids
-    from timesheets.catalog_input import Field
+    from catalog.form_input import Field
 
     values: dict[str, dict[str, Any]] = {
         Field.PROJECT_CLIENT: {ids.ACTION_PROJECT_CLIENT: _selected(client)},
@@ -66,7 +66,7 @@ def _project(client: str, name: str, code: str, rate: str, mode: str = "hourly",
 
 def catalog(demo: Demo) -> None:
     from bot.views.catalog import ids
-    from timesheets.catalog_input import Field
+    from catalog.form_input import Field
 
     demo.chapter("6. Alice, now a manager, creates clients and projects from the Home tab")
     for name in ("Acme", "Globex"):

@@ -78,7 +78,7 @@ def xero_data(demo: Demo) -> None:
     from bot.views import wizard as v
     from bot.views.catalog import ids
     from bot.views.xero import ACTION_START_SETUP
-    from timesheets.catalog_input import Field
+    from catalog.form_input import Field
     from xero.invoice_defaults import DefaultsField
 
     demo.chapter("14. Xero's data in Hour Cap: the first sync, the setup wizard, contact mapping, a webhook")

@@ -26,13 +26,14 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.durations import MAX_MINUTES, MIN_MINUTES, format_duration
-from bot.parse import FUTURE_DATE_MESSAGE
 from errors import InvalidInput, NotFound
+from storage.ids import payload_id
 from storage.models import Member, Project, ProjectMemberRate, TimeEntry
 from timesheets.burn import burn_line
-from timesheets.lookup import ProjectInfo, find_project, loggable_project, payload_id
-from timesheets.summary import member_today
+from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_duration
+from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
+from timesheets.lookup import ProjectInfo, find_project, loggable_project
+from timesheets.member_calendar import member_today
 
 FIELD_DATE = "date"
 FIELD_DURATION = "duration"

@@ -13,13 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.parse import ProjectChoice
 from errors import InvalidInput, NotFound
+from storage.ids import payload_id
 from storage.models import Client, Project
+from timesheets.grammar.parse import ProjectChoice
 
 FIELD_PROJECT = "project"
 MAX_PICKER_OPTIONS = 100  # a static select holds at most 100 options
-MAX_ID = 2**31 - 1  # id columns are INTEGER (PostgreSQL int4)
 
 
 @dataclass(frozen=True)
@@ -88,21 +88,6 @@ def channel_project_id(projects: Sequence[ProjectInfo], channel_id: str | None) 
     if not active and len(linked) == 1:
         return linked[0].id
     return None
-
-
-def payload_id(value: object) -> int | None:
-    """A row id from a payload (button value, select option, modal metadata), or None when it cannot be one.
-
-    Only plain positive integers that fit the id columns: anything else would be refused by the database driver
-    (out of range) rather than simply match nothing.
-    """
-    if isinstance(value, bool):
-        return None
-    text = str(value).strip() if isinstance(value, int | str) else ""
-    if not text.isascii() or not text.isdigit():
-        return None
-    wanted = int(text)
-    return wanted if 0 < wanted <= MAX_ID else None
 
 
 def find_project(session: Session, workspace_id: int, project_id: object) -> ProjectInfo | None:

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.durations import MAX_MINUTES, format_duration
 from errors import InvalidInput
 from storage.models import Member, Timer
 from storage.types import utcnow
 from timesheets.entries import EntryInput, StoredEntry, checked_description, log_entry
+from timesheets.grammar.durations import MAX_MINUTES, format_duration
 from timesheets.lookup import ProjectInfo, find_project, loggable_project
 
 

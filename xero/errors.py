@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jobs.registry import Permanent, RetryAt, Transient
+from errors import Permanent, RetryAt, Transient
 
 
 class XeroError(Exception):

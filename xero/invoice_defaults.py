@@ -5,7 +5,7 @@ Step 1: revenue account, tax rate, branding theme, payment terms, invoice prefix
 type. Step 2: the default option of each active tracking category (none = that category is left off invoice
 lines). Xero-specific values must still be present in the synced data (`XeroAccount`, `XeroTaxRate`,
 `XeroBrandingTheme`, `XeroTrackingCategory`/`Option`), both when saved and when an invoice is about to use them
-(`defaults_problems`, over the snapshot `xero.reference` reads). Every refusal names its form field
+(`defaults_problems`, over the snapshot `xero.invoice_inputs` reads). Every refusal names its form field
 (`DefaultsField`), which the wizard uses as block ids. Admins and the owner only.
 """
 
@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from errors import Problems
 from storage.audit import audit
 from storage.models import (
     Member,
@@ -33,8 +34,7 @@ from storage.models import (
 )
 from storage.types import utcnow
 from team.roles import require
-from timesheets.catalog_input import Problems
-from xero.reference import XeroReference
+from xero.invoice_inputs import XeroReference
 
 INVOICE_SETTINGS = "change invoice settings"
 PREFIX_MAX = 10
@@ -319,7 +319,7 @@ def defaults_complete(workspace: Workspace) -> bool:
 
 def defaults_problems(workspace: Workspace, reference: XeroReference) -> list[str]:
     """What stops an invoice push, in plain words (empty: fine): missing defaults, or ones no longer in Xero.
-    ``reference``: ``xero.reference.load_reference`` for the workspace."""
+    ``reference``: ``xero.invoice_inputs.load_reference`` for the workspace."""
     problems: list[str] = []
     fix = " An admin can fix it in Home → Xero → Setup wizard."
     if not workspace.xero_account_code:

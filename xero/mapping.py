@@ -27,6 +27,8 @@ from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.clients import find_client, require_manager
+from catalog.form_input import clean_text, name_key
 from errors import NotFound, UserError
 from settings import Settings
 from storage.audit import audit
@@ -34,8 +36,6 @@ from storage.db import Database
 from storage.models import Client, Member, Role, XeroContact
 from team.members import get_member
 from team.roles import require
-from timesheets.catalog_input import clean_text, name_key
-from timesheets.clients import find_client, require_manager
 from xero.connection_summary import find_connection
 from xero.errors import (
     NeedsReconnect,

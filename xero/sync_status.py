@@ -27,6 +27,8 @@ from xero.status import usable
 from xero.sync import RESOURCES
 
 SYNC_TASK = "xero.sync"
+SYNC_ALERT_TASK = "xero.sync_alert"  # rendered in Slack by bot/notify/sync_alert.py
+FAILED, RESOLVED = "failed", "resolved"  # what an alert notification says
 STALE_AFTER = timedelta(minutes=10)
 MAX_ERROR = 1000
 
@@ -162,6 +164,15 @@ def record_alert(session: Session, workspace_id: int, resource: str, channel_id:
     """Remember the alert posted for the current failure (ts None with a channel: could not post there)."""
     state = state_for(session, workspace_id, resource)
     state.alert_channel_id, state.alert_ts = channel_id, ts
+
+
+def record_alert_notification(session: Session, workspace_id: int, resource: str, outcome: str, *,
+                              why: str | None = None, todo: str | None = None) -> None:
+    """Have the resource's alert posted or edited (`FAILED`, with why and what to do) or resolved (`RESOLVED`),
+    in the transaction that recorded the outcome."""
+    outbox.record(session, SYNC_ALERT_TASK, {"workspace_id": workspace_id, "resource": _check(resource),
+                                             "outcome": outcome, "why": why, "todo": todo},
+                  workspace_id=workspace_id)
 
 
 # -- what Home shows --------------------------------------------------------------------------------------------

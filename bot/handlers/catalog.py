@@ -43,12 +43,7 @@ from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import read_page_value
 from bot.views.state import form_values
-from errors import NotFound, UserError
-from storage.db import Database
-from storage.models import Client, Member, Project
-from team.members import get_member
-from timesheets.catalog_input import Field
-from timesheets.clients import (
+from catalog.clients import (
     ClientInput,
     client_choices,
     count_active_clients,
@@ -58,7 +53,8 @@ from timesheets.clients import (
     set_client_archived,
     update_client,
 )
-from timesheets.projects import (
+from catalog.form_input import Field
+from catalog.projects import (
     ProjectInput,
     create_project,
     describe,
@@ -66,13 +62,17 @@ from timesheets.projects import (
     set_project_archived,
     update_project,
 )
-from timesheets.rates import default_rates, project_member_rates, set_default_rate, set_project_member_rate
-from timesheets.workspace_settings import (
+from catalog.rates import default_rates, project_member_rates, set_default_rate, set_project_member_rate
+from catalog.rounding_settings import (
     client_override,
     current_rounding,
     set_workspace_rounding,
     workspace_rounding,
 )
+from errors import NotFound, UserError
+from storage.db import Database
+from storage.models import Client, Member, Project
+from team.members import get_member
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from bot import log_form
 from bot.errors import reported
 from bot.handlers.invoices import open_invoice_modal
-from bot.parse import Command, parse_command, parse_hours, parse_timer_start
 from bot.views.hours import (
     ACTION_DELETE,
     ACTION_EDIT,
@@ -58,8 +57,9 @@ from timesheets.entries import (
     undo_entry,
     unescape_slack,
 )
+from timesheets.grammar.parse import Command, parse_command, parse_hours, parse_timer_start
 from timesheets.lookup import FIELD_PROJECT, channel_project_id, project_choices, workspace_projects
-from timesheets.summary import member_today
+from timesheets.member_calendar import member_today
 from timesheets.timers import start_timer, stop_timer, timer_status
 
 log = logging.getLogger(__name__)

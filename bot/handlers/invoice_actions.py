@@ -27,9 +27,9 @@ from bot.views.invoice_status import ACTION_CANCEL, ACTION_RETRY, resolved_alert
 from errors import NotFound
 from invoicing.push_status import cancel_invoice, retry_invoice
 from storage.db import Database
+from storage.ids import payload_id
 from storage.models import Invoice, Member
 from team.members import get_member
-from timesheets.lookup import payload_id
 
 log = logging.getLogger(__name__)
 

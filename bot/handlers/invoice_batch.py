@@ -26,7 +26,7 @@ from invoicing.preview import require_manager
 from invoicing.selection import last_calendar_month
 from storage.db import Database
 from team.members import get_member
-from timesheets.summary import member_today
+from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
 

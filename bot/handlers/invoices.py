@@ -29,16 +29,15 @@ from bot.home import publish_home
 from bot.views import blocks as b
 from bot.views import invoice_modal as v
 from bot.views.state import form_values
-from errors import UserError
+from errors import FormErrors, UserError
 from invoicing.create import CreatedInvoice, EntriesChanged, attach_status_message, create_invoice
 from invoicing.form_choices import client_options, form_choices
 from invoicing.preview import InvoiceRequest, build_preview, require_manager
 from storage.db import Database
+from storage.ids import payload_id
 from storage.models import Member
 from team.members import get_member
-from timesheets.catalog_input import FormErrors
-from timesheets.lookup import payload_id
-from timesheets.summary import member_today
+from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
 # Slack answers these when the bot cannot post in the channel the flow started from: the message goes to a DM.

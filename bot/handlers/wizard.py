@@ -24,12 +24,12 @@ from bot.views import wizard as v
 from bot.views.catalog.builders import esc
 from bot.views.state import form_values
 from bot.views.xero import ACTION_CONTACT_MAPPING, ACTION_START_SETUP
+from catalog.clients import require_manager
 from errors import UserError
 from settings import Settings
 from storage.db import Database
 from storage.models import Member
 from team.members import get_member
-from timesheets.clients import require_manager
 from xero.connection_summary import find_connection
 from xero.invoice_defaults import (
     DefaultsField,
@@ -42,8 +42,8 @@ from xero.invoice_defaults import (
     save_tracking,
     tracking_form,
 )
+from xero.invoice_inputs import load_reference
 from xero.mapping import auto_match, contact_options, create_in_xero, link_contact, mapping_page, unlink
-from xero.reference import load_reference
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.durations import format_duration
 from bot.views import blocks as b
 from bot.views.catalog.section import catalog_section, shown_page
 from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
@@ -16,11 +15,12 @@ from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
 from bot.views.sync import sync_blocks
 from bot.views.xero import xero_section
+from catalog.projects import Catalog
 from invoicing.create import InvoiceSummary
 from invoicing.selection import last_calendar_month
 from storage.models import Role
-from timesheets.projects import Catalog
-from timesheets.summary import WeekTotals
+from timesheets.grammar.durations import format_duration
+from timesheets.member_calendar import WeekTotals
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.sync_status import SyncSummary
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.durations import format_duration
 from bot.views import blocks as b
 from timesheets.burn import money_text
 from timesheets.entries import EntryListing, Period, StoredEntry, day_label
+from timesheets.grammar.durations import format_duration
 from timesheets.timers import RunningTimer, StopResult
 
 ACTION_UNDO = "hours_undo"

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.durations import format_compact
 from bot.views import blocks as b
 from bot.views.hours import esc
 from timesheets.entries import FIELD_DATE, FIELD_DESCRIPTION, FIELD_DURATION, MAX_DESCRIPTION
+from timesheets.grammar.durations import format_compact
 from timesheets.lookup import FIELD_PROJECT, ProjectInfo
 
 CALLBACK_LOG = "hours_log"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.views import blocks as b
-from xero.sync_status import SyncSummary
+from xero.sync_status import LABELS, SyncSummary
 
 ACTION_REFRESH = "xero_sync_refresh"  # static_select: a resource, or "all"
 ACTION_ALERTS_CHANNEL = "alerts_channel_pick"  # conversations_select
@@ -50,3 +50,26 @@ def sync_blocks(summary: SyncSummary, alerts_channel_id: str | None) -> list[dic
     where = f"<#{alerts_channel_id}>" if alerts_channel_id else "no channel yet — pick one"
     blocks.append(b.context(f"Alerts (sync failures, push failures, Needs reconnect) go to {where}."))
     return blocks
+
+
+# -- the alert posted in the alerts channel while a resource fails to sync -----------------------------------
+def sync_failure_alert(resource: str, why: str, todo: str) -> tuple[str, list[dict[str, Any]]]:
+    label = LABELS[resource]
+    text = f":warning: Syncing {label} from Xero failed. Why: {why} What to do: {todo}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: *Syncing {label} from Xero failed*"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why:* {_clip(why)}\n*What to do:* {todo}"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "This message updates if it fails again, "
+                                                                    "and says so when syncing works again."}]},
+    ]
+    return text, blocks
+
+
+def sync_resolved_alert(resource: str) -> tuple[str, list[dict[str, Any]]]:
+    label = LABELS[resource]
+    text = f":white_check_mark: Resolved: syncing {label} from Xero works again."
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _clip(text: str, limit: int = 2500) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,16 +16,16 @@ from bot.views.catalog.project import ClientChoice, ProjectForm, project_modal
 from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.home import ACTION_APPLY_ROLE
+from catalog.clients import ClientInput, create_client
+from catalog.form_input import Field
+from catalog.projects import ProjectInput, create_project
+from catalog.rounding import NO_ROUNDING
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, BillingMode, Client, Member, Project, ProjectMemberRate, Role, Workspace
 from tests.e2e.test_roles import first_contact, team_state
 from tests.support.slack_requests import SignedSlack, selected, text_value
 from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER
-from timesheets.catalog_input import Field
-from timesheets.clients import ClientInput, create_client
-from timesheets.projects import ProjectInput, create_project
-from timesheets.rounding import NO_ROUNDING
 
 
 def dumps(data: Any) -> str:

@@ -66,7 +66,7 @@ from tests.support.workspace import (
     TEAM,
     token_mode_settings,
 )
-from timesheets.summary import WeekTotals
+from timesheets.member_calendar import WeekTotals
 from xero.connection import start_connect
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.oauth import TokenSet

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 
 from bot.views import wizard as v
 from bot.views.xero import ACTION_CONTACT_MAPPING, ACTION_START_SETUP
+from catalog.form_input import name_key
 from sandbox.slack import SlackSandbox
 from sandbox.slack_views import validate_view
 from sandbox.xero import XeroSandbox
@@ -35,7 +36,6 @@ from storage.models import (
 from tests.support import xero_connection
 from tests.support.slack_requests import SignedSlack, selected, text_value
 from tests.support.workspace import ALICE, BOB, OWNER, SIGNING_SECRET, TEAM, token_mode_settings
-from timesheets.catalog_input import name_key
 from xero.invoice_defaults import DefaultsField, invoice_defaults
 
 xero_sb = xero_connection.xero_sb

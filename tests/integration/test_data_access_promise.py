@@ -20,13 +20,13 @@ import httpx2
 import pytest
 
 from invoicing.push_status import retry_invoice
-from jobs import tasks_xero_sync
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
 from storage.models import Client
 from tests.integration import test_invoice_push as push_tests
 from tests.integration.test_invoice_push import PUT_INVOICES, World, actor, load, queue_invoice, run_push
 from tests.support.catalog import make_client
+from xero import tasks_sync as tasks_xero_sync
 from xero.mapping import create_in_xero
 from xero.push import reference_filter
 from xero.sync import RESOURCES

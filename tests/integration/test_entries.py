@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.parse import FUTURE_DATE_MESSAGE
 from errors import InvalidInput, NotFound, UserError
 from storage.db import Database
 from storage.models import Project, TimeEntry
@@ -25,8 +24,9 @@ from timesheets.entries import (
     resolve_rate,
     undo_entry,
 )
+from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
 from timesheets.lookup import find_project
-from timesheets.summary import member_today
+from timesheets.member_calendar import member_today
 
 # Wednesday 13 March 2024, noon UTC: London (GMT) is on Wed 13, Los Angeles (PDT, UTC-7) on Wed 13 at 05:00,
 # Auckland (NZDT, UTC+13) already on Thu 14 at 01:00.

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
+from app import task_registry
 from bot.slack_clients import SlackClients
 from bot.views import invoice_batch as v
 from errors import PermissionDenied
 from invoicing.batch import PUSH_BATCH_TASK, BatchChanged, create_month_batch, month_batch_preview
 from invoicing.push_status import PUSH_TASK, push_dedupe_key
 from jobs.execute import execute
-from jobs.registry import JobContext, load_all_tasks
+from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
 from storage.db import Database
@@ -54,13 +55,12 @@ MONTH = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)
 @pytest.fixture
 def ctx(db: Database, xero_sb: XeroSandbox, slack_api: SlackSandbox, database_url: str,
         encryption_keys: tuple[str, ...]) -> JobContext:
-    load_all_tasks()
     settings = token_mode_settings(
         slack_api, database_url, encryption_keys, XERO_CLIENT_ID=xero_sb.client_id,
         XERO_CLIENT_SECRET=xero_sb.client_secret, XERO_LOGIN_URL=xero_sb.login_url,
         XERO_IDENTITY_URL=xero_sb.identity_url, XERO_API_URL=xero_sb.api_url,
         XERO_CONNECTIONS_URL=xero_sb.connections_url)
-    return JobContext(db=db, settings=settings, services={"slack": SlackClients(settings),
+    return JobContext(db=db, settings=settings, tasks=task_registry(), services={"slack": SlackClients(settings),
                                                           "xero_limits": LocalLimits()})
 
 

@@ -19,15 +19,16 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
+from app import task_registry
 from bot.slack_clients import SlackClients
 from bot.views.invoice_status import ACTION_CANCEL, ACTION_RETRY
 from errors import NotFound, PermissionDenied
 from invoicing import push_status
+from invoicing import tasks_push as tasks_invoice_push
 from invoicing.create import attach_status_message
 from invoicing.push_status import PUSH_TASK, cancel_invoice, push_dedupe_key, retry_invoice
-from jobs import tasks_invoice_push
 from jobs.execute import execute
-from jobs.registry import JobContext, load_all_tasks
+from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
 from storage import outbox
@@ -66,14 +67,13 @@ _refs = itertools.count(1)
 @pytest.fixture
 def ctx(db: Database, xero_sb: XeroSandbox, slack_api: SlackSandbox, database_url: str,
         encryption_keys: tuple[str, ...]) -> JobContext:
-    load_all_tasks()
     slack_api.add_channel(ALERTS, "hourcap-alerts", team_id=TEAM, is_member=True)
     settings = token_mode_settings(
         slack_api, database_url, encryption_keys, XERO_CLIENT_ID=xero_sb.client_id,
         XERO_CLIENT_SECRET=xero_sb.client_secret, XERO_LOGIN_URL=xero_sb.login_url,
         XERO_IDENTITY_URL=xero_sb.identity_url, XERO_API_URL=xero_sb.api_url,
         XERO_CONNECTIONS_URL=xero_sb.connections_url)
-    return JobContext(db=db, settings=settings, services={"slack": SlackClients(settings),
+    return JobContext(db=db, settings=settings, tasks=task_registry(), services={"slack": SlackClients(settings),
                                                           "xero_limits": LocalLimits()})
 
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, delete, insert, literal, select, update
 
+from catalog.rounding import RoundingRule, all_rules
 from invoicing.create import EntriesChanged, create_invoice
 from invoicing.line_fields import PreviewLine
 from invoicing.money import half_cent_tie, half_up, time_cents
@@ -25,7 +26,6 @@ from invoicing.totals import LineAmountType, tax_terms
 from storage.db import Database
 from storage.models import Member, Role, TimeEntry, Workspace, XeroAccount, XeroTaxRate
 from tests.support.catalog import add_entry, make_client, make_member, make_project, make_workspace
-from timesheets.rounding import RoundingRule, all_rules
 
 TODAY = date(2024, 4, 15)
 MARCH = (date(2024, 3, 1), date(2024, 3, 31))

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from jobs import registry
 from jobs.execute import execute
 from jobs.inprocess import InProcessRunner
 from jobs.registry import JobContext
@@ -24,6 +23,7 @@ from tests.support.jobs_fixtures import (
     force,
     load,
     record,
+    tasks_for_tests,
     token,
     wait_for,
 )
@@ -31,7 +31,7 @@ from tests.support.jobs_fixtures import (
 
 @pytest.fixture
 def ctx(db: Database) -> JobContext:
-    return JobContext(db=db, services={"marker": object()})
+    return JobContext(db=db, services={"marker": object()}, tasks=tasks_for_tests())
 
 
 @pytest.fixture
@@ -44,15 +44,15 @@ def runner(ctx: JobContext) -> Iterator[InProcessRunner]:
 
 
 @pytest.fixture
-def failures() -> Iterator[list[tuple[JobContext, Outbox]]]:
+def failures(ctx: JobContext) -> Iterator[list[tuple[JobContext, Outbox]]]:
     seen: list[tuple[JobContext, Outbox]] = []
 
     def hook(ctx: JobContext, row: Outbox) -> None:
         seen.append((ctx, row))
 
-    registry.on_failed.append(hook)
+    ctx.tasks.on_failed(hook)
     yield seen
-    registry.on_failed.remove(hook)
+    ctx.tasks.remove_on_failed(hook)
 
 
 def test_recorded_work_runs_right_after_commit(db: Database, runner: InProcessRunner) -> None:

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app import task_registry
 from jobs.execute import execute
-from jobs.registry import JobContext, load_all_tasks
+from jobs.registry import JobContext
 from jobs.relay import relay_due
 from jobs.sweeper import sweep
 from storage.db import Database
@@ -105,9 +106,10 @@ def test_prune_keeps_recent_and_failed_rows(db: Database) -> None:
             session.add(XeroWebhookEvent(tenant_id="t-1", event_category="CONTACT", event_type="UPDATE",
                                          resource_id=f"c-{name}", event_date_utc="2026-11-01T00:00:00.000",
                                          received_at=now - age))
-    assert "maintenance.prune" in load_all_tasks()  # jobs/tasks_*.py modules register themselves
+    tasks = task_registry()
+    assert "maintenance.prune" in tasks.names()  # listed in app.py's task registry
     prune_id = record(db, "maintenance.prune")
-    assert execute(JobContext(db=db), prune_id) == "done"
+    assert execute(JobContext(db=db, tasks=tasks), prune_id) == "done"
     with db.session() as session:
         assert set(session.scalars(select(Outbox.id))) == {new_done, old_failed, prune_id}
         assert list(session.scalars(select(SlackEventReceipt.event_id))) == ["Ev-new"]

@@ -10,7 +10,6 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import registry
 from jobs.entry import set_context
 from jobs.registry import JobContext
 from jobs.relay import relay_due
@@ -26,6 +25,7 @@ from tests.support.jobs_fixtures import (
     load,
     record,
     run_simple_worker,
+    tasks_for_tests,
     token,
 )
 
@@ -36,7 +36,7 @@ DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused,
 
 
 def test_relayed_rows_run_in_an_rq_worker(db: Database, redis_url: str, rq_queue: str) -> None:
-    set_context(JobContext(db=db))
+    set_context(JobContext(db=db, tasks=tasks_for_tests()))
     keys = [token() for _ in range(3)]
     ids = [record(db, "test.record", {"token": key}) for key in keys]
     transport = RQTransport(redis_url, rq_queue)
@@ -57,7 +57,7 @@ def test_relayed_rows_run_in_an_rq_worker(db: Database, redis_url: str, rq_queue
 
 
 def test_relay_while_redis_is_down_keeps_rows_pending(db: Database, redis_url: str, rq_queue: str) -> None:
-    set_context(JobContext(db=db))
+    set_context(JobContext(db=db, tasks=tasks_for_tests()))
     keys = [token() for _ in range(2)]
     ids = [record(db, "test.record", {"token": key}) for key in keys]
 
@@ -73,10 +73,13 @@ def test_relay_while_redis_is_down_keeps_rows_pending(db: Database, redis_url: s
 
 
 def test_sweeper_recovers_lost_jobs_and_dead_workers(db: Database, redis_url: str, rq_queue: str) -> None:
-    ctx = JobContext(db=db)
+    ctx = JobContext(db=db, tasks=tasks_for_tests())
     set_context(ctx)
     failed: list[Outbox] = []
-    registry.on_failed.append(lambda _ctx, row: failed.append(row))
+    def hook(_ctx: JobContext, row: Outbox) -> None:
+        failed.append(row)
+
+    ctx.tasks.on_failed(hook)
     try:
         keys = {name: token() for name in ("lost", "waiting", "crashed", "exhausted")}
         ids = {name: record(db, "test.record", {"token": key}, max_attempts=2) for name, key in keys.items()}
@@ -114,13 +117,13 @@ def test_sweeper_recovers_lost_jobs_and_dead_workers(db: Database, redis_url: st
         assert load(db, ids["crashed"]).attempts == 2  # the killed run counted
         assert CALLS[keys["exhausted"]] == []
     finally:
-        registry.on_failed.pop()
+        ctx.tasks.remove_on_failed(hook)
 
 
 def test_a_job_popped_by_a_worker_that_died_before_starting_it_is_lost_and_requeued(
         db: Database, redis_url: str, rq_queue: str) -> None:
     """RQ's window between BLPOP and starting the job: the hash still says "queued" but no queue holds it."""
-    set_context(JobContext(db=db))
+    set_context(JobContext(db=db, tasks=tasks_for_tests()))
     key = token()
     outbox_id = record(db, "test.record", {"token": key})
     transport = RQTransport(redis_url, rq_queue)
@@ -141,7 +144,7 @@ def test_a_job_popped_by_a_worker_that_died_before_starting_it_is_lost_and_reque
 def test_a_job_started_by_a_worker_that_died_before_claiming_the_row_is_requeued(
         db: Database, redis_url: str, rq_queue: str) -> None:
     """A claim makes the row RUNNING at once; a row still ENQUEUED long after its job started was never claimed."""
-    set_context(JobContext(db=db))
+    set_context(JobContext(db=db, tasks=tasks_for_tests()))
     key = token()
     outbox_id = record(db, "test.record", {"token": key})
     transport = RQTransport(redis_url, rq_queue)

@@ -65,8 +65,8 @@ def drill_worker() -> None:
     from functools import partial
 
     import jobs.worker
-    from jobs import tasks_invoice_push
-    from jobs.registry import load_all_tasks, task
+    from app import task_registry
+    from invoicing import tasks_push as tasks_invoice_push
     from jobs.sweeper import sweep
     from settings import Settings
     from storage.crypto import keyring
@@ -74,11 +74,12 @@ def drill_worker() -> None:
 
     config = json.loads(sys.argv[1])
     keyring.configure(config["keys"])
-    load_all_tasks()
+    tasks = task_registry()
     # Drill timings (see the module docstring): re-registering the same function replaces its knobs.
-    task("invoice.push", lease=td(seconds=8), retry_base=0.2, retry_cap=2.0)(tasks_invoice_push.push)
+    tasks.add("invoice.push", tasks_invoice_push.push, lease=td(seconds=8), retry_base=0.2, retry_cap=2.0)
     jobs.worker.sweep = partial(sweep, stale_after=td(seconds=3))  # type: ignore[attr-defined]
-    ctx = JobContext(db=Database(config["database_url"]), settings=Settings(**config["settings"]), services={
+    ctx = JobContext(db=Database(config["database_url"]), settings=Settings(**config["settings"]),
+                     tasks=tasks, services={
         "xero_limits": LocalLimits(Budget(in_flight=50, per_minute=1_000_000)),
         "xero_timeout": 1.0,
         "invoice_push_lease": td(seconds=5),

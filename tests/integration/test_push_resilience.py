@@ -58,18 +58,20 @@ def resilience_worker() -> None:
     from datetime import timedelta as td
 
     import jobs.worker
-    from jobs import tasks_invoice_push
-    from jobs.registry import JobContext, load_all_tasks, task
+    from app import task_registry
+    from invoicing import tasks_push as tasks_invoice_push
+    from jobs.registry import JobContext
     from settings import Settings
     from storage.crypto import keyring
     from xero.limits import LocalLimits
 
     config = json.loads(sys.argv[1])
     keyring.configure(config["keys"])
-    load_all_tasks()
+    tasks = task_registry()
     # Short outbox lease so the sweeper notices a killed push within seconds (same function, new knobs).
-    task(PUSH_TASK, lease=td(seconds=3), retry_base=0.2, retry_cap=1.0)(tasks_invoice_push.push)
-    ctx = JobContext(db=Database(config["database_url"]), settings=Settings(**config["settings"]), services={
+    tasks.add(PUSH_TASK, tasks_invoice_push.push, lease=td(seconds=3), retry_base=0.2, retry_cap=1.0)
+    ctx = JobContext(db=Database(config["database_url"]), settings=Settings(**config["settings"]),
+                     tasks=tasks, services={
         "xero_limits": LocalLimits(),
         "xero_timeout": 10.0,
         "invoice_push_lease": td(seconds=2),

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from app import task_registry
 from bot.slack_clients import SlackClients
-from jobs.execute import execute
-from jobs.registry import JobContext, load_all_tasks
+from jobs.execute import execute as execute_row
+from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
 from settings import Settings
@@ -27,7 +28,7 @@ from tests.support.xero_connection import ConnectedWorkspace
 from xero.limits import LocalLimits
 from xero.status import mark_needs_reconnect
 from xero.sync import RESOURCES
-from xero.sync_status import SYNC_TASK, request_sync, status_summary, sync_due
+from xero.sync_status import SYNC_ALERT_TASK, SYNC_TASK, request_sync, status_summary, sync_due
 
 xero_sb = xero_connection.xero_sb
 
@@ -46,11 +47,10 @@ def _settings(sb: XeroSandbox, slack_api: SlackSandbox, database_url: str, keys:
 @pytest.fixture
 def ctx(db: Database, xero_sb: XeroSandbox, slack_api: SlackSandbox, database_url: str,
         encryption_keys: tuple[str, ...]) -> JobContext:
-    load_all_tasks()
     slack_api.add_channel(ALERTS, "hourcap-alerts", team_id=TEAM, is_member=True)
     slack_api.add_channel(NO_BOT, "finance", team_id=TEAM, is_member=False, is_private=True)
     settings = _settings(xero_sb, slack_api, database_url, encryption_keys)
-    return JobContext(db=db, settings=settings,
+    return JobContext(db=db, settings=settings, tasks=task_registry(),
                       services={"slack": SlackClients(settings), "xero_limits": LocalLimits()})
 
 
@@ -64,6 +64,17 @@ def ws(db: Database, xero_sb: XeroSandbox) -> ConnectedWorkspace:
 def _set_alerts_channel(db: Database, workspace_id: int, channel: str | None) -> None:
     with db.session() as session:
         session.execute(update(Workspace).where(Workspace.id == workspace_id).values(alerts_channel_id=channel))
+
+
+def execute(ctx: JobContext, outbox_id: int) -> str:
+    """Run one sync row, then the alert notifications it recorded (as the relay would, right after commit)."""
+    outcome = execute_row(ctx, outbox_id)
+    with ctx.db.session() as session:
+        alerts = list(session.scalars(select(Outbox.id).where(Outbox.task == SYNC_ALERT_TASK,
+                                                              Outbox.status == "pending").order_by(Outbox.id)))
+    for alert in alerts:
+        assert execute_row(ctx, alert) == "done"
+    return outcome
 
 
 def _request(db: Database, workspace_id: int, resource: str) -> int:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, insert, select
 
 from bot.views import wizard as v
+from catalog.form_input import name_key
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, Client, Member, Role, XeroContact
@@ -29,7 +30,6 @@ from tests.e2e.test_xero_wizard import (
 from tests.support.catalog import make_member, make_workspace
 from tests.support.slack_requests import SignedSlack, next_id
 from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER, TEAM
-from timesheets.catalog_input import name_key
 from xero.mapping import auto_match, contact_options, link_contact, mapping_page, unlink
 
 xero_sb = wizard_e2e.xero_sb  # fixtures: the Xero stand-in, and Hour Cap connected to it

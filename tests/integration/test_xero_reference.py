@@ -1,4 +1,4 @@
-"""The synced Xero data an invoice refers to, read in one query (xero/reference.py), and what is made of it: the
+"""The synced Xero data an invoice refers to, read in one query (xero/invoice_inputs.py), and what is made of it: the
 stale-defaults problems (xero/invoice_defaults.defaults_problems) and a line's Xero fields (invoicing/line_fields.py).
 Real database; another workspace holds the same codes, and none of its rows may show."""
 
@@ -22,7 +22,7 @@ from storage.models import (
 )
 from tests.support.catalog import make_client, make_project, make_workspace
 from xero.invoice_defaults import defaults_problems, invoice_defaults
-from xero.reference import TaxRate, load_reference
+from xero.invoice_inputs import TaxRate, load_reference
 
 
 def _xero_data(workspace: Workspace, *, rate: str = "15", sales_account: str = "210") -> list[object]:

@@ -10,7 +10,8 @@ import httpx2
 import pytest
 from sqlalchemy import select, text, update
 
-import jobs.tasks_xero_tokens  # noqa: F401 - registers xero.refresh_idle
+import xero.tasks_tokens
+from app import task_registry
 from jobs.execute import execute
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
@@ -198,11 +199,11 @@ def test_idle_refresh_job_refreshes_connections_idle_for_thirty_days_and_resched
                         lapsed.workspace_id])).values(refreshed_at=utcnow() - timedelta(days=31)))
         session.execute(update(XeroConnection).where(XeroConnection.workspace_id == lapsed.workspace_id)
                         .values(status=ConnectionStatus.NEEDS_RECONNECT.value))
-        jobs.tasks_xero_tokens.schedule_refresh_idle(session)
-        jobs.tasks_xero_tokens.schedule_refresh_idle(session)  # asked twice: one waiting run
+        xero.tasks_tokens.schedule_refresh_idle(session)
+        xero.tasks_tokens.schedule_refresh_idle(session)  # asked twice: one waiting run
     with db.session() as session:
         first = session.scalars(select(Outbox).where(Outbox.task == "xero.refresh_idle")).one()
-    assert execute(JobContext(db=db, settings=settings), first.id) == "done"
+    assert execute(JobContext(db=db, settings=settings, tasks=task_registry()), first.id) == "done"
     assert refresh_calls(xero_sb) == 1
     assert _row(db, idle.workspace_id).token_version == 2
     assert _row(db, idle.workspace_id).refreshed_at > utcnow() - timedelta(minutes=1)

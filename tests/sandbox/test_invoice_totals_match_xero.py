@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catalog.rounding import all_rules
 from invoicing.fixed_budget import BudgetError, BudgetTerms, budget_part
 from invoicing.grouping import Grouping, group_entries
 from invoicing.lines import EntryRow, Line
@@ -29,7 +30,6 @@ from invoicing.money import from_cents
 from invoicing.retainer import RetainerTerms, retainer_month
 from invoicing.totals import LineAmountType, Totals, invoice_totals
 from sandbox.xero import XeroSandbox
-from timesheets.rounding import all_rules
 from xero.push import DraftLine, line_item
 
 from .xero_fixtures import Connected, connect, running_sandbox

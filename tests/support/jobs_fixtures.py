@@ -23,8 +23,9 @@ import pytest
 import redis
 from sqlalchemy import select, update
 
+from errors import Permanent, RetryAt, Transient
 from jobs.entry import set_context
-from jobs.registry import JobContext, Permanent, RetryAt, Transient, task
+from jobs.registry import JobContext, TaskRegistry
 from storage import outbox
 from storage.db import Database
 from storage.models import Outbox
@@ -41,14 +42,12 @@ def _note(token: str, **info: Any) -> int:
         return len(CALLS[token])
 
 
-@task("test.record")
 def record_call(ctx: JobContext, token: str, sleep: float = 0.0, **extra: Any) -> None:
     _note(token, thread=threading.get_ident(), has_db=ctx.db is not None, **extra)
     if sleep:
         time.sleep(sleep)
 
 
-@task("test.flaky", retry_base=0.01, retry_cap=0.05)
 def flaky(ctx: JobContext, token: str, failures: int) -> None:
     """Fails `failures` times (first a typed Transient, then an untyped error), then succeeds."""
     calls = _note(token)
@@ -58,25 +57,21 @@ def flaky(ctx: JobContext, token: str, failures: int) -> None:
         raise ConnectionResetError(f"connection reset on call {calls}")
 
 
-@task("test.slow_backoff", retry_base=10.0, retry_cap=3600.0)
 def slow_backoff(ctx: JobContext, token: str) -> None:
     _note(token)
     raise Transient("try much later")
 
 
-@task("test.retry_at")
 def rate_limited(ctx: JobContext, token: str) -> None:
     _note(token)
     raise RetryAt(RETRY_AT, "Xero 429: retry after the minute limit resets")
 
 
-@task("test.permanent")
 def permanent(ctx: JobContext, token: str) -> None:
     _note(token)
     raise Permanent("contact rejected by Xero (access_token=abc123 must not leak)")
 
 
-@task("test.crash_once", lease=timedelta(seconds=1.5))
 def crash_once(ctx: JobContext, path: str) -> None:
     """First run announces itself and hangs (the test kills its worker); later runs complete."""
     marker = Path(path)
@@ -87,6 +82,18 @@ def crash_once(ctx: JobContext, path: str) -> None:
         time.sleep(60)
     with marker.open("a") as handle:
         handle.write("done\n")
+
+
+def tasks_for_tests() -> TaskRegistry:
+    """A fresh registry holding the test-only tasks above."""
+    tasks = TaskRegistry()
+    tasks.add("test.record", record_call)
+    tasks.add("test.flaky", flaky, retry_base=0.01, retry_cap=0.05)
+    tasks.add("test.slow_backoff", slow_backoff, retry_base=10.0, retry_cap=3600.0)
+    tasks.add("test.retry_at", rate_limited)
+    tasks.add("test.permanent", permanent)
+    tasks.add("test.crash_once", crash_once, lease=timedelta(seconds=1.5))
+    return tasks
 
 
 def token() -> str:
@@ -197,7 +204,7 @@ def worker_main() -> None:
     from jobs.worker import run_worker
 
     queue_name, relay_interval, sweep_interval = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-    ctx = JobContext(db=Database(os.environ["DATABASE_URL"]))
+    ctx = JobContext(db=Database(os.environ["DATABASE_URL"]), tasks=tasks_for_tests())
     run_worker(
         ctx,
         os.environ["REDIS_URL"],

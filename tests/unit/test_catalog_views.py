@@ -38,14 +38,14 @@ from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import catalog_rows, paginate, project_line, read_page_value
 from bot.views.home import HomeModel, build_home
-from errors import InvalidInput, NotFound
+from catalog.form_input import NAME_MAX, Field
+from catalog.projects import Catalog, ClientSummary, ProjectSummary
+from catalog.rates import LIST_LIMIT, RateRow
+from catalog.rounding import NO_ROUNDING, RoundingMode, RoundingRule
+from errors import FormErrors, InvalidInput, NotFound
 from sandbox.slack_views import validate_view
 from storage.models import BillingMode, Role
-from timesheets.catalog_input import NAME_MAX, Field, FormErrors
-from timesheets.projects import Catalog, ClientSummary, ProjectSummary
-from timesheets.rates import LIST_LIMIT, RateRow
-from timesheets.rounding import NO_ROUNDING, RoundingMode, RoundingRule
-from timesheets.summary import WeekTotals
+from timesheets.member_calendar import WeekTotals
 
 LONG = "Ω" + "x" * (NAME_MAX - 1)  # the longest name a use case accepts
 

@@ -1,4 +1,4 @@
-"""Durations for /hours: text -> integer minutes, minutes -> text (bot/durations.py)."""
+"""Durations for /hours: text -> integer minutes, minutes -> text (timesheets/grammar/durations.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.durations import (
+from timesheets.grammar.durations import (
     MAX_MINUTES,
     MIN_MINUTES,
     DurationError,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalog.rounding import NO_ROUNDING, RoundingRule, all_rules
 from invoicing.grouping import Grouping, group_entries, unique_texts
 from invoicing.lines import EntryRow
 from invoicing.money import cents_half_up, from_cents, time_amount
-from timesheets.rounding import NO_ROUNDING, RoundingRule, all_rules
 
 D = Decimal
 UP15 = RoundingRule.from_key("up:15")

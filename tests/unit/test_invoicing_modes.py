@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalog.rounding import NO_ROUNDING, RoundingRule
 from invoicing.fixed_budget import BudgetBasis, BudgetError, BudgetTerms, amount_to_bill, budget_part
 from invoicing.lines import EntryRow, LineKind
 from invoicing.money import from_cents, to_cents
 from invoicing.retainer import RetainerError, RetainerTerms, month_end, month_label, retainer_month
-from timesheets.rounding import NO_ROUNDING, RoundingRule
 
 D = Decimal
 UP15 = RoundingRule.from_key("up:15")

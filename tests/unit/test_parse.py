@@ -1,4 +1,4 @@
-"""The /hours grammar (PRODUCT.md §2): whole entries, dates, projects, subcommands, timers (bot/parse.py)."""
+"""The /hours grammar: whole entries, dates, projects, subcommands, timers (timesheets/grammar/parse.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.durations import MAX_MINUTES, MIN_MINUTES, format_compact, format_duration
-from bot.parse import (
+from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_compact, format_duration
+from timesheets.grammar.parse import (
     FUTURE_DATE_MESSAGE,
     Command,
     CommandKind,
@@ -442,23 +442,23 @@ def test_dates_depend_only_on_the_today_passed_in() -> None:
 
 
 def test_parser_never_reads_the_clock() -> None:
-    import bot.durations
-    import bot.parse
+    import timesheets.grammar.durations
+    import timesheets.grammar.parse
 
-    for module in (bot.parse, bot.durations):
+    for module in (timesheets.grammar.parse, timesheets.grammar.durations):
         source = Path(module.__file__ or "").read_text()
         for forbidden in ("date.today", "datetime.now", "datetime.utcnow", "time.time", "zoneinfo"):
             assert forbidden not in source
 
 
 def test_parser_imports_only_stdlib_and_durations() -> None:
-    import bot.parse
+    import timesheets.grammar.parse
 
-    tree = ast.parse(Path(bot.parse.__file__ or "").read_text())
+    tree = ast.parse(Path(timesheets.grammar.parse.__file__ or "").read_text())
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     app = {m for m in modules if m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"}
-    assert app == {"bot.durations"}
+    assert app == {"timesheets.grammar.durations"}
 
 
 def test_values_are_frozen() -> None:

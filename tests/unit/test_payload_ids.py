@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.clients import parse_id
 from errors import NotFound
-from timesheets.clients import parse_id
-from timesheets.lookup import payload_id
+from storage.ids import payload_id
 
 
 @pytest.mark.parametrize("value", ["99999999999999999999", "2147483648", "-1", "0", "1e3", "", None, True, "٣"])

@@ -1,4 +1,4 @@
-"""Rounding rules for billed time (timesheets/rounding.py): pure, property-tested."""
+"""Rounding rules for billed time (catalog/rounding.py): pure, property-tested."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from timesheets.rounding import (
+from catalog.rounding import (
     INCREMENTS,
     NO_ROUNDING,
     InvalidRounding,

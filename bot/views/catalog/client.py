@@ -9,8 +9,8 @@ from bot.views import blocks as b
 from bot.views.catalog.builders import OPTION_TEXT_LIMIT, clip, esc, input_block, modal, text_input
 from bot.views.catalog.ids import ACTION_CLIENT_NAME, ACTION_CLIENT_ROUNDING, CALLBACK_CLIENT, FOLLOW_WORKSPACE
 from bot.views.catalog.rounding import rounding_choices
-from timesheets.catalog_input import NAME_MAX, Field
-from timesheets.rounding import RoundingRule
+from catalog.form_input import NAME_MAX, Field
+from catalog.rounding import RoundingRule
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The catalog's action, callback and block ids, and the option values the handlers read back.
 
-Input block ids are the use cases' field names (`timesheets.catalog_input.Field`), so a field error raised by a
+Input block ids are the use cases' field names (`catalog.form_input.Field`), so a field error raised by a
 use case lands under the right input; action ids all start with `catalog_` and the modals have their own
 callback ids, so nothing here collides with the Log time modal (block `project`, action `value`).
 """

@@ -24,9 +24,9 @@ from bot.views.catalog.ids import (
     CALLBACK_NOTICE,
     CALLBACK_PROJECT,
 )
+from catalog.form_input import CODE_MAX, NAME_MAX, Field, hours_input, money_input
+from catalog.projects import MODE_LABELS
 from storage.models import BillingMode
-from timesheets.catalog_input import CODE_MAX, NAME_MAX, Field, hours_input, money_input
-from timesheets.projects import MODE_LABELS
 
 STATIC_CLIENTS_LIMIT = 100  # a static select holds 100 options; past that the client select searches
 

@@ -16,8 +16,8 @@ from bot.views.catalog.ids import (
     CALLBACK_PROJECT_RATES,
 )
 from bot.views.catalog.section import rate_text
-from timesheets.catalog_input import Field
-from timesheets.rates import LIST_LIMIT, RateRow
+from catalog.form_input import Field
+from catalog.rates import LIST_LIMIT, RateRow
 
 
 def _rates_list(rows: Sequence[RateRow], empty: str) -> list[dict[str, Any]]:

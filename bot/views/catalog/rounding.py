@@ -7,8 +7,8 @@ from typing import Any
 from bot.views import blocks as b
 from bot.views.catalog.builders import input_block, modal
 from bot.views.catalog.ids import ACTION_ROUNDING_RULE, CALLBACK_ROUNDING
-from timesheets.catalog_input import Field
-from timesheets.rounding import RoundingRule, all_rules
+from catalog.form_input import Field
+from catalog.rounding import RoundingRule, all_rules
 
 
 def rounding_choices() -> list[tuple[str, str]]:

@@ -32,9 +32,9 @@ from bot.views.catalog.ids import (
     UNARCHIVE_CLIENT,
     UNARCHIVE_PROJECT,
 )
+from catalog.form_input import format_money, hours_input
+from catalog.projects import MODE_LABELS, Catalog, ClientSummary, ProjectSummary
 from storage.models import BillingMode
-from timesheets.catalog_input import format_money, hours_input
-from timesheets.projects import MODE_LABELS, Catalog, ClientSummary, ProjectSummary
 
 ROWS_PER_PAGE = 40  # client and project rows per Home page: with the rest of Home, well under 100 blocks
 

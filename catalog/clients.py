@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from errors import InvalidInput, NotFound
+from catalog.form_input import Field, name_key, parse_name
+from catalog.rounding import RoundingRule
+from catalog.rounding_settings import MANAGE, client_override, parse_rule_key
+from errors import FormErrors, InvalidInput, NotFound, Problems
 from storage.audit import audit
+from storage.ids import payload_id
 from storage.models import Client, Member, Project, Role, Workspace
 from team.roles import require
-from timesheets.catalog_input import Field, FormErrors, Problems, name_key, parse_name
-from timesheets.lookup import payload_id
-from timesheets.rounding import RoundingRule
-from timesheets.workspace_settings import MANAGE, client_override, parse_rule_key
 
 CHOICES_LIMIT = 100  # a Slack select holds at most 100 options
 

@@ -9,25 +9,20 @@ workspace and resource.
 - Xero's minute limit reschedules the run at `Retry-After` (no error: nothing failed). A daily-limit stop is a
   failure said plainly ("Xero's daily limit … resumes at …") and rescheduled at `Retry-After` too.
 - Any other failure records Xero's message and goes back to the outbox (retries with backoff, or ends failed).
-- Alerts (PRODUCT.md §9): the first failure posts ONE message to the workspace's alerts channel saying what failed,
-  why and what to do; later failures of the same resource edit it (`chat.update`); a success edits it to
-  "resolved". Its channel and ts live on the resource's `XeroSyncState`. When the bot cannot post there
-  (`not_in_channel`, `channel_not_found`, …) the channel is kept without a ts so Home can say how to invite it.
+- Alerts: a failure records an alert notification (what failed, why, what to do) in the transaction that records
+  the failure, and a success after an alert records one that resolves it; `bot/notify/sync_alert.py` renders
+  them (one message per failing resource, edited as it goes, "resolved" at the end).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.kept_message import keep_message
-from bot.slack_clients import SlackNotInstalled
-from jobs.registry import JobContext, Permanent, RetryAt, Transient, task
+from errors import Permanent, RetryAt, Transient
+from jobs.registry import JobContext, TaskRegistry
 from storage.models import Workspace, XeroConnection
 from xero.client import XeroClient
 from xero.errors import (
@@ -43,9 +38,10 @@ from xero.mapping import auto_match
 from xero.status import usable
 from xero.sync import CONTACTS, RESOURCES, SyncResult, UnexpectedAnswer, sync_resource
 from xero.sync_status import (
-    LABELS,
+    FAILED,
+    RESOLVED,
     SYNC_TASK,
-    record_alert,
+    record_alert_notification,
     record_attempt,
     record_failure,
     record_success,
@@ -63,7 +59,6 @@ def reader_for(ctx: JobContext, workspace_id: int) -> XeroClient:
                       lock=ctx.services.get("xero_lock"))
 
 
-@task(SYNC_TASK)
 def sync(ctx: JobContext, workspace_id: int, resource: str, reason: str = "") -> None:
     if resource not in RESOURCES:
         raise Permanent(f"unknown Xero resource {resource!r}")
@@ -105,58 +100,23 @@ def sync(ctx: JobContext, workspace_id: int, resource: str, reason: str = "") ->
 def _succeeded(ctx: JobContext, workspace_id: int, resource: str, result: SyncResult, reason: str) -> None:
     with ctx.db.session() as session:
         state = record_success(session, workspace_id, resource, cursor=result.cursor)
-        alert = (state.alert_channel_id, state.alert_ts)
+        if state.alert_channel_id is not None:  # an alert was raised for this resource: have it resolved
+            record_alert_notification(session, workspace_id, resource, RESOLVED)
         if resource == CONTACTS:  # new or renamed contacts may now match clients by name (never a guess)
             auto_match(session, workspace_id)
     log.info("xero.sync %s for workspace %s (%s): %s calls, %s kept, %s removed", resource, workspace_id,
              reason or "-", result.calls, result.kept, result.removed)
-    channel, ts = alert
-    if channel is None:
-        return
-    if ts is not None:
-        client = _slack(ctx, workspace_id)
-        if client is not None:
-            text, blocks = resolved_message(resource)
-            try:
-                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-            except SlackApiError as exc:
-                log.warning("could not resolve the sync alert %s in %s: %s", ts, channel, exc.response.get("error"))
-    with ctx.db.session() as session:
-        record_alert(session, workspace_id, resource, None, None)
 
 
 def _failed(ctx: JobContext, workspace_id: int, resource: str, why: str, todo: str) -> None:
-    """Record the failure, then post the alert — or edit the one already posted for this resource."""
+    """Record the failure and, when the workspace has an alerts channel, the alert that tells it (posted, or the
+    one already posted for this resource edited, by the Slack-side `xero.sync_alert` task)."""
     with ctx.db.session() as session:
-        state = record_failure(session, workspace_id, resource, why)
+        record_failure(session, workspace_id, resource, why)
         workspace = session.get(Workspace, workspace_id)
-        channel = workspace.alerts_channel_id if workspace is not None else None
-        previous = (state.alert_channel_id, state.alert_ts)
+        if workspace is not None and workspace.alerts_channel_id:
+            record_alert_notification(session, workspace_id, resource, FAILED, why=why, todo=todo)
     log.warning("xero.sync %s for workspace %s failed: %s", resource, workspace_id, why)
-    if not channel:
-        return
-    client = _slack(ctx, workspace_id)
-    if client is None:
-        return
-    text, blocks = failure_message(resource, why, todo)
-    posted = keep_message(client, channel, previous, text, blocks, "the sync alert")
-    if posted is not None:
-        with ctx.db.session() as session:
-            record_alert(session, workspace_id, resource, *posted)
-
-
-def _slack(ctx: JobContext, workspace_id: int) -> WebClient | None:
-    with ctx.db.session() as session:
-        workspace = session.get(Workspace, workspace_id)
-        if workspace is None:
-            return None
-        team_id, enterprise_id = workspace.slack_team_id, workspace.slack_enterprise_id
-    try:
-        client: WebClient = ctx.services["slack"].for_team(team_id, enterprise_id=enterprise_id)
-        return client
-    except (KeyError, SlackNotInstalled):
-        log.info("workspace %s: no Slack client, the sync alert is left to Home", workspace_id)
-        return None
 
 
 # -- words ------------------------------------------------------------------------------------------------------
@@ -185,23 +145,5 @@ def _advice(exc: BaseException) -> str:
     return "Hour Cap retries by itself; if it keeps failing, use Refresh on the Hour Cap Home tab."
 
 
-def failure_message(resource: str, why: str, todo: str) -> tuple[str, list[dict[str, Any]]]:
-    label = LABELS[resource]
-    text = f":warning: Syncing {label} from Xero failed. Why: {why} What to do: {todo}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: *Syncing {label} from Xero failed*"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why:* {_clip(why)}\n*What to do:* {todo}"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "This message updates if it fails again, "
-                                                                    "and says so when syncing works again."}]},
-    ]
-    return text, blocks
-
-
-def resolved_message(resource: str) -> tuple[str, list[dict[str, Any]]]:
-    label = LABELS[resource]
-    text = f":white_check_mark: Resolved: syncing {label} from Xero works again."
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-
-
-def _clip(text: str, limit: int = 2500) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def register(tasks: TaskRegistry) -> None:
+    tasks.add(SYNC_TASK, sync)

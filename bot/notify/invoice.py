@@ -28,7 +28,7 @@ from bot.kept_message import Where, keep_message
 from bot.slack_clients import SlackNotInstalled
 from bot.views.invoice_status import InvoiceView, alert_message, creator_dm, resolved_alert, status_message
 from invoicing.push_status import NOTIFY_TASK, Event
-from jobs.registry import JobContext, task
+from jobs.registry import JobContext, TaskRegistry
 from storage.db import Database
 from storage.models import Invoice, Member, Workspace
 
@@ -73,7 +73,6 @@ def read(db: Database, invoice_id: int) -> Seen | None:
         )
 
 
-@task(NOTIFY_TASK)
 def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
     seen = read(ctx.db, invoice_id)
     if seen is None or (slack := _slack(ctx, *seen.team)) is None:
@@ -169,3 +168,7 @@ def _slack(ctx: JobContext, team_id: str, enterprise_id: str | None) -> WebClien
         return client
     except (KeyError, SlackNotInstalled):
         return None
+
+
+def register(tasks: TaskRegistry) -> None:
+    tasks.add(NOTIFY_TASK, notify)

@@ -15,7 +15,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.registry import JobContext, Permanent, task
+from errors import Permanent
+from jobs.registry import JobContext, TaskRegistry
 from storage import outbox
 from storage.models import ConnectionStatus, XeroConnection
 from storage.types import utcnow
@@ -34,7 +35,6 @@ def schedule_refresh_idle(session: Session, *, delay: timedelta | None = None) -
     outbox.record(session, TASK, {}, workspace_id=None, dedupe_key=TASK, delay=delay)
 
 
-@task(TASK)
 def refresh_idle(ctx: JobContext) -> None:
     if ctx.settings is None or not ctx.settings.xero_enabled:
         raise Permanent("Xero is not configured (XERO_CLIENT_ID / XERO_CLIENT_SECRET)")
@@ -60,3 +60,7 @@ def refresh_idle(ctx: JobContext) -> None:
              len(workspaces), failed)
     with ctx.db.session() as session:
         schedule_refresh_idle(session, delay=EVERY)
+
+
+def register(tasks: TaskRegistry) -> None:
+    tasks.add(TASK, refresh_idle)

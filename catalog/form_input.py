@@ -7,7 +7,6 @@ exponents and thousands separators never get in); durations are whole minutes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TypeVar
 
@@ -47,37 +46,6 @@ class Field:
     MEMBER = "member"
     MEMBER_RATE = "member_rate"
     ROUNDING = "rounding"
-
-
-class FormErrors(InvalidInput):
-    """Several fields are wrong at once: `errors` maps each form field to its message (shown together)."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        first_field, first_message = next(iter(errors.items()))
-        super().__init__(first_message, field=first_field)
-        self.errors = dict(errors)
-
-
-class Problems:
-    """Collects field errors while a form is read, then raises them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, message)
-
-    def take(self, field: str, parse: Callable[..., T], *args: object, **kwargs: object) -> T | None:
-        """`parse(*args, **kwargs)`, or None with its message recorded under `field`."""
-        try:
-            return parse(*args, **kwargs)
-        except InvalidInput as error:
-            self.add(field, error.message)
-            return None
-
-    def check(self) -> None:
-        if self.errors:
-            raise FormErrors(self.errors)
 
 
 def clean_text(value: str | None) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from errors import UserError
+from errors import Transient, UserError
 from invoicing.batch import PUSH_BATCH_TASK
 from invoicing.push_status import (
     DEFAULT_LEASE,
@@ -40,9 +40,8 @@ from invoicing.push_status import (
     release_lease,
     take_lease,
 )
-from jobs import registry
-from jobs.registry import JobContext, Transient, task
-from jobs.tasks_invoice_push import _client, _knob
+from invoicing.tasks_push import _client, _knob
+from jobs.registry import JobContext, TaskRegistry
 from storage import outbox
 from storage.models import Invoice, Outbox, XeroConnection
 from storage.types import utcnow
@@ -97,7 +96,6 @@ def _hand_over(session: Session, invoice_ids: list[int]) -> None:
                       dedupe_key=push_dedupe_key(invoice_id))
 
 
-@task(PUSH_BATCH_TASK, lease=DEFAULT_LEASE + timedelta(minutes=1))
 def push_batch(ctx: JobContext, invoice_ids: list[int]) -> None:
     db = ctx.db
     ids = [int(i) for i in invoice_ids][:MAX_BATCH]
@@ -230,5 +228,6 @@ def _batch_gave_up(ctx: JobContext, row: Outbox) -> None:
                 row.attempts, row.last_error, len(open_ids))
 
 
-if _batch_gave_up not in registry.on_failed:
-    registry.on_failed.append(_batch_gave_up)
+def register(tasks: TaskRegistry) -> None:
+    tasks.add(PUSH_BATCH_TASK, push_batch, lease=DEFAULT_LEASE + timedelta(minutes=1))
+    tasks.on_failed(_batch_gave_up)

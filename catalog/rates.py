@@ -13,12 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.clients import require_manager
+from catalog.form_input import Field, parse_money
+from catalog.projects import find_project
+from errors import Problems
 from storage.audit import audit
 from storage.models import Member, Project, ProjectMemberRate, Workspace
 from team.members import ProfileLoader, ensure_member, find_member
-from timesheets.catalog_input import Field, Problems, parse_money
-from timesheets.clients import require_manager
-from timesheets.projects import find_project
 
 LIST_LIMIT = 60  # rows a rates modal lists (one section of text); the count of the rest is shown
 

@@ -10,12 +10,12 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from catalog.form_input import Field
+from catalog.rounding import NO_ROUNDING, InvalidRounding, RoundingRule
 from errors import InvalidInput
 from storage.audit import audit
 from storage.models import Client, Member, Role, Workspace
 from team.roles import require
-from timesheets.catalog_input import Field
-from timesheets.rounding import NO_ROUNDING, InvalidRounding, RoundingRule
 
 log = logging.getLogger(__name__)
 MANAGE = "manage clients and projects"

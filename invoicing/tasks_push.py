@@ -15,7 +15,7 @@
   Validation errors fail the invoice at once with Xero's own words; nothing retries them.
 - Success stores Xero's id, number, total and the deep link, and flags a totals difference.
 
-Every outcome records `invoice.notify` in the same transaction: jobs/tasks_invoice_notify.py tells Slack.
+Every outcome records `invoice.notify` in the same transaction: bot/notify/invoice.py tells Slack.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from errors import UserError
+from errors import RetryAt, Transient, UserError
 from invoicing.push_status import (
     DEFAULT_LEASE,
     PUSH_TASK,
@@ -39,8 +39,7 @@ from invoicing.push_status import (
     release_lease,
     take_lease,
 )
-from jobs import registry
-from jobs.registry import JobContext, RetryAt, Transient, task
+from jobs.registry import JobContext, TaskRegistry
 from storage.db import Database
 from storage.models import Invoice, Outbox, OutboxStatus, XeroConnection
 from storage.types import utcnow
@@ -63,7 +62,6 @@ def _knob(ctx: JobContext, name: str, default: Any) -> Any:
 
 
 # -- invoice.push -----------------------------------------------------------------------------------------------
-@task(PUSH_TASK, lease=DEFAULT_LEASE + timedelta(minutes=1))
 def push(ctx: JobContext, invoice_id: int) -> None:
     db = ctx.db
     now = utcnow()
@@ -183,5 +181,6 @@ def _outbox_gave_up(ctx: JobContext, row: Outbox) -> None:
             log.warning("invoice.push %s failed (outbox gave up): %s", invoice_id, row.last_error)
 
 
-if _outbox_gave_up not in registry.on_failed:
-    registry.on_failed.append(_outbox_gave_up)
+def register(tasks: TaskRegistry) -> None:
+    tasks.add(PUSH_TASK, push, lease=DEFAULT_LEASE + timedelta(minutes=1))
+    tasks.on_failed(_outbox_gave_up)

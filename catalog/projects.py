@@ -20,23 +20,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from errors import InvalidInput, NotFound
-from storage.audit import audit
-from storage.models import BillingMode, Client, Member, Project, ProjectMemberRate
-from timesheets.catalog_input import (
+from catalog.clients import find_client, lock_catalog, parse_id, require_manager
+from catalog.form_input import (
     MAX_AMOUNT,
     Field,
-    FormErrors,
-    Problems,
     clean_text,
     parse_code,
     parse_hours_as_minutes,
     parse_money,
     parse_name,
 )
-from timesheets.clients import find_client, lock_catalog, parse_id, require_manager
-from timesheets.rounding import RoundingRule
-from timesheets.workspace_settings import client_override, workspace_rounding
+from catalog.rounding import RoundingRule
+from catalog.rounding_settings import client_override, workspace_rounding
+from errors import FormErrors, InvalidInput, NotFound, Problems
+from storage.audit import audit
+from storage.models import BillingMode, Client, Member, Project, ProjectMemberRate
 
 MODE_LABELS = {
     BillingMode.HOURLY: "Hourly",

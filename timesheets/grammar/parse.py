@@ -10,7 +10,7 @@ Grammar (tokens are separated by whitespace)::
     [date] DURATION [date] [PROJECT] [date] description...
 
 * DURATION comes first and may span up to four tokens (``1h 30m``, ``45 min``, ``2 h 30 min``); see
-  :mod:`bot.durations`.  A unit word right after a number is always read as part of the duration.
+  :mod:`timesheets.grammar.durations`.  A unit word right after a number is always read as part of the duration.
 * At most one date word, recognised only at one of the three places shown; a date word later in the text is
   part of the description (``2 acme Planning for monday``).
 * PROJECT: exact code (case-insensitive), else a unique case-insensitive prefix of an active project's name.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
-from bot.durations import (
+from timesheets.grammar.durations import (
     MAX_MINUTES,
     MIN_MINUTES,
     DurationError,

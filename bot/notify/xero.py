@@ -1,7 +1,7 @@
 """Work recorded by the Xero connection: the "Connected" DM, the Needs-reconnect announcement, and letting go of
 the organisations a consent granted but the admin did not choose.
 
-(The first sync after connecting is the ordinary `xero.sync` of every resource: jobs/tasks_xero_sync.py.)
+(The first sync after connecting is the ordinary `xero.sync` of every resource: xero/tasks_sync.py.)
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from sqlalchemy import select
 from bot.home import publish_home
 from bot.slack_clients import SlackNotInstalled
 from bot.views.xero import connected_message, needs_reconnect_message
-from jobs.registry import JobContext, task
+from jobs.registry import JobContext, TaskRegistry
 from storage.models import ConnectionStatus, Member, Role, Workspace, XeroConnection
 from storage.types import utcnow
 from xero.connection import ANNOUNCE_CONNECTED_TASK
-from xero.release_unchosen import RELEASE_TASK, release_unchosen
 from xero.status import ANNOUNCE_TASK
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,6 @@ def _post(client: WebClient, channel: str, text: str, blocks: list[dict[str, Any
         log.warning("could not post to %s: %s", channel, exc.response.get("error"))
 
 
-@task(ANNOUNCE_CONNECTED_TASK)
 def announce_connected(ctx: JobContext, connection_id: int, member_id: int) -> None:
     with ctx.db.session() as session:
         connection = session.get(XeroConnection, connection_id)
@@ -67,7 +65,6 @@ def announce_connected(ctx: JobContext, connection_id: int, member_id: int) -> N
     _publish(client, ctx, workspace.id, member_id)
 
 
-@task(ANNOUNCE_TASK)
 def announce_needs_reconnect(ctx: JobContext, connection_id: int) -> None:
     """Once per transition: DM every admin and the owner, post to the alerts channel, re-publish their Homes."""
     with ctx.db.session() as session:
@@ -99,9 +96,7 @@ def announce_needs_reconnect(ctx: JobContext, connection_id: int) -> None:
             connection.alerted_at = utcnow()
 
 
-@task(RELEASE_TASK)
-def release_unchosen_organisations(ctx: JobContext, workspace_id: int, connections: list[list[str]]) -> None:
-    assert ctx.settings is not None  # the worker always has settings
-    released = release_unchosen(ctx.db, ctx.settings, workspace_id, connections)
-    log.info("workspace %s: %d of %d unchosen Xero organisations released", workspace_id, released,
-             len(connections))
+
+def register(tasks: TaskRegistry) -> None:
+    tasks.add(ANNOUNCE_CONNECTED_TASK, announce_connected)
+    tasks.add(ANNOUNCE_TASK, announce_needs_reconnect)
