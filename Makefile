@@ -35,7 +35,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy app.py settings.py errors.py logs.py bot storage team timesheets web jobs xero invoicing
+	$(BIN)/lint-imports
+	$(BIN)/mypy app.py settings.py errors.py logs.py bot storage team catalog timesheets web jobs xero invoicing
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from catalog.form_input import Field, name_key, parse_name
 from catalog.rounding import RoundingRule
-from catalog.rounding_settings import MANAGE, client_override, parse_rule_key
+from catalog.rounding_settings import client_override, parse_rule_key
 from errors import FormErrors, InvalidInput, NotFound, Problems
 from storage.audit import audit
 from storage.ids import payload_id
-from storage.models import Client, Member, Project, Role, Workspace
-from team.roles import require
+from storage.models import Client, Member, Project, Workspace
+from team.roles import Permission, require
 
 CHOICES_LIMIT = 100  # a Slack select holds at most 100 options
 
@@ -32,10 +32,6 @@ class ClientInput:
     name: str | None
     rounding: str | None = None
     archived: bool = False
-
-
-def require_manager(actor: Member) -> None:
-    require(actor, Role.MANAGER, MANAGE)
 
 
 def lock_catalog(session: Session, workspace_id: int) -> None:
@@ -62,7 +58,7 @@ def find_client(session: Session, workspace_id: int, client_id: Any) -> Client:
 
 def get_client(session: Session, actor: Member, client_id: Any) -> Client:
     """A client of the actor's workspace, for the edit form."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     return find_client(session, actor.workspace_id, client_id)
 
 
@@ -104,7 +100,7 @@ def _flush(session: Session, client: Client) -> None:
 
 
 def create_client(session: Session, actor: Member, data: ClientInput) -> Client:
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     lock_catalog(session, actor.workspace_id)
     name, rounding = _read(session, actor, data, None)
     client = Client(workspace_id=actor.workspace_id, name=name, name_key=name_key(name), archived=False,
@@ -119,7 +115,7 @@ def create_client(session: Session, actor: Member, data: ClientInput) -> Client:
 
 def update_client(session: Session, actor: Member, client_id: Any, data: ClientInput) -> Client:
     """Rename, change the rounding override, and archive or unarchive (see `set_client_archived`)."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     lock_catalog(session, actor.workspace_id)
     client = find_client(session, actor.workspace_id, client_id)
     name, rounding = _read(session, actor, data, client.id)
@@ -156,7 +152,7 @@ def _archive(session: Session, actor: Member, client: Client, archived: bool) ->
 
 
 def set_client_archived(session: Session, actor: Member, client_id: Any, archived: bool) -> Client:
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     lock_catalog(session, actor.workspace_id)
     client = find_client(session, actor.workspace_id, client_id)
     if client.archived != archived:
@@ -170,7 +166,7 @@ def client_choices(session: Session, actor: Member, query: str = "", *, include_
 
     `include_id` keeps a project's current client in the list even when it is archived.
     """
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     if limit <= 0:
         raise InvalidInput("Nothing to list.")
     clients = session.scalars(select(Client).where(Client.workspace_id == actor.workspace_id)

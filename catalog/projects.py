@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.clients import find_client, lock_catalog, parse_id, require_manager
+from catalog.clients import find_client, lock_catalog, parse_id
 from catalog.form_input import (
     MAX_AMOUNT,
     Field,
@@ -35,6 +35,7 @@ from catalog.rounding_settings import client_override, workspace_rounding
 from errors import FormErrors, InvalidInput, NotFound, Problems
 from storage.audit import audit
 from storage.models import BillingMode, Client, Member, Project, ProjectMemberRate
+from team.roles import Permission, require
 
 MODE_LABELS = {
     BillingMode.HOURLY: "Hourly",
@@ -99,7 +100,7 @@ def find_project(session: Session, workspace_id: int, project_id: Any) -> Projec
 
 def get_project(session: Session, actor: Member, project_id: Any) -> Project:
     """A project of the actor's workspace, for the edit form."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     return find_project(session, actor.workspace_id, project_id)
 
 
@@ -210,7 +211,7 @@ def _flush(session: Session, project: Project) -> None:
 
 
 def create_project(session: Session, actor: Member, data: ProjectInput) -> Project:
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     lock_catalog(session, actor.workspace_id)
     values = parse_project(session, actor, data, None)
     project = Project(workspace_id=actor.workspace_id)
@@ -224,7 +225,7 @@ def create_project(session: Session, actor: Member, data: ProjectInput) -> Proje
 
 def update_project(session: Session, actor: Member, project_id: Any, data: ProjectInput) -> Project:
     """Everything in the form, archived flag included. Existing entries keep the rate they were logged at."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     lock_catalog(session, actor.workspace_id)
     project = find_project(session, actor.workspace_id, project_id)
     values = parse_project(session, actor, data, project)
@@ -244,7 +245,7 @@ def update_project(session: Session, actor: Member, project_id: Any, data: Proje
 
 
 def set_project_archived(session: Session, actor: Member, project_id: Any, archived: bool) -> Project:
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     lock_catalog(session, actor.workspace_id)
     project = find_project(session, actor.workspace_id, project_id)
     if project.archived == archived:
@@ -313,7 +314,7 @@ def summarise(project: Project, member_rates: int = 0) -> ProjectSummary:
 
 def catalog(session: Session, actor: Member) -> Catalog:
     """Every client (by name) with its projects (by code), archived ones included and flagged."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     workspace_id = actor.workspace_id
     clients = session.scalars(select(Client).where(Client.workspace_id == workspace_id)
                               .order_by(Client.name_key, Client.id)).all()

@@ -13,13 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.clients import require_manager
 from catalog.form_input import Field, parse_money
 from catalog.projects import find_project
 from errors import Problems
 from storage.audit import audit
 from storage.models import Member, Project, ProjectMemberRate, Workspace
 from team.members import ProfileLoader, ensure_member, find_member
+from team.roles import Permission, require
 
 LIST_LIMIT = 60  # rows a rates modal lists (one section of text); the count of the rest is shown
 
@@ -66,7 +66,7 @@ def _member_for(session: Session, actor: Member, slack_user_id: str | None, load
 def set_default_rate(session: Session, actor: Member, slack_user_id: str | None, rate_text: str | None,
                      load_profile: ProfileLoader) -> RateChange:
     """A person's default hourly rate (used when neither the project nor a project member rate applies)."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     problems = Problems()
     rate = problems.take(Field.MEMBER_RATE, parse_money, rate_text, "Rate")
     problems.check()  # a bad rate is refused before anyone is looked up in Slack
@@ -84,7 +84,7 @@ def set_default_rate(session: Session, actor: Member, slack_user_id: str | None,
 def set_project_member_rate(session: Session, actor: Member, project_id: object, slack_user_id: str | None,
                             rate_text: str | None, load_profile: ProfileLoader) -> RateChange:
     """One person's rate on one project; empty removes it (the project's own rate applies again)."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     project = find_project(session, actor.workspace_id, project_id)
     problems = Problems()
     rate = problems.take(Field.MEMBER_RATE, parse_money, rate_text, "Rate")
@@ -114,7 +114,7 @@ def set_project_member_rate(session: Session, actor: Member, project_id: object,
 
 def project_member_rates(session: Session, actor: Member, project_id: object) -> tuple[Project, list[RateRow]]:
     """The project and its per-member rates, by name (for the rates modal)."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     project = find_project(session, actor.workspace_id, project_id)
     rows = session.execute(
         select(Member, ProjectMemberRate.hourly_rate)
@@ -128,7 +128,7 @@ def project_member_rates(session: Session, actor: Member, project_id: object) ->
 
 def default_rates(session: Session, actor: Member) -> list[RateRow]:
     """Everyone with a default rate, by name (for the default rates modal)."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     members = session.scalars(select(Member).where(Member.workspace_id == actor.workspace_id,
                                                    Member.default_rate.is_not(None))).all()
     rows = [RateRow(m.slack_user_id, m.display_name, m.default_rate) for m in members if m.default_rate is not None]

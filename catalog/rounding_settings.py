@@ -14,8 +14,8 @@ from catalog.form_input import Field
 from catalog.rounding import NO_ROUNDING, InvalidRounding, RoundingRule
 from errors import InvalidInput
 from storage.audit import audit
-from storage.models import Client, Member, Role, Workspace
-from team.roles import require
+from storage.models import Client, Member, Workspace
+from team.roles import Permission, require
 
 log = logging.getLogger(__name__)
 MANAGE = "manage clients and projects"
@@ -59,7 +59,7 @@ def rounding_for_client(session: Session, client: Client) -> RoundingRule:
 
 def set_workspace_rounding(session: Session, actor: Member, key: str | None) -> RoundingRule:
     """A manager sets the workspace's default rounding; returns the rule now in force."""
-    require(actor, Role.MANAGER, MANAGE)
+    require(actor, Permission.MANAGE_CATALOG)
     rule = parse_rule_key(key)
     workspace = session.get(Workspace, actor.workspace_id)
     assert workspace is not None
@@ -73,5 +73,5 @@ def set_workspace_rounding(session: Session, actor: Member, key: str | None) -> 
 
 def current_rounding(session: Session, actor: Member) -> RoundingRule:
     """For the settings modal (managers only)."""
-    require(actor, Role.MANAGER, MANAGE)
+    require(actor, Permission.MANAGE_CATALOG)
     return workspace_rounding(session, actor.workspace_id)

@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput
 from invoicing.create import ENTRIES_CHANGED, CreatedInvoice, create_invoice
 from invoicing.lines import date_label
-from invoicing.preview import InvoiceField, InvoiceRequest, build_preview, require_manager
+from invoicing.preview import InvoiceField, InvoiceRequest, build_preview
 from invoicing.retainer import month_label, month_start
 from invoicing.selection import Period
 from storage import outbox
 from storage.audit import audit
 from storage.models import BillingMode, Client, Invoice, InvoiceMode, Member, Project, TimeEntry
+from team.roles import Permission, require
 from timesheets.member_calendar import member_today
 
 PUSH_BATCH_TASK = "invoice.push_batch"
@@ -126,7 +127,7 @@ def request_for(client_id: int, period: Period) -> InvoiceRequest:
 
 def month_batch_preview(session: Session, actor: Member, month: date, *, today: date | None = None) -> BatchPreview:
     """Who would be invoiced for ``month`` and for how much, and who is left out and why. Managers and up."""
-    require_manager(actor)
+    require(actor, Permission.CREATE_INVOICES)
     today = today or member_today(actor)
     period = month_period(month, today)
     with_time = _clients_with_time(session, actor.workspace_id, period)
@@ -160,7 +161,7 @@ def create_month_batch(session: Session, actor: Member, month: date, *, seen: st
     """Create one invoice per client of ``month_batch_preview`` (one transaction), then record one
     ``invoice.push_batch`` per group of up to 50 invoices. ``seen``: the batch fingerprint confirmed (None skips
     the comparison: scripted callers)."""
-    require_manager(actor)
+    require(actor, Permission.CREATE_INVOICES)
     today = today or member_today(actor)
     preview = month_batch_preview(session, actor, month, today=today)
     if seen is not None and seen != preview.fingerprint:

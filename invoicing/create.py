@@ -34,11 +34,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound
-from invoicing.preview import InvoiceField, InvoiceRequest, Preview, build_preview, refuse_problems, require_manager
+from invoicing.preview import InvoiceField, InvoiceRequest, Preview, build_preview, refuse_problems
 from invoicing.push_status import PUSH_TASK, caught_up
 from storage import outbox
 from storage.audit import audit
 from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, TimeEntry, Workspace
+from team.roles import Permission, require
 from xero.invoice_defaults import describe_defaults, invoice_defaults
 
 ENTRIES_CHANGED = "Entries changed since the preview — preview again, then create the invoice."
@@ -118,7 +119,7 @@ def create_invoice(session: Session, actor: Member, request: InvoiceRequest, tod
     """Save the invoice ``request`` describes (see the module docstring). ``seen``: the fingerprint of the
     preview the manager looked at (None skips that comparison: scripted callers). ``push=False``: the caller
     records the push itself (the month-end batch pushes up to 50 invoices per request)."""
-    require_manager(actor)
+    require(actor, Permission.CREATE_INVOICES)
     preview = build_preview(session, actor, request, today, detail=True)
     refuse_problems(preview)
     if seen is not None and seen != preview.fingerprint:

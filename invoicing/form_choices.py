@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from invoicing.grouping import Grouping
-from invoicing.preview import require_manager
 from invoicing.retainer import month_label, month_start
 from storage.models import BillingMode, Client, Member, Project, Workspace
+from team.roles import Permission, require
 from xero.invoice_defaults import Choice  # the one (value, label) option type of the use cases' selects
 
 CLIENT_CHOICES_LIMIT = 100  # a static select holds 100 options; past that the client select searches
@@ -51,7 +51,7 @@ def linked_client_count(session: Session, workspace_id: int) -> int:
 def client_options(session: Session, actor: Member, query: str = "",
                    limit: int = CLIENT_CHOICES_LIMIT) -> list[Choice]:
     """Linked, active clients whose name contains ``query`` (the client select's type-ahead), by name."""
-    require_manager(actor)
+    require(actor, Permission.CREATE_INVOICES)
     key = " ".join(query.split()).lower()
     stmt = _linked_clients(actor.workspace_id)
     if key:
@@ -70,7 +70,7 @@ def month_choices(today: date) -> tuple[Choice, ...]:
 
 
 def form_choices(session: Session, actor: Member, client_id: int | None, today: date) -> FormChoices:
-    require_manager(actor)
+    require(actor, Permission.CREATE_INVOICES)
     count = linked_client_count(session, actor.workspace_id)
     clients = tuple(client_options(session, actor)) if count <= CLIENT_CHOICES_LIMIT else ()
     workspace = session.get(Workspace, actor.workspace_id)

@@ -51,10 +51,9 @@ from storage.models import (
     InvoiceStatus,
     Member,
     Project,
-    Role,
     Workspace,
 )
-from team.roles import require
+from team.roles import Permission, require
 from xero.invoice_defaults import defaults_problems, invoice_defaults
 from xero.invoice_inputs import load_reference
 
@@ -163,10 +162,6 @@ class Preview:
 
 
 # ---- reading -------------------------------------------------------------------------------------------------
-
-
-def require_manager(actor: Member) -> None:
-    require(actor, Role.MANAGER, CREATE_INVOICES)
 
 
 def _line_amount_type(value: str | None) -> LineAmountType:
@@ -281,7 +276,7 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     ``detail=False`` (the modal) summarises time entries in SQL and builds only the lines shown
     (``invoicing.summary``): the same totals, notes and fingerprint as the full build creation uses.
     """
-    require_manager(actor)
+    require(actor, Permission.CREATE_INVOICES)
     draft = _Draft()
     workspace, client, projects = _load(session, actor.workspace_id, request.client_id, draft)
     defaults = invoice_defaults(session, workspace.id)

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from errors import NotFound, UserError
 from storage import outbox
 from storage.audit import audit
-from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, Role, TimeEntry, XeroConnection
+from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, TimeEntry, XeroConnection
 from storage.types import utcnow
-from team.roles import require
+from team.roles import Permission, require
 from xero.push import DraftInvoice, DraftLine, XeroDraft
 
 PUSH_TASK = "invoice.push"
@@ -248,7 +248,7 @@ def _own_invoice(session: Session, actor: Member, invoice_id: int) -> Invoice:
 
 def retry_invoice(session: Session, actor: Member, invoice_id: int) -> Invoice:
     """failed → queued with the next attempt generation (a new Idempotency-Key), and the push recorded."""
-    require(actor, Role.MANAGER, "retry an invoice push")
+    require(actor, Permission.RETRY_PUSH)
     invoice = _own_invoice(session, actor, invoice_id)
     result = session.execute(
         update(Invoice)
@@ -270,7 +270,7 @@ def retry_invoice(session: Session, actor: Member, invoice_id: int) -> Invoice:
 
 def cancel_invoice(session: Session, actor: Member, invoice_id: int) -> Invoice:
     """failed or queued → cancelled, and its time entries released for later invoices (same transaction)."""
-    require(actor, Role.MANAGER, "cancel an invoice")
+    require(actor, Permission.CANCEL_INVOICE)
     invoice = _own_invoice(session, actor, invoice_id)
     result = session.execute(
         update(Invoice)

@@ -11,7 +11,7 @@ from errors import InvalidInput, PermissionDenied
 from storage.audit import audit
 from storage.models import Member, Role, Workspace
 from team.members import ProfileLoader, ensure_member
-from team.roles import require
+from team.roles import Permission, require
 
 ASSIGNABLE = (Role.MEMBER, Role.MANAGER, Role.ADMIN)
 
@@ -37,7 +37,7 @@ def parse_role(value: str | None) -> Role:
 def change_role(session: Session, actor: Member, target_user_id: str | None, new_role: Role,
                 load_profile: ProfileLoader) -> RoleChange:
     """An admin sets someone's role to member, manager or admin; the owner's role changes only by transfer."""
-    require(actor, Role.ADMIN, "change roles")
+    require(actor, Permission.CHANGE_ROLES)
     if not target_user_id:
         raise InvalidInput("Pick a person first.", field="user")
     if new_role not in ASSIGNABLE:
@@ -57,7 +57,7 @@ def change_role(session: Session, actor: Member, target_user_id: str | None, new
 def transfer_ownership(session: Session, actor: Member, target_user_id: str | None,
                        load_profile: ProfileLoader) -> RoleChange:
     """The owner hands ownership to someone else and becomes an admin: there is always exactly one owner."""
-    require(actor, Role.OWNER, "transfer ownership")
+    require(actor, Permission.TRANSFER_OWNERSHIP)
     if not target_user_id:
         raise InvalidInput("Pick the person who will own Hour Cap.", field="user")
     if target_user_id == actor.slack_user_id:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from errors import InvalidInput
 from storage.audit import audit
-from storage.models import Member, Role, Workspace
-from team.roles import require
+from storage.models import Member, Workspace
+from team.roles import Permission, require
 
 FIELD_ALERTS = "alerts_channel"
 
@@ -19,7 +19,7 @@ FIELD_ALERTS = "alerts_channel"
 def set_alerts_channel(session: Session, actor: Member, channel_id: str | None, *, postable: bool,
                        channel_label: str = "that channel") -> Workspace:
     """Make `channel_id` the workspace's alerts channel (None: no alerts channel); refused when the bot can't post."""
-    require(actor, Role.ADMIN, "choose the alerts channel")
+    require(actor, Permission.CHOOSE_ALERTS_CHANNEL)
     workspace = session.get(Workspace, actor.workspace_id)
     assert workspace is not None
     if channel_id and not postable:

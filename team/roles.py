@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from errors import PermissionDenied
 from storage.models import Member, Role
 
@@ -16,10 +18,40 @@ def has_role(member: Member, role: Role) -> bool:
     return member.role_enum.rank >= role.rank
 
 
-def require(member: Member, role: Role, action: str) -> None:
-    """Refuse `action` unless `member` holds `role` or higher; the message names the role needed."""
-    if not has_role(member, role):
+class Permission(Enum):
+    """Every privileged action, the least role that may take it, and how a refusal names it."""
+
+    MANAGE_CATALOG = (Role.MANAGER, "manage clients and projects")
+    MAP_CONTACTS = (Role.MANAGER, "map clients to Xero contacts")
+    CREATE_INVOICES = (Role.MANAGER, "create invoices")
+    RETRY_PUSH = (Role.MANAGER, "retry an invoice push")
+    CANCEL_INVOICE = (Role.MANAGER, "cancel an invoice")
+    CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
+    CHANGE_ROLES = (Role.ADMIN, "change roles")
+    CONNECT_XERO = (Role.ADMIN, "connect Xero")
+    DISCONNECT_XERO = (Role.ADMIN, "disconnect Xero")
+    REFRESH_XERO_DATA = (Role.ADMIN, "refresh Xero data")
+    CHANGE_INVOICE_SETTINGS = (Role.ADMIN, "change invoice settings")
+    TRANSFER_OWNERSHIP = (Role.OWNER, "transfer ownership")
+
+    @property
+    def role(self) -> Role:
+        return self.value[0]
+
+    @property
+    def action(self) -> str:
+        return self.value[1]
+
+
+def allows(member: Member, permission: Permission) -> bool:
+    return has_role(member, permission.role)
+
+
+def require(member: Member, permission: Permission) -> None:
+    """Refuse the action unless `member` holds its role or higher; the message names the role needed. Every use
+    case that changes or reveals what only some roles may calls this first, so every surface gets the check."""
+    if not allows(member, permission):
         raise PermissionDenied(
-            f"Only {WHO_MAY[role]} can {action}. You are a {member.role_enum.label.lower()} in Hour Cap; "
-            "ask an admin if you need more access."
+            f"Only {WHO_MAY[permission.role]} can {permission.action}. You are a "
+            f"{member.role_enum.label.lower()} in Hour Cap; ask an admin if you need more access."
         )

@@ -40,13 +40,12 @@ from storage.db import Database
 from storage.models import (
     ConnectionStatus,
     Member,
-    Role,
     XeroAuthRequest,
     XeroConnection,
     XeroPendingConsent,
 )
 from storage.types import utcnow
-from team.roles import has_role, require
+from team.roles import Permission, allows, require
 from xero import oauth
 from xero.connect_link import read_link, same_browser, secret_hash, sign_link, valid_cookie
 from xero.connect_refusals import ConnectRefused, refused
@@ -77,7 +76,7 @@ class ConnectLink:
 
 def start_connect(session: Session, settings: Settings, actor: Member, *, now: datetime | None = None) -> ConnectLink:
     """Admins only: a fresh auth request and the signed link that starts the dance in a browser."""
-    require(actor, Role.ADMIN, "connect Xero")
+    require(actor, Permission.CONNECT_XERO)
     if not settings.xero_enabled:
         raise UserError("Xero is not set up on this Hour Cap server yet: whoever runs it sets XERO_CLIENT_ID and "
                         "XERO_CLIENT_SECRET (see the README), then you can connect.")
@@ -140,7 +139,7 @@ def open_link(db: Database, settings: Settings, link: str, cookie: str | None) -
 
 def _require_admin(session: Session, workspace_id: int, member_id: int) -> Member:
     member = session.get(Member, member_id)
-    if member is None or member.workspace_id != workspace_id or not has_role(member, Role.ADMIN):
+    if member is None or member.workspace_id != workspace_id or not allows(member, Permission.CONNECT_XERO):
         raise refused("not_admin")
     return member
 

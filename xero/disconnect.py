@@ -18,10 +18,10 @@ from errors import UserError
 from settings import Settings
 from storage.audit import audit
 from storage.db import Database
-from storage.models import Role, XeroConnection
+from storage.models import XeroConnection
 from storage.types import utcnow
 from team.members import get_member
-from team.roles import require
+from team.roles import Permission, require
 from xero import oauth
 from xero.connection_summary import find_connection
 from xero.ledger_links import LinksCleared, clear_xero_links
@@ -41,7 +41,7 @@ def disconnect(db: Database, settings: Settings, workspace_id: int, actor_member
     """Admins: revoke at Xero, remove the connection (by connection id), clear the Xero links; audit it."""
     with db.session() as session:
         actor = get_member(session, workspace_id, actor_member_id)
-        require(actor, Role.ADMIN, "disconnect Xero")
+        require(actor, Permission.DISCONNECT_XERO)
         connection = find_connection(session, workspace_id)
         if connection is None:
             raise UserError("Hour Cap is not connected to Xero, so there is nothing to disconnect.")

@@ -24,7 +24,6 @@ from errors import Problems
 from storage.audit import audit
 from storage.models import (
     Member,
-    Role,
     Workspace,
     XeroAccount,
     XeroBrandingTheme,
@@ -33,7 +32,7 @@ from storage.models import (
     XeroTrackingOption,
 )
 from storage.types import utcnow
-from team.roles import require
+from team.roles import Permission, require
 from xero.invoice_inputs import XeroReference
 
 INVOICE_SETTINGS = "change invoice settings"
@@ -123,7 +122,7 @@ class InvoiceDefaults:
 
 
 def require_admin(actor: Member) -> None:
-    require(actor, Role.ADMIN, INVOICE_SETTINGS)
+    require(actor, Permission.CHANGE_INVOICE_SETTINGS)
 
 
 def _workspace(session: Session, workspace_id: int) -> Workspace:

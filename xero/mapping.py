@@ -27,15 +27,15 @@ from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.clients import find_client, require_manager
+from catalog.clients import find_client
 from catalog.form_input import clean_text, name_key
 from errors import NotFound, UserError
 from settings import Settings
 from storage.audit import audit
 from storage.db import Database
-from storage.models import Client, Member, Role, XeroContact
+from storage.models import Client, Member, XeroContact
 from team.members import get_member
-from team.roles import require
+from team.roles import Permission, require
 from xero.connection_summary import find_connection
 from xero.errors import (
     NeedsReconnect,
@@ -134,7 +134,7 @@ def _like_escape(text: str) -> str:
 def contact_options(session: Session, actor: Member, query: str, *, limit: int = OPTIONS_LIMIT) -> list[XeroContact]:
     """Active synced contacts of the actor's workspace whose normalised name contains `query`: names starting
     with it first, then by name (stable: contact id breaks ties). At most `limit` (Slack shows 100)."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     key = name_key(query or "")
     statement = select(XeroContact).where(XeroContact.workspace_id == actor.workspace_id,
                                           XeroContact.active.is_(True))
@@ -161,7 +161,7 @@ def active_contact(session: Session, workspace_id: int, contact_id: Any) -> Xero
 
 def link_contact(session: Session, actor: Member, client_id: Any, contact_id: Any) -> Client:
     """Link a client to an active synced contact of the same workspace (managers+); replaces any earlier link."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     client = find_client(session, actor.workspace_id, client_id)
     contact = active_contact(session, actor.workspace_id, contact_id)
     before = client.xero_contact_id
@@ -174,7 +174,7 @@ def link_contact(session: Session, actor: Member, client_id: Any, contact_id: An
 
 def unlink(session: Session, actor: Member, client_id: Any) -> Client:
     """Remove a client's link (managers+). Marked "unlinked" so automatic matching does not link it back."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     client = find_client(session, actor.workspace_id, client_id)
     before = client.xero_contact_id
     client.xero_contact_id, client.xero_contact_name, client.xero_link_source = None, None, UNLINKED
@@ -238,7 +238,7 @@ def _state(source: str | None, contact_id: str | None, contact_active: bool) -> 
 
 def mapping_page(session: Session, actor: Member, page: int = 0, *, per_page: int = 25) -> MappingPage:
     """One page of active clients (by name) with their match state; counts cover every client."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     ws = actor.workspace_id
     clients = session.execute(
         select(Client.id, Client.name, Client.name_key, Client.xero_contact_id, Client.xero_contact_name,
@@ -351,7 +351,7 @@ def create_in_xero(db: Database, settings: Settings, actor: Member, client_id: A
 
     with db.session() as session:
         member = get_member(session, actor.workspace_id, actor.id)
-        require(member, Role.MANAGER, MAP_CONTACTS)
+        require(member, Permission.MAP_CONTACTS)
         client = find_client(session, member.workspace_id, client_id)
         if client.xero_contact_id and session.scalars(select(XeroContact.id).where(
                 XeroContact.workspace_id == member.workspace_id, XeroContact.contact_id == client.xero_contact_id,

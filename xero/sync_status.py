@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from errors import InvalidInput
 from storage import outbox
-from storage.models import Member, Outbox, OutboxStatus, Role, XeroConnection, XeroSyncState
+from storage.models import Member, Outbox, OutboxStatus, XeroConnection, XeroSyncState
 from storage.types import utcnow
-from team.roles import require
+from team.roles import Permission, require
 from xero.connection_summary import find_connection
 from xero.status import usable
 from xero.sync import RESOURCES
@@ -106,7 +106,7 @@ def sync_due(session: Session, workspace_id: int, *, now: datetime | None = None
 
 def refresh(session: Session, actor: Member, resource: str | None) -> list[str]:
     """An admin's refresh button: sync `resource` (None: everything) now, in the background."""
-    require(actor, Role.ADMIN, "refresh Xero data")
+    require(actor, Permission.REFRESH_XERO_DATA)
     if resource is not None and resource not in RESOURCES:
         raise InvalidInput("Pick something to refresh from the list.")
     if not usable(find_connection(session, actor.workspace_id)):

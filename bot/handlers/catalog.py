@@ -49,7 +49,6 @@ from catalog.clients import (
     count_active_clients,
     create_client,
     get_client,
-    require_manager,
     set_client_archived,
     update_client,
 )
@@ -73,6 +72,7 @@ from errors import NotFound, UserError
 from storage.db import Database
 from storage.models import Client, Member, Project
 from team.members import get_member
+from team.roles import Permission, require
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def register(app: App, db: Database) -> None:
         ack()
         with db.session() as session:
             actor = _actor(session, context)
-            require_manager(actor)
+            require(actor, Permission.MANAGE_CATALOG)
             view = client_modal(ClientForm(workspace_rounding(session, actor.workspace_id)))
         open_modal(client, body, view)
 

@@ -43,9 +43,9 @@ from bot.views.log_modal import ACTION_VALUE, CALLBACK_LOG, LogForm, build_log_m
 from bot.views.state import form_values
 from errors import InvalidInput
 from storage.db import Database
-from storage.models import Member, Role, Workspace
+from storage.models import Member, Workspace
 from team.members import get_member
-from team.roles import require
+from team.roles import Permission, require
 from timesheets.entries import (
     EntryInput,
     Period,
@@ -224,7 +224,7 @@ class HoursCommand:
 
     def do_invoice(self, _rest: str) -> Outcome:
         with self.db.session() as session:
-            require(_member(session, self.context), Role.MANAGER, "create invoices")
+            require(_member(session, self.context), Permission.CREATE_INVOICES)
         return Outcome(then=lambda: open_invoice_modal(self.db, self.client, self.context, self.trigger_id,
                                                        self.channel_id))
 

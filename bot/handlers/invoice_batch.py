@@ -22,10 +22,10 @@ from bot.views import invoice_batch as v
 from errors import UserError
 from invoicing.batch import BatchChanged, create_month_batch, month_batch_preview
 from invoicing.create import EntriesChanged
-from invoicing.preview import require_manager
 from invoicing.selection import last_calendar_month
 from storage.db import Database
 from team.members import get_member
+from team.roles import Permission, require
 from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def register(app: App, db: Database) -> None:
     def open_batch(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         with db.session() as session:
-            require_manager(get_member(session, context["workspace_id"], context["member_id"]))
+            require(get_member(session, context["workspace_id"], context["member_id"]), Permission.CREATE_INVOICES)
         opened = client.views_open(trigger_id=body["trigger_id"], view=v.loading_view())
         view = opened.get("view") or {}
         try:

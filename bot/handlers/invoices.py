@@ -32,11 +32,12 @@ from bot.views.state import form_values
 from errors import FormErrors, UserError
 from invoicing.create import CreatedInvoice, EntriesChanged, attach_status_message, create_invoice
 from invoicing.form_choices import client_options, form_choices
-from invoicing.preview import InvoiceRequest, build_preview, require_manager
+from invoicing.preview import InvoiceRequest, build_preview
 from storage.db import Database
 from storage.ids import payload_id
 from storage.models import Member
 from team.members import get_member
+from team.roles import Permission, require
 from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def open_invoice_modal(db: Database, client: WebClient, context: BoltContext, tr
                        origin_channel: str | None) -> None:
     """After the ack: the loading view now (the trigger expires), the real modal once its data is read."""
     with db.session() as session:
-        require_manager(_actor(session, context))
+        require(_actor(session, context), Permission.CREATE_INVOICES)
     opened = client.views_open(trigger_id=trigger_id, view=v.loading_view(origin_channel))
     view = opened.get("view") or {}
     replace_view(client, view, render(db, context, InvoiceRequest(), origin_channel))

@@ -12,10 +12,9 @@ from bot.errors import reported
 from bot.home import publish_home, read_home_state
 from bot.views.sync import ACTION_ALERTS_CHANNEL, ACTION_REFRESH, REFRESH_ALL
 from storage.db import Database
-from storage.models import Role
 from team.alerts import set_alerts_channel
 from team.members import get_member
-from team.roles import require
+from team.roles import Permission, require
 from xero.sync_status import refresh
 
 # Slack's answers meaning "the bot cannot see or post in that channel".
@@ -71,8 +70,8 @@ def register(app: App, db: Database) -> None:
         ack()
         channel_id = action.get("selected_conversation")
         with db.session() as session:  # refuse a member before asking Slack anything about the channel
-            require(get_member(session, context["workspace_id"], context["member_id"]), Role.ADMIN,
-                    "choose the alerts channel")
+            require(get_member(session, context["workspace_id"], context["member_id"]),
+                    Permission.CHOOSE_ALERTS_CHANNEL)
         postable, label = can_post(client, channel_id) if channel_id else (True, "")
         with db.session() as session:
             actor = get_member(session, context["workspace_id"], context["member_id"])

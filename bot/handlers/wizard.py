@@ -24,12 +24,12 @@ from bot.views import wizard as v
 from bot.views.catalog.builders import esc
 from bot.views.state import form_values
 from bot.views.xero import ACTION_CONTACT_MAPPING, ACTION_START_SETUP
-from catalog.clients import require_manager
 from errors import UserError
 from settings import Settings
 from storage.db import Database
 from storage.models import Member
 from team.members import get_member
+from team.roles import Permission, require
 from xero.connection_summary import find_connection
 from xero.invoice_defaults import (
     DefaultsField,
@@ -71,7 +71,7 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _page_view(session: Session, actor: Member, mode: str, page: int, notice: str | None = None) -> dict[str, Any]:
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     if mode == v.MODE_SETUP:
         require_admin(actor)
     return v.contacts_step(mapping_page(session, actor, page, per_page=v.CLIENTS_PER_PAGE), mode=mode,
@@ -80,7 +80,7 @@ def _page_view(session: Session, actor: Member, mode: str, page: int, notice: st
 
 def _first_mapping_view(session: Session, actor: Member, mode: str) -> dict[str, Any]:
     """Step 3 as it opens: new clients and contacts are matched automatically first."""
-    require_manager(actor)
+    require(actor, Permission.MANAGE_CATALOG)
     if mode == v.MODE_SETUP:
         require_admin(actor)
     _require_connection(session, actor.workspace_id)
@@ -269,7 +269,7 @@ def register(app: App, db: Database, settings: Settings) -> None:
         view = body.get("view") or {}
         with db.session() as session:
             actor = _actor(session, context)
-            require_manager(actor)
+            require(actor, Permission.MANAGE_CATALOG)
         # Xero may take a moment: say so in the modal first, then update it with the result.
         shown = _refresh(client, body, context, notice=":hourglass_flowing_sand: Creating the contact in Xero…")
 
