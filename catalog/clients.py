@@ -1,4 +1,4 @@
-"""Clients (PRODUCT.md §3): create, rename, rounding override, archive — managers, admins and the owner only.
+"""Clients: create, rename, rounding override, archive — managers, admins and the owner only.
 
 Every function takes the acting member, checks the role first, and looks ids up inside the actor's workspace
 (a foreign id is "not found"). Nothing is changed when a check fails. Each change writes an audit row.

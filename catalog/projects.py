@@ -1,4 +1,4 @@
-"""Projects (PRODUCT.md §3): client, name, code, rate, billable default, billing mode, linked channel, archived.
+"""Projects: client, name, code, rate, billable default, billing mode, linked channel, archived.
 
 Managers, admins and the owner only; ids are looked up in the actor's workspace; nothing changes on a refusal;
 every change writes an audit row. Billing modes and what each needs:

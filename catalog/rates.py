@@ -1,4 +1,4 @@
-"""Setting rates (PRODUCT.md §2–§3): a member's default rate and per-member rates on a project.
+"""Setting rates: a member's default rate and per-member rates on a project.
 
 Managers set them for anyone. An empty rate removes it. Which rate an entry gets (member-on-project, else
 project, else member default) is decided when time is logged (timesheets.entries); changing a rate here never

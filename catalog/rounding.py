@@ -1,4 +1,4 @@
-"""Rounding rules for billed time (PRODUCT.md §3): a pure value object, no I/O, nothing of ours imported.
+"""Rounding rules for billed time: a pure value object, no I/O, nothing of ours imported.
 
 A rule is stored (workspace default, optional per-client override) and applied per entry at invoice time; the
 raw minutes of an entry never change. Modes:

@@ -1,4 +1,4 @@
-"""Workspace-wide settings managers change from App Home: time rounding (PRODUCT.md §3).
+"""Workspace-wide settings managers change from App Home: time rounding.
 
 The rule in force for a client is its own override, else the workspace's. Invoicing reads it through
 `rounding_for_client` and stores it on each invoice; raw minutes are never touched.

@@ -1,4 +1,4 @@
-"""Changing roles and transferring ownership (PRODUCT.md §1)."""
+"""Changing roles and transferring ownership (README: "Roles")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The alerts channel (PRODUCT.md §9): where sync failures, push failures and Needs reconnect are posted.
+"""The alerts channel: where sync failures, push failures and Needs reconnect are posted.
 
 Admins pick it on Home. Whether Hour Cap can post there is Slack's to say, so the Slack layer checks first and
 passes what it learned; this use case only decides and records.

@@ -1,4 +1,4 @@
-"""Time entries: log, edit, delete, undo and list a member's own time (PRODUCT.md §2).
+"""Time entries: log, edit, delete, undo and list a member's own time.
 
 Every function takes a session (one transaction) and the acting Member and raises `UserError` subclasses with a
 message for the person; nothing here knows about Slack. Rules enforced on every path (command, modal, timer):

@@ -1,4 +1,4 @@
-"""Clients, projects, rates and rounding from App Home (PRODUCT.md §3): thin listeners over the use cases.
+"""Clients, projects, rates and rounding from App Home: thin listeners over the use cases.
 
 Every button, options request and submission goes through a use case that checks the role (managers, admins,
 the owner) and looks every id up inside the caller's workspace, so a crafted payload gets the same refusal as a

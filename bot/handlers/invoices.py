@@ -1,4 +1,4 @@
-"""The Create invoice modal (PRODUCT.md §8): thin listeners over ``invoicing.preview`` and ``invoicing.create``.
+"""The Create invoice modal: thin listeners over ``invoicing.preview`` and ``invoicing.create``.
 
 Opening (Home's "Create invoice", ``/hours invoice``): acknowledge, open a small loading view with the trigger at
 once (it is valid for 3 s, and reading a large client's time may take longer), then replace it with the modal.

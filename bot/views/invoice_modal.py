@@ -1,4 +1,4 @@
-"""The Create invoice modal (PRODUCT.md §8): pure builders, data in, Block Kit dict out; and the form reader.
+"""The Create invoice modal: pure builders, data in, Block Kit dict out; and the form reader.
 
 Every input that changes the invoice has ``dispatch_action: true``: picking a client, a mode, dates, a project,
 a grouping, a month, or typing an amount (Enter) sends a ``block_actions`` and the handler replaces the modal

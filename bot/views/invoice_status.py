@@ -63,7 +63,7 @@ def _esc(text: str) -> str:
 
 
 def headline(view: InvoiceView) -> str:
-    """One line per state; the pushed one is PRODUCT.md §8's: "Draft INV-0042 for Acme, $4,250.00 excl. tax —
+    """One line per state; the pushed one is the README's: "Draft INV-0042 for Acme, $4,250.00 excl. tax —
     Open in Xero" (our reference when Xero gave no number)."""
     name = _esc(view.client_name)
     if view.status == "queued":

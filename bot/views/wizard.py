@@ -1,4 +1,4 @@
-"""The Xero setup wizard (PRODUCT.md §5) and the Contact mapping modal (pure: data in, dict out).
+"""The Xero setup wizard and the Contact mapping modal (pure: data in, dict out).
 
 Three modal steps, each submission answered with `response_action="update"` and the next step:
 1. Invoice defaults, 2. Tracking categories, 3. Contact mapping. The settings live in the database as soon as a

@@ -1,4 +1,4 @@
-"""The ``/hours`` text grammar (PRODUCT.md §2): pure functions, stdlib only, no I/O, no app imports.
+"""The ``/hours`` text grammar (README: "Logging time"): pure functions, stdlib only, no I/O, no app imports.
 
 Entry point for logging: :func:`parse_hours` never raises for any text; it returns an :class:`HoursParse`
 whose ``problems`` are friendly sentences.  Anything ambiguous or unknown is reported, never guessed, so the
