@@ -61,7 +61,7 @@ class Settings:
     xero_identity_url: str = DEFAULT_XERO_IDENTITY_URL
     xero_api_url: str = DEFAULT_XERO_API_URL
     xero_connections_url: str = DEFAULT_XERO_CONNECTIONS_URL
-    # PKCE with a client secret on a web app is unconfirmed for Xero (docs/XERO.md): off unless asked for.
+    # PKCE with a client secret on a web app is unconfirmed for Xero (undocumented): off unless asked for.
     xero_pkce: bool = False
 
     @property

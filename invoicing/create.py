@@ -1,4 +1,4 @@
-"""Creating an invoice (PRODUCT.md §8 step 5): one transaction saves it, reserves its entries, queues the push.
+"""Creating an invoice: one transaction saves it, reserves its entries, queues the push.
 
 In the caller's transaction, in this order:
 

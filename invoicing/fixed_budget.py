@@ -1,4 +1,4 @@
-"""Billing part of a fixed budget (PRODUCT.md §3, §8.2): a percentage or an amount of what remains.
+"""Billing part of a fixed budget: a percentage or an amount of what remains.
 
 Money is handled in integer cents: the remaining budget is ``budget - already billed`` (the caller sums the
 project's earlier fixed-fee lines on invoices that are not cancelled), and an invoice never bills beyond it.

@@ -1,4 +1,4 @@
-"""What the Create invoice modal's selects offer (PRODUCT.md §8 step 1): linked clients (searched past 100), the
+"""What the Create invoice modal's selects offer: linked clients (searched past 100), the
 client's active projects by billing mode, the months a retainer can bill, and the workspace's default grouping.
 Managers and up only, like the preview itself (``invoicing.preview``)."""
 

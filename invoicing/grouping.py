@@ -1,4 +1,4 @@
-"""Grouping time entries into invoice lines (PRODUCT.md §8.3): by entry, project, date or team member.
+"""Grouping time entries into invoice lines: by entry, project, date or team member.
 
 Order of work, and why:
 

@@ -1,4 +1,4 @@
-"""The Xero fields of an invoice line (PRODUCT.md §8 step 2): account code, tax type, item code and tracking.
+"""The Xero fields of an invoice line: account code, tax type, item code and tracking.
 
 * account code: the project's Xero item's sales account, else the workspace's default revenue account;
 * item code: the project's item; tax type: the workspace default;

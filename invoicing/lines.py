@@ -2,7 +2,7 @@
 
 A ``Line`` checks its own arithmetic when built: ``quantity x unit_amount`` must equal ``line_amount`` exactly,
 at 2 dp. That invariant is the whole trick behind "the preview's totals equal Xero's, to the cent": Xero
-recomputes ``LineAmount`` from what we send (docs/XERO.md "Numbers"), and an exact product leaves it nothing
+recomputes ``LineAmount`` from what we send (rounding to 2 dp), and an exact product leaves it nothing
 to round, whichever rounding mode it uses. A line's Xero fields (account, tax type, item, tracking) are resolved
 beside it (``invoicing.line_fields``) and sent by ``xero.push.line_item``.
 

@@ -1,7 +1,7 @@
 """Decimal money helpers for invoicing: cents, exactness checks, the one rounding we allow. No formatting here.
 
-Why this module exists: the preview must show, to the cent, the totals Xero will compute from the lines we send
-(docs/XERO.md "Numbers"). Xero multiplies ``Quantity x UnitAmount`` and rounds to 2 dp, and whether it rounds
+Why this module exists: the preview must show, to the cent, the totals Xero will compute from the lines we send.
+Xero multiplies ``Quantity x UnitAmount`` and rounds to 2 dp, and whether it rounds
 halves up or to even is unconfirmed. So we never let Xero round a line: every line we build has a product that
 is already exact at 2 dp, checked here. Where an amount has to be rounded (a duration whose hours do not
 terminate, a percentage of a budget), *we* round it, half-up, once per line, and send the rounded amount.
@@ -94,7 +94,7 @@ def cents_half_up(value: Decimal | Fraction) -> Decimal:
 def is_half_cent_tie(value: Decimal | Fraction) -> bool:
     """True if rounding ``value`` to the cent half-up and half-even disagree (``0.125``: 0.13 vs 0.12).
 
-    Tax is the one place Xero rounds for us (per line, docs/XERO.md), and its half-up vs half-even choice is
+    Tax is the one place Xero rounds for us (per line), and its half-up vs half-even choice is
     unconfirmed: on such a tie our figure may differ from Xero's by a cent. The preview can flag it instead of
     pretending to know. (``0.135`` is a half too, but both modes give 0.14.)
     """

@@ -1,4 +1,4 @@
-"""The invoice preview (PRODUCT.md §8 steps 1–4): what an invoice would hold, and everything that blocks it.
+"""The invoice preview: what an invoice would hold, and everything that blocks it.
 
 One use case serves both the live preview in the modal and creation (``invoicing.create`` rebuilds the preview
 inside its transaction and saves exactly that), so what the manager saw is what is saved — or creation refuses

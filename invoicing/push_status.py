@@ -1,6 +1,6 @@
 """An invoice's way to Xero, as state changes: queued → pushing → pushed, or failed (Retry → queued, or Cancel).
 
-The invoice row is the record (docs/DESIGN.md "The database is the source of truth"); every change here is a
+The invoice row is the record (the database is the source of truth: docs/architecture.md); every change here is a
 conditional UPDATE on the state it expects, so two workers, a redelivered job and a person pressing Retry can
 never both win.
 

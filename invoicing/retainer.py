@@ -1,4 +1,4 @@
-"""A retainer month (PRODUCT.md §3, §8.2): one line for the fixed amount, plus an overage line when earned.
+"""A retainer month: one line for the fixed amount, plus an overage line when earned.
 
 Overage = billable minutes worked in the calendar month, each entry rounded per the invoice's rule first (the
 same per-entry rounding as hourly invoices), minus the included minutes. It is billed only when positive *and*

@@ -1,4 +1,4 @@
-"""The modal's live preview of time entries, computed in the database (PRODUCT.md §8; bench/invoice.py).
+"""The modal's live preview of time entries, computed in the database (measured by bench/invoice.py).
 
 Creation reads every entry and builds every line (``selection.time_entries`` + ``grouping``). The modal previews
 again on every change, and for a client with 10,000 uninvoiced entries reading them all is most of the cost

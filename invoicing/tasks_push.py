@@ -50,7 +50,7 @@ from xero.status import usable
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 3  # automatic retries after transient failures (PRODUCT.md §8); then failed, and Retry is manual
+MAX_RETRIES = 3  # automatic retries after transient failures; then failed, and Retry is manual
 PAUSE = timedelta(minutes=3)  # how often a paused push (Needs reconnect) checks again
 WAITING_NOTE = "Xero needs reconnecting: the push resumes by itself once an admin reconnects Xero on Home."
 

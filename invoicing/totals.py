@@ -1,4 +1,4 @@
-"""Invoice totals the way Xero computes them (docs/XERO.md "Numbers"; sandbox/xero/money.py).
+"""Invoice totals the way Xero computes them (as sandbox/xero/money.py models them).
 
 Per line, tax is computed on the line amount and rounded to 2 dp; the rounded taxes are then summed:
 

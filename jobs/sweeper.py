@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 KEEP_DONE = timedelta(days=7)
 KEEP_RECEIPTS = timedelta(days=1)
-# Xero retries a failed webhook delivery for up to 24 h (docs/XERO.md): three days of event identities dedupe any
+# Xero retries a failed webhook delivery for up to 24 h: three days of event identities dedupe any
 # redelivery with room to spare; older rows only grow the table.
 KEEP_WEBHOOK_EVENTS = timedelta(days=3)
 BATCH = 500

@@ -1,6 +1,6 @@
 """`POST /xero/webhooks`: Xero's webhook deliveries, answered well inside Xero's 5 seconds.
 
-Order (DESIGN.md): size cap → signature on the raw bytes → parse → resolve tenant → act. A bad or missing
+Order: size cap → signature on the raw bytes → parse → resolve tenant → act. A bad or missing
 signature gets 401 with nothing else; a good one gets 200 with an empty body and no cookies — including
 intent-to-receive payloads (no events) and events of tenants nobody here is connected to. Acting is only storing
 the events and recording the coalesced sync in one short transaction; the sync itself runs in a worker. If the

@@ -45,7 +45,7 @@ from xero.status import mark_needs_reconnect
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
-MAX_IDEMPOTENCY_KEY = 128  # Xero's limit (docs/XERO.md)
+MAX_IDEMPOTENCY_KEY = 128  # Xero's limit on an Idempotency-Key, in characters
 TENANT_GONE_REASON = "The organisation is no longer connected to Hour Cap in Xero: an admin must reconnect"
 
 

@@ -1,4 +1,4 @@
-"""The workspace's invoice defaults (PRODUCT.md §5 steps 1–2): read for the wizard, validated, saved, and read back
+"""The workspace's invoice defaults (setup wizard steps 1–2): read for the wizard, validated, saved, and read back
 by invoice creation and the push.
 
 Step 1: revenue account, tax rate, branding theme, payment terms, invoice prefix, line grouping and line amount

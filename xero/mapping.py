@@ -1,4 +1,4 @@
-"""Linking Hour Cap clients to Xero contacts (PRODUCT.md §6): automatic, by hand, or by creating the contact.
+"""Linking Hour Cap clients to Xero contacts: automatic, by hand, or by creating the contact.
 
 - `auto_match`: exact match on normalised names (trimmed, spaces collapsed, case folded — `Client.name_key` and
   `XeroContact.name_key`). Only unambiguous matches link: exactly one active contact has the key, the client is

@@ -6,7 +6,7 @@ them at another faithful stand-in needs no code change.
 The exchange, revocation and `/connections` calls are plain httpx2 requests rather than authlib's OAuth2Client:
 each is one request, and Hour Cap keeps the OAuth state itself (hashed, single-use, bound to a cookie, in the
 database), so the client object's own state handling and token storage would only be a second copy to keep in
-step — and a client object holding one workspace's token is pitfall 3 of docs/XERO.md. Plain requests also let
+step — and a client object holding one workspace's token is easily reused for another's calls. Plain requests also let
 this module tell "Xero refused" (4xx, `invalid_grant`…) from "Xero is down" (5xx, timeouts, non-JSON) precisely,
 which is what the web pages need. authlib still provides the PKCE S256 challenge.
 

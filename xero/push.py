@@ -10,7 +10,7 @@ Why this is more than `client.put(...)`:
   created. So a 200 is not success: `created_from` reads the element's own verdict.
 - The `Idempotency-Key` only covers quick retries (Xero keeps keys for minutes). After an ambiguous failure —
   a timeout, a dropped connection, a worker killed mid-call — the invoice may exist in Xero, so before any
-  re-create the caller asks `find_by_reference` (docs/XERO.md, lesson 5).
+  re-create the caller asks `find_by_reference`.
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def find_by_reference(client: XeroClient, reference: str, contact_id: str) -> Xe
 
 
 def deep_link(invoice_id: str, short_code: str | None) -> str:
-    """Xero's link to the draft (docs/XERO.md); the short code starts with `!`, so it is URL-encoded."""
+    """Xero's deep link to the draft; the short code starts with `!`, so it is URL-encoded."""
     if not short_code:
         return DEEP_LINK_NO_SHORTCODE.format(invoice_id=quote(invoice_id, safe=""))
     return DEEP_LINK.format(short_code=quote(short_code, safe=""), invoice_id=quote(invoice_id, safe=""))

@@ -1,4 +1,4 @@
-"""Pulling what Hour Cap keeps of a Xero organisation (PRODUCT.md §7), one resource at a time, in the fewest calls.
+"""Pulling what Hour Cap keeps of a Xero organisation, one resource at a time, in the fewest calls.
 
 Each `sync_*` function reads one resource through a `XeroReader` (anything with Xero's `get`: `xero.client.XeroClient`
 in workers, a plain-token reader in tests and the benchmark) and writes Hour Cap's cache of it:

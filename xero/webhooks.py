@@ -1,6 +1,6 @@
 """Xero webhooks: the signature rule, payload parsing, and what receiving a batch of events means for Hour Cap.
 
-Signature (docs/XERO.md): `x-xero-signature` = base64(HMAC-SHA256(key = the webhook key as UTF-8 text,
+Signature (Xero's rule): `x-xero-signature` = base64(HMAC-SHA256(key = the webhook key as UTF-8 text,
 message = the raw body bytes)). The bytes received are hashed — never re-serialised JSON, which would break on
 Xero's odd spacing — and compared in constant time. Intent to receive needs nothing special: its payloads have
 `"events": []`, so a correctly signed one is simply a batch of nothing (200) and a wrongly signed one a 401.

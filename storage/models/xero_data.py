@@ -1,4 +1,4 @@
-"""What Hour Cap keeps of a Xero organisation (PRODUCT.md §7 — and nothing else), with the state of each sync.
+"""What Hour Cap keeps of a Xero organisation (and nothing else), with the state of each sync.
 
 Rows are caches of Xero's data for one workspace, keyed by Xero's own ids; disconnecting deletes them. Only what
 invoices need is kept: contacts (id, name, active), sold items, active tracking categories and options, revenue
