@@ -1,6 +1,6 @@
 """views.open / views.push / views.update / views.publish for the Slack sandbox.
 
-The rules modelled are the ones Hour Cap's code paths depend on (docs/SLACK.md "Views"):
+The rules modelled are Slack's rules for views that Hour Cap's code paths depend on:
 a trigger id is exchanged once and can expire; a modal stack holds at most 3 views; ``views.update``
 with a stale ``hash`` fails with ``hash_conflict`` and with a closed modal fails with ``not_found``;
 App Home is one view per user.  Input values are not modelled: ``state.values`` stays empty.

@@ -2,7 +2,7 @@
 
 ``LineAmount = Quantity x UnitAmount`` rounded to 2 dp; tax is computed per line, rounded to 2 dp, then
 summed; totals are 2 dp. Unit amounts keep 2 dp, or 4 with ``unitdp=4``; quantities keep 4 dp. Whether Xero
-rounds half-up or half-even is unconfirmed (docs/XERO.md), so the mode is a sandbox setting.
+rounds half-up or half-even is unconfirmed (Xero does not document it), so the mode is a sandbox setting.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Xero identity state and rules: apps, consenting users, codes, token sets, connections.
 
-Rules (docs/XERO.md): codes are single use and live 5 minutes; access tokens are JWTs living 30 minutes;
+Xero's rules: codes are single use and live 5 minutes; access tokens are JWTs living 30 minutes;
 refresh tokens are single use, die after 60 days unused, and a refresh token whose response was lost may be
 retried for 30 minutes (that retry issues a new pair and kills the lost one, which is how two uncoordinated
 refreshers end in ``invalid_grant``). Revoking a refresh token kills its token set and the connections made

@@ -18,7 +18,7 @@ from .webhooks import WebhookSender
 
 @dataclass
 class Settings:
-    """Behaviour switches for what docs/XERO.md calls unconfirmed, plus test conveniences."""
+    """Behaviour switches for what Xero leaves unconfirmed (PKCE, rounding mode...), plus test conveniences."""
 
     auto_consent: bool = False
     require_pkce: bool = False

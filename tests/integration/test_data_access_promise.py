@@ -1,4 +1,4 @@
-"""The data-access promise (PRODUCT.md §7 and §11, issue 8): Hour Cap reads only Organisation, Contacts, Items,
+"""The data-access promise (README: "connecting Xero"; issue 8): Hour Cap reads only Organisation, Contacts, Items,
 TrackingCategories, Accounts, TaxRates and BrandingThemes (and Invoices by Reference for the push's lookup), and
 writes only draft invoices (PUT /Invoices with Status DRAFT) and new contacts (PUT /Contacts).
 

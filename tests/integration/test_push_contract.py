@@ -35,7 +35,7 @@ world = push_tests.world
 
 ACCOUNTING = "/api.xro/2.0"
 
-# openapi-core cannot evaluate the spec's OAuth2 security scheme; scopes come from docs/XERO.md anyway
+# openapi-core cannot evaluate the spec's OAuth2 security scheme; our scopes are set in settings.py anyway
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning"),
     pytest.mark.skipif(not SHARED.is_dir(), reason=f"LOUD SKIP: Xero OpenAPI files missing at {SHARED}"),

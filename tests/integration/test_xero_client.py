@@ -53,7 +53,7 @@ REPO = Path(__file__).resolve().parents[2]
 xero_sb = xero_connection.xero_sb
 connected = xero_connection.connected
 
-# openapi-core cannot evaluate the spec's OAuth2 security scheme; scopes come from docs/XERO.md anyway
+# openapi-core cannot evaluate the spec's OAuth2 security scheme; our scopes are set in settings.py anyway
 pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
 
 

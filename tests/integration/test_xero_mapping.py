@@ -1,4 +1,4 @@
-"""Contact mapping (PRODUCT.md §6) on a real database: automatic matching only links unambiguous names and never
+"""Contact mapping on a real database: automatic matching only links unambiguous names and never
 touches a person's link; the type-ahead (a signed block_suggestion into the real app) stays inside the caller's
 workspace; "Create in Xero" really calls the Xero stand-in, and links an existing active contact of the same name
 instead of failing."""

@@ -1,4 +1,4 @@
-"""Syncing from Xero (PRODUCT.md §7) against the Xero stand-in over real HTTP: what is kept, how few calls it
+"""Syncing from Xero against the Xero stand-in over real HTTP: what is kept, how few calls it
 costs, incremental contacts, and every request checked against Xero's OpenAPI description."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The preview's totals equal what Xero computes from the lines we send (issue 7, Tests; docs/XERO.md "Numbers").
+"""The preview's totals equal what Xero computes from the lines we send (issue 7, Tests; sandbox/xero/money.py).
 
 For random minutes, rates, rounding rules, groupings and modes (time entries, a retainer month, part of a fixed
 budget) the lines from ``invoicing`` are PUT to a real XeroSandbox over HTTP (``summarizeErrors=false``,

@@ -194,7 +194,7 @@ def test_webhook_payloads_match_the_webhooks_spec(sb: XeroSandbox) -> None:
     assert len(receiver.received) == 3
     events = json.loads(receiver.received[0][0])
     jsonschema.Draft202012Validator(schema).validate(events)
-    # documented exception (docs/XERO.md): intent-to-receive payloads carry sequences 0,
+    # known exception: intent-to-receive payloads carry sequences 0,
     # below the spec's minimum
     relaxed = copy.deepcopy(schema)
     for name in ("firstEventSequence", "lastEventSequence"):

@@ -20,13 +20,13 @@ from timesheets.grammar.durations import (
     parse_duration,
 )
 
-# ----------------------------------------------------------------------------- PRODUCT.md §2 and the brief
+# ----------------------------------------------------------------------------- the README's durations (Logging time)
 
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
     [
-        # PRODUCT.md §2 list
+        # the README's list
         ("2", 120),
         ("2.5", 150),
         ("2,5", 150),

@@ -25,7 +25,7 @@ rules = st.sampled_from(all_rules())
     ("key", "logged", "billed"),
     [
         ("up:15", 5, 15),
-        ("up:15", 90, 90),  # PRODUCT.md §3: on a boundary, never moves
+        ("up:15", 90, 90),  # on a boundary, never moves
         ("nearest:15", 90, 90),
         ("up:15", 91, 105),
         ("nearest:15", 97, 90),
