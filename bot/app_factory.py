@@ -91,7 +91,7 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
             **common,
         )
     errors.register(app)
-    middleware.register(app, db, single_workspace=not settings.multi_workspace)
+    middleware.register(app, db, settings)
     home.register(app, db)
     team.register(app, db)
     catalog.register(app, db)

@@ -9,14 +9,25 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+
+from bot.slack_errors import (
+    AccessDenied,
+    CantUpdateMessage,
+    ChannelNotFound,
+    IsArchived,
+    MessageNotFound,
+    NotInChannel,
+    RestrictedAction,
+    SlackError,
+    slack_api,
+)
 
 log = logging.getLogger(__name__)
 
 Where = tuple[str | None, str | None]  # (channel, ts) of a message; ts None until it is posted
 # Slack's answers meaning "the bot cannot post in that channel": Home tells an admin how to fix it.
-UNPOSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "access_denied"})
-GONE = ("message_not_found", "cant_update_message", "channel_not_found")  # an edit Slack refuses: post anew
+UNPOSTABLE = (NotInChannel, ChannelNotFound, IsArchived, RestrictedAction, AccessDenied)
+GONE = (MessageNotFound, CantUpdateMessage, ChannelNotFound)  # an edit Slack refuses: post anew
 
 
 def keep_message(client: WebClient, channel: str, previous: Where, text: str, blocks: list[dict[str, Any]],
@@ -29,17 +40,18 @@ def keep_message(client: WebClient, channel: str, previous: Where, text: str, bl
     """
     if previous[0] == channel and previous[1]:
         try:
-            client.chat_update(channel=channel, ts=previous[1], text=text, blocks=blocks)
+            with slack_api():
+                client.chat_update(channel=channel, ts=previous[1], text=text, blocks=blocks)
             return None
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error not in GONE:
-                log.warning("could not update %s %s in %s: %s", what, previous[1], channel, error)
-                return None
+        except GONE:
+            pass
+        except SlackError as exc:
+            log.warning("could not update %s %s in %s: %s", what, previous[1], channel, exc.response.get("error"))
+            return None
     try:
-        answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "")
-        log.warning("could not post %s in %s: %s", what, channel, error)
-        return (channel, None) if error in UNPOSTABLE else None
+        with slack_api():
+            answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackError as exc:
+        log.warning("could not post %s in %s: %s", what, channel, exc.error)
+        return (channel, None) if isinstance(exc, UNPOSTABLE) else None
     return channel, str(answer.get("ts") or "") or None

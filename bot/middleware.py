@@ -1,4 +1,14 @@
-"""Global middleware: drop Events API redeliveries, and resolve the workspace and member for every request."""
+"""Global middleware: what every listener gets through `context`, Events API redeliveries dropped, and the
+workspace and member resolved for every request.
+
+Listeners read shared plumbing from Bolt's `BoltContext` rather than capturing it:
+
+- `context["db"]`: the `Database` (open short `with db.session()` blocks as needed);
+- `context["settings"]`: the `Settings`;
+- `context["actor"]`: loads the acting `Member` inside a session, `context["actor"](session)` (set once the
+  request names a workspace and a user, with `workspace_id` and `member_id`);
+- `context["form"]`: the view's `state.values` flattened into a `FormData` (empty when there is no view).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +21,14 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.profiles import profile_loader
+from bot.views.state import FormData
+from settings import Settings
 from storage.db import Database
-from storage.models import SlackEventReceipt
-from team.members import ensure_member, ensure_workspace
+from storage.models import Member, SlackEventReceipt
+from team.members import ensure_member, ensure_workspace, get_member
 
 
 class MemberIds:
@@ -48,8 +61,28 @@ class MemberIds:
                 self._items.popitem(last=False)
 
 
-def register(app: App, db: Database, *, single_workspace: bool) -> None:
+class Actor:
+    """The acting member, loaded lazily in the caller's own (short) session: `context["actor"](session)`."""
+
+    def __init__(self, workspace_id: int, member_id: int) -> None:
+        self.workspace_id = workspace_id
+        self.member_id = member_id
+
+    def __call__(self, session: Session) -> Member:
+        return get_member(session, self.workspace_id, self.member_id)
+
+
+def register(app: App, db: Database, settings: Settings) -> None:
     known = MemberIds()
+    single_workspace = not settings.multi_workspace
+
+    @app.middleware
+    def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+        """The plumbing every listener reads from `context` (see the module docstring)."""
+        context["db"] = db
+        context["settings"] = settings
+        context["form"] = FormData.of(body)
+        next()
 
     @app.middleware
     def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
@@ -79,4 +112,5 @@ def register(app: App, db: Database, *, single_workspace: bool) -> None:
                     if member.profile_fetched_at is not None:
                         known.put(team_id, user_id, *ids)
             context["workspace_id"], context["member_id"] = ids
+            context["actor"] = Actor(*ids)
         next()

@@ -32,3 +32,18 @@ def form_values(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
         block_id: {action_id: element_value(element) for action_id, element in actions.items()}
         for block_id, actions in values.items()
     }
+
+
+class FormData(dict[str, dict[str, Any]]):
+    """A submission's or block action's form data ({block_id: {action_id: value}}), with typed reads."""
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> FormData:
+        return cls(form_values(body))
+
+    def value(self, block: str, action: str) -> Any:
+        return (self.get(block) or {}).get(action)
+
+    def text(self, block: str, action: str) -> str | None:
+        found = self.value(block, action)
+        return found if isinstance(found, str) else None
