@@ -1,7 +1,7 @@
 """The in-process runner, used when REDIS_URL is unset: same outbox, same tasks, threads instead of RQ.
 
 A thread pool is the transport; one poller thread relays due rows and sweeps. The poller is woken right after
-any commit that recorded work (`storage.outbox.add_listener`), and otherwise sleeps until the next row falls
+any commit that recorded work (it is one of `db.outbox_listeners`), and otherwise sleeps until the next row falls
 due or `poll_seconds` pass, whichever is first. Fine for one small team on one process; not for production,
 where a crash loses the pool (the sweeper recovers that work on the next start).
 """
@@ -21,7 +21,6 @@ from jobs.registry import JobContext
 from jobs.relay import relay_due
 from jobs.sweeper import sweep
 from jobs.transport import TransportUnavailable
-from storage import outbox
 from storage.models import Outbox, OutboxStatus
 from storage.types import utcnow
 
@@ -88,7 +87,7 @@ class InProcessRunner:
     def start(self) -> None:
         if self._thread is not None:
             return
-        outbox.add_listener(self.wake)
+        self.ctx.db.outbox_listeners.add(self.wake)
         self._thread = threading.Thread(target=self._loop, name="hourcap-relay", daemon=True)
         self._thread.start()
 
@@ -97,7 +96,7 @@ class InProcessRunner:
 
     def stop(self) -> None:
         """Stop polling and let running tasks finish; waiting rows stay in the outbox for the next start."""
-        outbox.remove_listener(self.wake)
+        self.ctx.db.outbox_listeners.remove(self.wake)
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

@@ -84,7 +84,7 @@ def _put_back(db: Database, rows: list[tuple[int, str]]) -> None:
 
 
 def fast_path(db: Database, transport: Transport) -> Callable[[], None]:
-    """A `storage.outbox.add_listener` callback relaying right after commit; polling remains the safety net.
+    """A callback for `db.outbox_listeners`, relaying right after commit; polling remains the safety net.
 
     It never raises: the work is already committed, so a failed fast path only means "delivered by the next
     poll".

@@ -11,7 +11,6 @@ from typing import Any
 
 from jobs.registry import JobContext, TaskRegistry
 from settings import Settings
-from storage import outbox
 from storage.db import Database
 
 
@@ -49,14 +48,14 @@ class JobsRuntime:
             self.runner = InProcessRunner(self.context)
             self.runner.start()
         else:
-            outbox.add_listener(self._relay_now)  # the workers' polling relay is the safety net
+            self.db.outbox_listeners.add(self._relay_now)  # the workers' polling relay is the safety net
 
     def stop(self) -> None:
         if self.runner is not None:
             self.runner.stop()
             self.runner = None
         if self._relay_now is not None:
-            outbox.remove_listener(self._relay_now)
+            self.db.outbox_listeners.remove(self._relay_now)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until no due work is left (in-process mode): the demo and tests use it."""

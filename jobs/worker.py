@@ -24,7 +24,6 @@ from jobs.registry import JobContext
 from jobs.relay import fast_path, relay_due
 from jobs.rq_transport import RQTransport
 from jobs.sweeper import sweep
-from storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def run_worker(
     _forked_engines.add(ctx.db.engine)
     transport = RQTransport(redis_url, queue_name)
     relay_now = fast_path(ctx.db, transport)  # follow-up work recorded by tasks goes out right after commit
-    outbox.add_listener(relay_now)
+    ctx.db.outbox_listeners.add(relay_now)
     relay_now()  # so a burst worker sees work that was waiting in the outbox
     stop = threading.Event()
     thread = threading.Thread(
@@ -75,7 +74,7 @@ def run_worker(
         return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
     finally:
         stop.set()
-        outbox.remove_listener(relay_now)
+        ctx.db.outbox_listeners.remove(relay_now)
         thread.join(timeout=10)
 
 

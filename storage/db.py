@@ -2,11 +2,14 @@
 
 `Database` owns one engine and a session factory. `db.session()` is a context manager giving a transaction that
 commits on success and rolls back on error — the one way to touch the database. Callbacks registered with
-`after_commit` run once the transaction is durable (the outbox relay's fast path uses it).
+`after_commit` run once the transaction is durable. `db.outbox_listeners` are the callbacks to run after a commit
+of one of this database's sessions that recorded outbox work (the relay's fast path, the in-process runner's
+wake): they belong to the `Database` the composition root built, so each process (and each test) has its own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,11 +58,41 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **options, **kwargs)
 
 
+OUTBOX_LISTENERS = "hourcap.outbox.listeners"  # the key, in every session's `info`, of its database's listeners
+
+
+class Listeners:
+    """Callbacks without arguments, each added once; `notify()` calls those added at that moment, in order."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def add(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if callback not in self._callbacks:
+                self._callbacks.append(callback)
+
+    def remove(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+    def notify(self) -> None:
+        with self._lock:
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            callback()
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox_listeners = Listeners()
+        # Every session carries its database's listeners, so `storage.outbox.record` can wake them after commit.
+        self._factory = sessionmaker(self.engine, expire_on_commit=False,
+                                     info={OUTBOX_LISTENERS: self.outbox_listeners})
 
     @property
     def is_sqlite(self) -> bool:

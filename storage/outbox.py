@@ -1,41 +1,24 @@
 """Recording work that must happen: the one way use cases ask for background work.
 
 A row is written in the caller's transaction, so the work exists exactly when the change that needs it commits.
-Listeners (the relay's fast path) are woken after that commit; the relay's polling is the safety net.
+The listeners of the session's database (`Database.outbox_listeners`: the relay's fast path, the in-process
+runner's wake) are called after that commit; the relay's polling is the safety net.
 Arguments are ids and plain values only — never secrets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.db import after_commit
+from storage.db import OUTBOX_LISTENERS, Listeners, after_commit
 from storage.models import Outbox
 from storage.types import utcnow
 
-_listeners: list[Callable[[], None]] = []
 _WAKE_FLAG = "hourcap.outbox.wake"
-
-
-def add_listener(callback: Callable[[], None]) -> None:
-    """Call `callback` after any transaction that recorded outbox work commits."""
-    if callback not in _listeners:
-        _listeners.append(callback)
-
-
-def remove_listener(callback: Callable[[], None]) -> None:
-    if callback in _listeners:
-        _listeners.remove(callback)
-
-
-def _wake() -> None:
-    for callback in list(_listeners):
-        callback()
 
 
 def record(
@@ -68,12 +51,13 @@ def record(
                 session.add(row)
         except IntegrityError:
             return None
-    if not session.info.get(_WAKE_FLAG):
+    listeners: Listeners | None = session.info.get(OUTBOX_LISTENERS)  # None: a session not from a `Database`
+    if listeners is not None and not session.info.get(_WAKE_FLAG):
         session.info[_WAKE_FLAG] = True
 
         def _after() -> None:
             session.info.pop(_WAKE_FLAG, None)
-            _wake()
+            listeners.notify()
 
         after_commit(session, _after)
     return row

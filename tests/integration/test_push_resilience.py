@@ -43,8 +43,6 @@ from tests.support import xero_connection
 from tests.support.jobs_fixtures import REPO, wait_for
 from tests.support.services import unavailable
 
-xero_sb = xero_connection.xero_sb
-
 pytestmark = [pytest.mark.redis]
 
 PUSH_TASK = "invoice.push"
@@ -204,11 +202,11 @@ def test_redis_down_at_creation_is_delivered_by_the_relay_once_redis_is_back(
         private_redis: PrivateRedis, workers: Workers) -> None:
     transport = RQTransport(private_redis.url, workers.config["queue"])
     relay_now = fast_path(db, transport)  # what a web process registers: relay right after commit
-    outbox.add_listener(relay_now)
+    db.outbox_listeners.add(relay_now)
     try:
         invoice_id = create_invoice(db, shop, 1)  # Redis is not listening: the fast path fails, quietly
     finally:
-        outbox.remove_listener(relay_now)
+        db.outbox_listeners.remove(relay_now)
     row = push_row(db, invoice_id)
     assert row.status == OutboxStatus.PENDING and row.enqueued_at is None and row.attempts == 0  # claim undone
     assert invoice(db, invoice_id).status == "queued"
