@@ -63,10 +63,8 @@ class JobsRuntime:
             self.runner.drain(timeout)
 
     def run_worker(self, *, burst: bool = False) -> int:
-        from jobs.entry import set_context
         from jobs.worker import run_worker
 
         assert self.settings.redis_url is not None
-        set_context(self.context)
         run_worker(self.context, self.settings.redis_url, queue_name=self.queue_name, burst=burst)
         return 0

@@ -19,7 +19,7 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 
-from jobs.entry import set_context
+from jobs.entry import serving
 from jobs.registry import JobContext
 from jobs.relay import fast_path, relay_due
 from jobs.rq_transport import RQTransport
@@ -49,8 +49,23 @@ def run_worker(
     sweep_interval: float = 30.0,
     logging_level: str | None = "INFO",
 ) -> bool:
-    """Work `queue_name` until SIGTERM/SIGINT (or, with `burst`, until empty); call from the main thread."""
-    set_context(ctx)
+    """Work `queue_name` until SIGTERM/SIGINT (or, with `burst`, until empty); call from the main thread.
+
+    RQ's jobs (`jobs.entry.run`) run with `ctx` for as long as this call lasts, and with none once it returns.
+    """
+    with serving(ctx):
+        return _work(ctx, redis_url, queue_name, burst, relay_interval, sweep_interval, logging_level)
+
+
+def _work(
+    ctx: JobContext,
+    redis_url: str,
+    queue_name: str,
+    burst: bool,
+    relay_interval: float,
+    sweep_interval: float,
+    logging_level: str | None,
+) -> bool:
     _forked_engines.add(ctx.db.engine)
     transport = RQTransport(redis_url, queue_name)
     relay_now = fast_path(ctx.db, transport)  # follow-up work recorded by tasks goes out right after commit

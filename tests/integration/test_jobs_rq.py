@@ -10,7 +10,6 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs.entry import set_context
 from jobs.registry import JobContext
 from jobs.relay import relay_due
 from jobs.rq_transport import RQTransport
@@ -36,7 +35,7 @@ DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused,
 
 
 def test_relayed_rows_run_in_an_rq_worker(db: Database, redis_url: str, rq_queue: str) -> None:
-    set_context(JobContext(db=db, tasks=tasks_for_tests()))
+    ctx = JobContext(db=db, tasks=tasks_for_tests())
     keys = [token() for _ in range(3)]
     ids = [record(db, "test.record", {"token": key}) for key in keys]
     transport = RQTransport(redis_url, rq_queue)
@@ -48,7 +47,7 @@ def test_relayed_rows_run_in_an_rq_worker(db: Database, redis_url: str, rq_queue
     assert job.func_name == "jobs.entry.run" and list(job.args) == [ids[0]]  # ids only, never secrets
     assert transport.knows(job.id)
 
-    run_simple_worker(redis_url, rq_queue)
+    run_simple_worker(redis_url, rq_queue, ctx)
     for outbox_id, key in zip(ids, keys, strict=True):
         row = load(db, outbox_id)
         assert row.status == OutboxStatus.DONE and row.attempts == 1
@@ -57,7 +56,7 @@ def test_relayed_rows_run_in_an_rq_worker(db: Database, redis_url: str, rq_queue
 
 
 def test_relay_while_redis_is_down_keeps_rows_pending(db: Database, redis_url: str, rq_queue: str) -> None:
-    set_context(JobContext(db=db, tasks=tasks_for_tests()))
+    ctx = JobContext(db=db, tasks=tasks_for_tests())
     keys = [token() for _ in range(2)]
     ids = [record(db, "test.record", {"token": key}) for key in keys]
 
@@ -67,14 +66,13 @@ def test_relay_while_redis_is_down_keeps_rows_pending(db: Database, redis_url: s
         assert row.status == OutboxStatus.PENDING and row.enqueued_at is None and row.attempts == 0
 
     assert relay_due(db, RQTransport(redis_url, rq_queue)) == 2
-    run_simple_worker(redis_url, rq_queue)
+    run_simple_worker(redis_url, rq_queue, ctx)
     assert [load(db, i).status for i in ids] == [OutboxStatus.DONE, OutboxStatus.DONE]
     assert all(len(CALLS[key]) == 1 for key in keys)
 
 
 def test_sweeper_recovers_lost_jobs_and_dead_workers(db: Database, redis_url: str, rq_queue: str) -> None:
     ctx = JobContext(db=db, tasks=tasks_for_tests())
-    set_context(ctx)
     failed: list[Outbox] = []
     def hook(_ctx: JobContext, row: Outbox) -> None:
         failed.append(row)
@@ -110,7 +108,7 @@ def test_sweeper_recovers_lost_jobs_and_dead_workers(db: Database, redis_url: st
         assert [row.id for row in failed] == [ids["exhausted"]]
 
         assert relay_due(db, transport) == 2
-        run_simple_worker(redis_url, rq_queue)
+        run_simple_worker(redis_url, rq_queue, ctx)
         for name in ("lost", "waiting", "crashed"):
             assert load(db, ids[name]).status == OutboxStatus.DONE, name
             assert len(CALLS[keys[name]]) == 1, name
@@ -123,7 +121,7 @@ def test_sweeper_recovers_lost_jobs_and_dead_workers(db: Database, redis_url: st
 def test_a_job_popped_by_a_worker_that_died_before_starting_it_is_lost_and_requeued(
         db: Database, redis_url: str, rq_queue: str) -> None:
     """RQ's window between BLPOP and starting the job: the hash still says "queued" but no queue holds it."""
-    set_context(JobContext(db=db, tasks=tasks_for_tests()))
+    ctx = JobContext(db=db, tasks=tasks_for_tests())
     key = token()
     outbox_id = record(db, "test.record", {"token": key})
     transport = RQTransport(redis_url, rq_queue)
@@ -137,14 +135,14 @@ def test_a_job_popped_by_a_worker_that_died_before_starting_it_is_lost_and_reque
     force(db, outbox_id, enqueued_at=utcnow() - timedelta(minutes=5))
     assert sweep(db, transport).requeued_lost == 1
     assert relay_due(db, transport) == 1
-    run_simple_worker(redis_url, rq_queue)
+    run_simple_worker(redis_url, rq_queue, ctx)
     assert load(db, outbox_id).status == OutboxStatus.DONE and len(CALLS[key]) == 1
 
 
 def test_a_job_started_by_a_worker_that_died_before_claiming_the_row_is_requeued(
         db: Database, redis_url: str, rq_queue: str) -> None:
     """A claim makes the row RUNNING at once; a row still ENQUEUED long after its job started was never claimed."""
-    set_context(JobContext(db=db, tasks=tasks_for_tests()))
+    ctx = JobContext(db=db, tasks=tasks_for_tests())
     key = token()
     outbox_id = record(db, "test.record", {"token": key})
     transport = RQTransport(redis_url, rq_queue)
@@ -158,7 +156,7 @@ def test_a_job_started_by_a_worker_that_died_before_claiming_the_row_is_requeued
     force(db, outbox_id, enqueued_at=utcnow() - timedelta(minutes=5))
     assert sweep(db, transport).requeued_lost == 1
     assert relay_due(db, transport) == 1
-    run_simple_worker(redis_url, rq_queue)
+    run_simple_worker(redis_url, rq_queue, ctx)
     assert load(db, outbox_id).status == OutboxStatus.DONE and len(CALLS[key]) == 1
 
 

@@ -24,7 +24,7 @@ import redis
 from sqlalchemy import select, update
 
 from errors import Permanent, RetryAt, Transient
-from jobs.entry import set_context
+from jobs.entry import serving
 from jobs.registry import JobContext, TaskRegistry
 from storage import outbox
 from storage.db import Database
@@ -149,7 +149,6 @@ def rq_queue(redis_url: str, db: Database) -> Iterator[str]:
     """A queue name of our own; every RQ key for it, its jobs and its workers is removed afterwards."""
     name = f"hourcap-test-{uuid.uuid4().hex[:12]}"
     yield name
-    set_context(None)
     with db.session() as session:
         job_ids = {j for j in session.scalars(select(Outbox.job_id)) if j}
     clean_rq(redis.Redis.from_url(redis_url), name, job_ids)
@@ -183,8 +182,9 @@ def clean_rq(conn: redis.Redis, queue_name: str, job_ids: set[str]) -> None:
     conn.srem("rq:queues", f"rq:queue:{queue_name}")
 
 
-def run_simple_worker(redis_url: str, queue_name: str) -> None:
-    """Drain the queue in this process with RQ's SimpleWorker (burst), restoring pytest's signal handlers."""
+def run_simple_worker(redis_url: str, queue_name: str, ctx: JobContext) -> None:
+    """Drain the queue in this process with RQ's SimpleWorker (burst), its jobs running with `ctx` (as
+    `jobs.worker.run_worker` serves them), restoring pytest's signal handlers."""
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
@@ -193,7 +193,8 @@ def run_simple_worker(redis_url: str, queue_name: str) -> None:
         worker = SimpleWorker(
             [queue_name], connection=redis.Redis.from_url(redis_url), serializer=JSONSerializer
         )
-        worker.work(burst=True, logging_level="WARNING")
+        with serving(ctx):
+            worker.work(burst=True, logging_level="WARNING")
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
