@@ -64,11 +64,13 @@ def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool
     from storage.crypto import keyring
     from storage.db import Database
     from web.app import create_web_app
+    from xero.limits import make_limits
 
     keyring.configure(settings.encryption_keys)
     db = Database(settings.database_url)
     slack_clients = SlackClients(settings, installation_store(settings, db))
-    jobs = JobsRuntime(settings, db, task_registry(), services={"slack": slack_clients})
+    xero_limits = make_limits(settings.redis_url)  # the process's Xero call budget: its jobs' and its web's
+    jobs = JobsRuntime(settings, db, task_registry(), services={"slack": slack_clients, "xero_limits": xero_limits})
     runtime = Runtime(settings=settings, db=db, jobs=jobs)
     if with_web:
         runtime.bolt_app = build_bolt_app(settings, db)

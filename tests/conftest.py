@@ -35,16 +35,6 @@ def db(database_url: str, encryption_keys: tuple[str, ...]) -> Iterator[Database
     database.dispose()
 
 
-@pytest.fixture(autouse=True)
-def fresh_xero_budget() -> Iterator[None]:
-    """Xero's per-tenant budget is process-wide, and the sandbox's organisations keep their tenant ids across
-    tests: without this, calls made by earlier tests would eat later tests' per-minute budget."""
-    from xero.limits import forget_shared_limits
-
-    forget_shared_limits()
-    yield
-
-
 @pytest.fixture
 def redis_url() -> str:
     return redis_url_or_skip()

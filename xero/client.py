@@ -39,7 +39,7 @@ from xero.errors import (
     XeroUnauthorized,
     XeroValidationError,
 )
-from xero.limits import Budget, TenantLimits, limits_for
+from xero.limits import Budget, TenantLimits, make_limits
 from xero.status import mark_needs_reconnect
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ class XeroClient:
         self.db = db
         self.settings = settings
         self.workspace_id = workspace_id
-        self.limits = limits or limits_for(settings.redis_url, budget)
+        # The process's budget comes from the composition root; a client given none (a script, a test) has its own.
+        self.limits = limits if limits is not None else make_limits(settings.redis_url, budget)
         self.lock = lock
         self._own_http = http is None
         # The pooled HTTP client holds no credentials: every request gets its own headers.

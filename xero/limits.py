@@ -7,6 +7,10 @@ counted it, so our window frees a slot only after Xero's did. When the budget is
 only briefly (`max_wait`); a longer wait raises `RateLimited` so the task is rescheduled instead of sleeping.
 A 429 blocks the tenant for every process until its `Retry-After`.
 
+There is no process-wide budget here: `make_limits` builds one. The composition root (`app.build_runtime`) builds
+one per process and hands that object to the process's Xero clients (its jobs' through
+`JobContext.services["xero_limits"]`); a client given none has a budget of its own. Tests build their own.
+
 Two implementations behind one interface: `RedisLimits` (REDIS_URL set: a sorted-set semaphore whose slots
 expire, a sliding minute log and the block, all changed atomically by Lua scripts using Redis's clock, shared
 by every process), and `LocalLimits` (no Redis: the same rules under a threading lock, one process only).
@@ -291,23 +295,8 @@ class RedisLimits(TenantLimits):
         pipe.execute()
 
 
-_shared: dict[tuple[str | None, Budget], TenantLimits] = {}
-_shared_lock = threading.Lock()
-
-
-def limits_for(redis_url: str | None, budget: Budget | None = None) -> TenantLimits:
-    """The process-wide budget: Redis-backed when a Redis URL is configured, in-process otherwise."""
-    key = (redis_url, budget or Budget())
-    with _shared_lock:
-        limits = _shared.get(key)
-        if limits is None:
-            limits = RedisLimits(redis_url, key[1]) if redis_url else LocalLimits(key[1])
-            _shared[key] = limits
-        return limits
-
-
-def forget_shared_limits() -> None:
-    """Drop the process-wide budgets (tests: each test is a fresh process as far as Xero's limits go, even though
-    the sandbox's organisations keep the same tenant ids from test to test)."""
-    with _shared_lock:
-        _shared.clear()
+def make_limits(redis_url: str | None, budget: Budget | None = None) -> TenantLimits:
+    """A new budget: Redis-backed when a Redis URL is configured (its state, in Redis, is every process's),
+    in-process otherwise (its state is this object's: share the object to share the budget)."""
+    budget = budget or Budget()
+    return RedisLimits(redis_url, budget) if redis_url else LocalLimits(budget)

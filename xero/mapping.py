@@ -46,6 +46,7 @@ from xero.errors import (
     XeroUnauthorized,
     XeroValidationError,
 )
+from xero.limits import TenantLimits
 from xero.status import usable
 
 log = logging.getLogger("hourcap.xero.mapping")
@@ -344,9 +345,11 @@ def _store_contact(session: Session, workspace_id: int, contact_id: str, name: s
         row.name, row.name_key, row.active = name[:255], name_key(name)[:255], True
 
 
-def create_in_xero(db: Database, settings: Settings, actor: Member, client_id: Any) -> CreateResult:
+def create_in_xero(db: Database, settings: Settings, actor: Member, client_id: Any, *,
+                   limits: TenantLimits | None = None) -> CreateResult:
     """Create the client's name as a Xero contact and link it; an existing active contact of that name is linked
-    instead (Xero keeps names unique among active contacts). Managers, admins and the owner."""
+    instead (Xero keeps names unique among active contacts). Managers, admins and the owner. `limits`: the
+    process's Xero call budget (without it, the call has a budget of its own)."""
     from xero.client import XeroClient
 
     with db.session() as session:
@@ -366,7 +369,7 @@ def create_in_xero(db: Database, settings: Settings, actor: Member, client_id: A
                                               ).hexdigest()[:40]
     created = True
     try:
-        with XeroClient(db, settings, workspace_id) as xero:
+        with XeroClient(db, settings, workspace_id, limits=limits) as xero:
             try:
                 answer = xero.put("/Contacts", params={"summarizeErrors": "false"},
                                   json={"Contacts": [{"Name": client_name}]}, idempotency_key=key)
