@@ -1,8 +1,16 @@
 """Token encryption at rest with MultiFernet, so keys can be rotated.
 
 The first key in HOURCAP_ENCRYPTION_KEYS encrypts; every key decrypts. `hourcap rotate-keys` re-encrypts stored
-tokens under the primary key. The keyring is process-wide because SQLAlchemy column types cannot receive it per
-session; it is set once by the composition root.
+tokens under the primary key.
+
+The keyring is the one piece of process-wide state left, on purpose. `storage.types.EncryptedText` encrypts and
+decrypts inside SQLAlchemy's bind and result processing, which hands a column type the value and the dialect only:
+no session, no engine of ours. Giving each `Database` its own keyring would mean hanging it on SQLAlchemy's
+dialect objects, and routing it to every other user too (the Slack installation store's encryption, key rotation,
+each worker and script that builds a `Database`), for one set of keys per process either way. So the keyring
+stays a module-level object, configured explicitly: `keyring.configure(keys)` by whoever owns the process (the
+composition root `app.build_runtime`, the test session, a test's worker process, a bench script). Configuring
+it again with the same keys is a no-op; other keys replace the earlier ones (the process's owner decides).
 """
 
 from __future__ import annotations
@@ -19,9 +27,15 @@ class EncryptionNotConfigured(RuntimeError):
 class Keyring:
     def __init__(self) -> None:
         self._fernet: MultiFernet | None = None
+        self._keys: tuple[str, ...] = ()
 
     def configure(self, keys: Sequence[str]) -> None:
+        """Use `keys` (primary first) from now on; none: not configured. Idempotent for the same keys."""
+        keys = tuple(keys)
+        if keys == self._keys:
+            return
         self._fernet = MultiFernet([Fernet(k) for k in keys]) if keys else None
+        self._keys = keys
 
     @property
     def configured(self) -> bool:
