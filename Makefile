@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test run worker migrate bench lint install clean
 
-$(STAMP): pyproject.toml
+# The product and, beside it, the stand-ins and demo (sandbox/ is its own distribution, never in the product wheel).
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./sandbox
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,4 +40,4 @@ lint: $(STAMP)
 	$(BIN)/mypy app.py settings.py errors.py logs.py bot storage team catalog timesheets web jobs xero invoicing
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info sandbox/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -51,13 +51,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server  # 
 
 from app import Runtime, build_runtime  # noqa: E402
 from bench.database import bench_database  # noqa: E402
+from bench.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM  # noqa: E402  (the Slack stand-in workspace)
 from sandbox.slack import SlackSandbox  # noqa: E402
 from sandbox.slack_signer import HttpPoster, SignedSlack  # noqa: E402
 from settings import load_settings  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import BillingMode, Client, Member, Project, Role, TimeEntry, Workspace  # noqa: E402
-from tests.support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM  # noqa: E402  (the Slack stand-in workspace)
 
 CHANNEL = "C0GENERAL"
 

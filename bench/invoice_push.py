@@ -38,10 +38,10 @@ from bench.database import bench_database  # noqa: E402
 from jobs.inprocess import InProcessRunner  # noqa: E402
 from jobs.registry import JobContext, load_all_tasks  # noqa: E402
 from sandbox.xero import SandboxClock, XeroSandbox  # noqa: E402
+from sandbox.xero_connection import connect_workspace, xero_settings  # noqa: E402
 from storage.crypto import generate_key, keyring  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Client, Invoice, InvoiceLine, Outbox, OutboxStatus  # noqa: E402
-from tests.support.xero_connection import connect_workspace, xero_settings  # noqa: E402
 from xero.limits import Budget, LocalLimits  # noqa: E402
 
 INVOICES = 500

@@ -46,14 +46,14 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server  # 
 
 from app import Runtime, build_runtime  # noqa: E402
 from bench.database import BenchDatabase, bench_database  # noqa: E402
+from bench.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM  # noqa: E402  (the Slack stand-in workspace)
 from sandbox.slack import SlackSandbox  # noqa: E402
 from sandbox.xero import XeroSandbox  # noqa: E402
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace  # noqa: E402
 from settings import load_settings  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Outbox, OutboxStatus, XeroContact  # noqa: E402
-from tests.support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM  # noqa: E402  (the Slack stand-in workspace)
-from tests.support.xero_connection import ConnectedWorkspace, connect_workspace  # noqa: E402
 from xero.sync import PAGE_SIZE  # noqa: E402
 from xero.sync_status import SYNC_TASK, request_sync  # noqa: E402
 
