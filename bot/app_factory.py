@@ -92,14 +92,6 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
         )
     errors.register(app)
     middleware.register(app, db, settings)
-    home.register(app, db)
-    team.register(app, db)
-    catalog.register(app, db)
-    hours.register(app, db)
-    invoices.register(app, db)
-    sync.register(app, db)
-    xero.register(app, db, settings)
-    wizard.register(app, db, settings)
-    invoice_actions.register(app, db)
-    invoice_batch.register(app, db)
+    for surface in (home, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions, invoice_batch):
+        surface.register(app)
     return app

@@ -56,6 +56,11 @@ def find_client(session: Session, workspace_id: int, client_id: Any) -> Client:
     return client
 
 
+def check_can_manage_catalog(actor: Member) -> None:
+    """Opening a catalog form: refused unless the actor may manage clients and projects."""
+    require(actor, Permission.MANAGE_CATALOG)
+
+
 def get_client(session: Session, actor: Member, client_id: Any) -> Client:
     """A client of the actor's workspace, for the edit form."""
     require(actor, Permission.MANAGE_CATALOG)

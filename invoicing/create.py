@@ -114,6 +114,11 @@ def _reserve(session: Session, workspace_id: int, invoice_id: int, entry_ids: Se
     return reserved
 
 
+def check_can_create_invoices(actor: Member) -> None:
+    """Opening an invoice form (one invoice or the month's batch): refused unless the actor may create invoices."""
+    require(actor, Permission.CREATE_INVOICES)
+
+
 def create_invoice(session: Session, actor: Member, request: InvoiceRequest, today: date, *,
                    seen: str | None = None, push: bool = True) -> CreatedInvoice:
     """Save the invoice ``request`` describes (see the module docstring). ``seen``: the fingerprint of the

@@ -16,6 +16,11 @@ from team.roles import Permission, require
 FIELD_ALERTS = "alerts_channel"
 
 
+def check_can_choose_alerts_channel(actor: Member) -> None:
+    """Refuse a member before the Slack layer asks Slack anything about the channel they picked."""
+    require(actor, Permission.CHOOSE_ALERTS_CHANNEL)
+
+
 def set_alerts_channel(session: Session, actor: Member, channel_id: str | None, *, postable: bool,
                        channel_label: str = "that channel") -> Workspace:
     """Make `channel_id` the workspace's alerts channel (None: no alerts channel); refused when the bot can't post."""

@@ -237,6 +237,13 @@ def _state(source: str | None, contact_id: str | None, contact_active: bool) -> 
     return MatchState.MANUAL
 
 
+def check_can_open_mapping(actor: Member, *, setup: bool = False) -> None:
+    """Opening or refreshing contact mapping: managers and up; inside the setup wizard, admins and up too."""
+    require(actor, Permission.MANAGE_CATALOG)
+    if setup:
+        require(actor, Permission.CHANGE_INVOICE_SETTINGS)
+
+
 def mapping_page(session: Session, actor: Member, page: int = 0, *, per_page: int = 25) -> MappingPage:
     """One page of active clients (by name) with their match state; counts cover every client."""
     require(actor, Permission.MANAGE_CATALOG)

@@ -16,13 +16,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import reported
 from bot.home import publish_home, read_home_state
 from bot.profiles import profile_loader
+from bot.slack_errors import update_view
 from bot.views.blocks import option
 from bot.views.catalog import ids
 from bot.views.catalog.archive import archive_modal
@@ -42,9 +42,9 @@ from bot.views.catalog.project import (
 from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import read_page_value
-from bot.views.state import form_values
 from catalog.clients import (
     ClientInput,
+    check_can_manage_catalog,
     client_choices,
     count_active_clients,
     create_client,
@@ -69,27 +69,11 @@ from catalog.rounding_settings import (
     workspace_rounding,
 )
 from errors import NotFound, UserError
-from storage.db import Database
 from storage.models import Client, Member, Project
-from team.members import get_member
-from team.roles import Permission, require
 
 log = logging.getLogger(__name__)
 
 HomeState = tuple[int, bool]
-
-
-def _actor(session: Session, context: BoltContext) -> Member:
-    return get_member(session, context["workspace_id"], context["member_id"])
-
-
-def _field(values: dict[str, dict[str, Any]], block: str, action: str) -> Any:
-    return (values.get(block) or {}).get(action)
-
-
-def _text(values: dict[str, dict[str, Any]], block: str, action: str) -> str | None:
-    found = _field(values, block, action)
-    return found if isinstance(found, str) else None
 
 
 def _home_of(body: dict[str, Any]) -> HomeState:
@@ -110,9 +94,13 @@ def _with_home(view: dict[str, Any], home: HomeState) -> dict[str, Any]:
     return {**view, "private_metadata": json.dumps(metadata, separators=(",", ":"))}
 
 
-def _publish(client: WebClient, db: Database, context: BoltContext, home: HomeState) -> None:
-    publish_home(client, db, context["workspace_id"], context["member_id"], catalog_page=home[0],
+def _publish(client: WebClient, context: BoltContext, home: HomeState) -> None:
+    publish_home(client, context["db"], context["workspace_id"], context["member_id"], catalog_page=home[0],
                  show_archived=home[1])
+
+
+def _open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=_with_home(view, _home_of(body)))
 
 
 def _choices(session: Session, actor: Member, include_id: int | None = None) -> tuple[list[ClientChoice], int]:
@@ -167,195 +155,205 @@ def _selected_value(body: dict[str, Any]) -> str:
     return str(selected.get("value") or action.get("value") or "")
 
 
-def register(app: App, db: Database) -> None:
-    # ---- Home buttons -------------------------------------------------------------------------------------
+# ---- Home buttons -------------------------------------------------------------------------------------------
 
-    def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=_with_home(view, _home_of(body)))
 
-    @app.action(ids.ACTION_NEW_CLIENT)
-    @reported
-    def new_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        with db.session() as session:
-            actor = _actor(session, context)
-            require(actor, Permission.MANAGE_CATALOG)
-            view = client_modal(ClientForm(workspace_rounding(session, actor.workspace_id)))
-        open_modal(client, body, view)
+@reported
+def handle_new_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    with context["db"].session() as session:
+        actor = context["actor"](session)
+        check_can_manage_catalog(actor)
+        view = client_modal(ClientForm(workspace_rounding(session, actor.workspace_id)))
+    _open_modal(client, body, view)
 
-    @app.action(ids.ACTION_NEW_PROJECT)
-    @reported
-    def new_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        with db.session() as session:
-            form = _project_form(session, _actor(session, context), None)
-        open_modal(client, body, project_modal(form) if form.client_count else no_clients_modal())
 
-    @app.action(ids.ACTION_DEFAULT_RATES)
-    @reported
-    def open_default_rates(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        with db.session() as session:
-            view = default_rates_modal(default_rates(session, _actor(session, context)))
-        open_modal(client, body, view)
+@reported
+def handle_new_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    with context["db"].session() as session:
+        form = _project_form(session, context["actor"](session), None)
+    _open_modal(client, body, project_modal(form) if form.client_count else no_clients_modal())
 
-    @app.action(ids.ACTION_ROUNDING)
-    @reported
-    def open_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        with db.session() as session:
-            view = rounding_modal(current_rounding(session, _actor(session, context)))
-        open_modal(client, body, view)
 
-    @app.action(ids.ACTION_ROW_MENU)
-    @reported
-    def row_menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        verb, _, item_id = _selected_value(body).partition(":")
-        with db.session() as session:
-            view = _row_view(session, _actor(session, context), verb, item_id)
-        open_modal(client, body, view)
+@reported
+def handle_open_default_rates(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    with context["db"].session() as session:
+        view = default_rates_modal(default_rates(session, context["actor"](session)))
+    _open_modal(client, body, view)
 
-    @app.action(ids.ACTION_SHOW)
-    @reported
-    def show(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        _publish(client, db, context, (0, _selected_value(body) == "all"))
 
-    @app.action(f"{ids.ACTION_PAGE}_prev")
-    @app.action(f"{ids.ACTION_PAGE}_next")
-    @reported
-    def page(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        _publish(client, db, context, read_page_value(_selected_value(body)))
+@reported
+def handle_open_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    with context["db"].session() as session:
+        view = rounding_modal(current_rounding(session, context["actor"](session)))
+    _open_modal(client, body, view)
 
-    # ---- inside the project modal -------------------------------------------------------------------------
 
-    @app.action(ids.ACTION_MODE)
-    @reported
-    def billing_mode_changed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        """Show the fields of the chosen billing mode; what was typed is kept."""
-        ack()
-        view = body.get("view") or {}
-        metadata = read_metadata(view)
-        with db.session() as session:
-            base = _project_form(session, _actor(session, context), metadata.get("project"))
-        form = project_form_from_state(form_values(body), base)
-        new_view = _with_home(project_modal(form), _home_of(body))
-        try:
-            client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
-        except SlackApiError as error:
-            if error.response.get("error") not in ("hash_conflict", "not_found"):
-                raise
-            # A newer change is already on its way (hash_conflict), or the modal was closed: nothing to do.
-            log.info("billing mode reshape skipped: %s", error.response.get("error"))
+@reported
+def handle_row_menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    verb, _, item_id = _selected_value(body).partition(":")
+    with context["db"].session() as session:
+        view = _row_view(session, context["actor"](session), verb, item_id)
+    _open_modal(client, body, view)
 
-    @app.options(ids.ACTION_PROJECT_CLIENT)
-    def client_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
-        try:
-            with db.session() as session:
-                found = client_choices(session, _actor(session, context), str(payload.get("value") or ""))
-        except UserError:
-            ack(options=[])
-            return
-        ack(options=[option(str(c.id), client_label(ClientChoice(c.id, c.name, c.archived))) for c in found])
 
-    # ---- submissions --------------------------------------------------------------------------------------
+@reported
+def handle_show(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    _publish(client, context, (0, _selected_value(body) == "all"))
 
-    @app.view(ids.CALLBACK_CLIENT)
-    @reported
-    def save_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        values = form_values(body)
-        rounding = _text(values, Field.CLIENT_ROUNDING, ids.ACTION_CLIENT_ROUNDING)
-        data = ClientInput(name=_text(values, Field.CLIENT_NAME, ids.ACTION_CLIENT_NAME),
-                           rounding=None if rounding in (None, "", ids.FOLLOW_WORKSPACE) else rounding)
-        client_id = read_metadata(body.get("view")).get("client")
-        with db.session() as session:
-            actor = _actor(session, context)
-            if client_id is None:
-                create_client(session, actor, data)
+
+@reported
+def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    _publish(client, context, read_page_value(_selected_value(body)))
+
+
+# ---- inside the project modal ---------------------------------------------------------------------------------
+
+
+@reported
+def handle_billing_mode_changed(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Show the fields of the chosen billing mode; what was typed is kept."""
+    ack()
+    view = body.get("view") or {}
+    metadata = read_metadata(view)
+    with context["db"].session() as session:
+        base = _project_form(session, context["actor"](session), metadata.get("project"))
+    form = project_form_from_state(context["form"], base)
+    # A newer change is already on its way (hash_conflict), or the modal was closed: nothing to do.
+    update_view(client, view, _with_home(project_modal(form), _home_of(body)), "billing mode reshape")
+
+
+def handle_client_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
+    try:
+        with context["db"].session() as session:
+            found = client_choices(session, context["actor"](session), str(payload.get("value") or ""))
+    except UserError:
+        ack(options=[])
+        return
+    ack(options=[option(str(c.id), client_label(ClientChoice(c.id, c.name, c.archived))) for c in found])
+
+
+# ---- submissions ------------------------------------------------------------------------------------------------
+
+
+@reported
+def handle_save_client(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    form = context["form"]
+    rounding = form.text(Field.CLIENT_ROUNDING, ids.ACTION_CLIENT_ROUNDING)
+    data = ClientInput(name=form.text(Field.CLIENT_NAME, ids.ACTION_CLIENT_NAME),
+                       rounding=None if rounding in (None, "", ids.FOLLOW_WORKSPACE) else rounding)
+    client_id = read_metadata(body.get("view")).get("client")
+    with context["db"].session() as session:
+        actor = context["actor"](session)
+        if client_id is None:
+            create_client(session, actor, data)
+        else:
+            current = get_client(session, actor, client_id)
+            update_client(session, actor, current.id, replace(data, archived=current.archived))
+    ack()
+    _publish(client, context, _home_of(body))
+
+
+@reported
+def handle_save_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    form = context["form"]
+    billable = form.value(Field.BILLABLE, ids.ACTION_BILLABLE) or []
+    data = ProjectInput(
+        client_id=form.value(Field.PROJECT_CLIENT, ids.ACTION_PROJECT_CLIENT),
+        name=form.text(Field.PROJECT_NAME, ids.ACTION_PROJECT_NAME),
+        code=form.text(Field.CODE, ids.ACTION_CODE),
+        hourly_rate=form.text(Field.RATE, ids.ACTION_RATE),
+        billable=ids.BILLABLE_VALUE in billable,
+        billing_mode=form.text(Field.MODE, ids.ACTION_MODE),
+        retainer_amount=form.text(Field.RETAINER_AMOUNT, ids.ACTION_RETAINER_AMOUNT),
+        included_hours=form.text(Field.INCLUDED_HOURS, ids.ACTION_INCLUDED_HOURS),
+        overage_rate=form.text(Field.OVERAGE_RATE, ids.ACTION_OVERAGE_RATE),
+        budget_amount=form.text(Field.BUDGET, ids.ACTION_BUDGET),
+        channel_id=form.text(Field.CHANNEL, ids.ACTION_CHANNEL),
+    )
+    project_id = read_metadata(body.get("view")).get("project")
+    with context["db"].session() as session:
+        actor = context["actor"](session)
+        if project_id is None:
+            create_project(session, actor, data)
+        else:
+            current = get_project(session, actor, project_id)  # archiving is the Archive button's job
+            update_project(session, actor, current.id, replace(data, archived=current.archived))
+    ack()
+    _publish(client, context, _home_of(body))
+
+
+@reported
+def handle_save_project_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    form = context["form"]
+    project_id = read_metadata(body.get("view")).get("project")
+    with context["db"].session() as session:
+        set_project_member_rate(session, context["actor"](session), project_id,
+                                form.text(Field.MEMBER, ids.ACTION_MEMBER),
+                                form.text(Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
+    ack()
+    _publish(client, context, _home_of(body))
+
+
+@reported
+def handle_save_default_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    form = context["form"]
+    with context["db"].session() as session:
+        set_default_rate(session, context["actor"](session), form.text(Field.MEMBER, ids.ACTION_MEMBER),
+                         form.text(Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
+    ack()
+    _publish(client, context, _home_of(body))
+
+
+@reported
+def handle_save_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    key = context["form"].text(Field.ROUNDING, ids.ACTION_ROUNDING_RULE)
+    with context["db"].session() as session:
+        set_workspace_rounding(session, context["actor"](session), key)
+    ack()
+    _publish(client, context, _home_of(body))
+
+
+@reported
+def handle_confirm_archive(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    metadata = read_metadata(body.get("view"))
+    kind, archive = metadata.get("kind"), metadata.get("archive") is True
+    try:
+        with context["db"].session() as session:
+            actor = context["actor"](session)
+            if kind == "client":
+                set_client_archived(session, actor, metadata.get("id"), archive)
+            elif kind == "project":
+                set_project_archived(session, actor, metadata.get("id"), archive)
             else:
-                current = get_client(session, actor, client_id)
-                update_client(session, actor, current.id, replace(data, archived=current.archived))
-        ack()
-        _publish(client, db, context, _home_of(body))
+                raise NotFound("That client or project no longer exists in this workspace.")
+    except UserError as error:  # no field to attach it to: say it in the modal, nothing changed
+        ack(response_action="update", view=notice_modal("Nothing changed", error.message))
+        return
+    ack()
+    _publish(client, context, _home_of(body))
 
-    @app.view(ids.CALLBACK_PROJECT)
-    @reported
-    def save_project(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        values = form_values(body)
-        billable = _field(values, Field.BILLABLE, ids.ACTION_BILLABLE) or []
-        data = ProjectInput(
-            client_id=_field(values, Field.PROJECT_CLIENT, ids.ACTION_PROJECT_CLIENT),
-            name=_text(values, Field.PROJECT_NAME, ids.ACTION_PROJECT_NAME),
-            code=_text(values, Field.CODE, ids.ACTION_CODE),
-            hourly_rate=_text(values, Field.RATE, ids.ACTION_RATE),
-            billable=ids.BILLABLE_VALUE in billable,
-            billing_mode=_text(values, Field.MODE, ids.ACTION_MODE),
-            retainer_amount=_text(values, Field.RETAINER_AMOUNT, ids.ACTION_RETAINER_AMOUNT),
-            included_hours=_text(values, Field.INCLUDED_HOURS, ids.ACTION_INCLUDED_HOURS),
-            overage_rate=_text(values, Field.OVERAGE_RATE, ids.ACTION_OVERAGE_RATE),
-            budget_amount=_text(values, Field.BUDGET, ids.ACTION_BUDGET),
-            channel_id=_text(values, Field.CHANNEL, ids.ACTION_CHANNEL),
-        )
-        project_id = read_metadata(body.get("view")).get("project")
-        with db.session() as session:
-            actor = _actor(session, context)
-            if project_id is None:
-                create_project(session, actor, data)
-            else:
-                current = get_project(session, actor, project_id)  # archiving is the Archive button's job
-                update_project(session, actor, current.id, replace(data, archived=current.archived))
-        ack()
-        _publish(client, db, context, _home_of(body))
 
-    @app.view(ids.CALLBACK_PROJECT_RATES)
-    @reported
-    def save_project_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        values = form_values(body)
-        project_id = read_metadata(body.get("view")).get("project")
-        with db.session() as session:
-            set_project_member_rate(session, _actor(session, context), project_id,
-                                    _text(values, Field.MEMBER, ids.ACTION_MEMBER),
-                                    _text(values, Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
-        ack()
-        _publish(client, db, context, _home_of(body))
-
-    @app.view(ids.CALLBACK_DEFAULT_RATES)
-    @reported
-    def save_default_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        values = form_values(body)
-        with db.session() as session:
-            set_default_rate(session, _actor(session, context), _text(values, Field.MEMBER, ids.ACTION_MEMBER),
-                             _text(values, Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
-        ack()
-        _publish(client, db, context, _home_of(body))
-
-    @app.view(ids.CALLBACK_ROUNDING)
-    @reported
-    def save_rounding(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        key = _text(form_values(body), Field.ROUNDING, ids.ACTION_ROUNDING_RULE)
-        with db.session() as session:
-            set_workspace_rounding(session, _actor(session, context), key)
-        ack()
-        _publish(client, db, context, _home_of(body))
-
-    @app.view(ids.CALLBACK_ARCHIVE)
-    @reported
-    def confirm_archive(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        metadata = read_metadata(body.get("view"))
-        kind, archive = metadata.get("kind"), metadata.get("archive") is True
-        try:
-            with db.session() as session:
-                actor = _actor(session, context)
-                if kind == "client":
-                    set_client_archived(session, actor, metadata.get("id"), archive)
-                elif kind == "project":
-                    set_project_archived(session, actor, metadata.get("id"), archive)
-                else:
-                    raise NotFound("That client or project no longer exists in this workspace.")
-        except UserError as error:  # no field to attach it to: say it in the modal, nothing changed
-            ack(response_action="update", view=notice_modal("Nothing changed", error.message))
-            return
-        ack()
-        _publish(client, db, context, _home_of(body))
+def register(app: App) -> None:
+    app.action(ids.ACTION_NEW_CLIENT)(handle_new_client)
+    app.action(ids.ACTION_NEW_PROJECT)(handle_new_project)
+    app.action(ids.ACTION_DEFAULT_RATES)(handle_open_default_rates)
+    app.action(ids.ACTION_ROUNDING)(handle_open_rounding)
+    app.action(ids.ACTION_ROW_MENU)(handle_row_menu)
+    app.action(ids.ACTION_SHOW)(handle_show)
+    app.action(f"{ids.ACTION_PAGE}_prev")(handle_page)
+    app.action(f"{ids.ACTION_PAGE}_next")(handle_page)
+    app.action(ids.ACTION_MODE)(handle_billing_mode_changed)
+    app.options(ids.ACTION_PROJECT_CLIENT)(handle_client_options)
+    app.view(ids.CALLBACK_CLIENT)(handle_save_client)
+    app.view(ids.CALLBACK_PROJECT)(handle_save_project)
+    app.view(ids.CALLBACK_PROJECT_RATES)(handle_save_project_rate)
+    app.view(ids.CALLBACK_DEFAULT_RATES)(handle_save_default_rate)
+    app.view(ids.CALLBACK_ROUNDING)(handle_save_rounding)
+    app.view(ids.CALLBACK_ARCHIVE)(handle_confirm_archive)

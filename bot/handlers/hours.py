@@ -15,13 +15,20 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy.orm import Session
 
 from bot import log_form
 from bot.errors import reported
 from bot.handlers.invoices import open_invoice_modal
+from bot.slack_errors import (
+    ChannelNotFound,
+    IsArchived,
+    NotInChannel,
+    RestrictedAction,
+    UserNotInChannel,
+    slack_api,
+    update_view,
+)
 from bot.views.hours import (
     ACTION_DELETE,
     ACTION_EDIT,
@@ -40,12 +47,9 @@ from bot.views.hours import (
     timer_stopped_reply,
 )
 from bot.views.log_modal import ACTION_VALUE, CALLBACK_LOG, LogForm, build_log_modal, read_form, read_metadata
-from bot.views.state import form_values
 from errors import InvalidInput
-from storage.db import Database
-from storage.models import Member, Workspace
-from team.members import get_member
-from team.roles import Permission, require
+from invoicing.create import check_can_create_invoices
+from storage.models import Workspace
 from timesheets.entries import (
     EntryInput,
     Period,
@@ -66,11 +70,7 @@ log = logging.getLogger(__name__)
 
 PERIODS: dict[str, Period] = {"list": "week", "week": "week", "today": "today"}
 # Slack answers these when an ephemeral reply can't go to the channel; the reply then goes to the person's DM.
-_NOT_POSTABLE = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived", "restricted_action"}
-
-
-def _member(session: Session, context: BoltContext) -> Member:
-    return get_member(session, context["workspace_id"], context["member_id"])
+_NOT_POSTABLE = (ChannelNotFound, NotInChannel, UserNotInChannel, IsArchived, RestrictedAction)
 
 
 def _split(value: str | None) -> tuple[str, str]:
@@ -99,11 +99,11 @@ class Replies:
         text, blocks = reply
         if channel_id:
             try:
-                self.client.chat_postEphemeral(channel=channel_id, user=self.user_id, text=text, blocks=blocks)
+                with slack_api():
+                    self.client.chat_postEphemeral(channel=channel_id, user=self.user_id, text=text, blocks=blocks)
                 return
-            except SlackApiError as error:
-                if error.response.get("error") not in _NOT_POSTABLE:
-                    raise
+            except _NOT_POSTABLE:
+                pass
         self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
 
     @staticmethod
@@ -133,9 +133,10 @@ class Outcome:
 class HoursCommand:
     """One `/hours` invocation: `do_<kind>` per subcommand, each returning its Outcome."""
 
-    def __init__(self, db: Database, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        self.db = db
+    def __init__(self, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        self.db = context["db"]
         self.context = context
+        self.actor = context["actor"]
         self.client = client
         self.channel_id: str | None = body.get("channel_id")
         self.trigger_id: str = body.get("trigger_id", "")
@@ -156,11 +157,11 @@ class HoursCommand:
 
     def do_modal(self, _rest: str) -> Outcome:
         with self.db.session() as session:
-            return Outcome(form=log_form.blank_form(session, _member(session, self.context), self.channel_id))
+            return Outcome(form=log_form.blank_form(session, self.actor(session), self.channel_id))
 
     def do_log(self, rest: str) -> Outcome:
         with self.db.session() as session:
-            member = _member(session, self.context)
+            member = self.actor(session)
             workspace = session.get(Workspace, member.workspace_id)
             projects = workspace_projects(session, member.workspace_id)
             parsed = parse_hours(
@@ -177,7 +178,7 @@ class HoursCommand:
 
     def _list(self, period: Period) -> Outcome:
         with self.db.session() as session:
-            return Outcome(reply=list_reply(list_entries(session, _member(session, self.context), period)))
+            return Outcome(reply=list_reply(list_entries(session, self.actor(session), period)))
 
     def do_list(self, _rest: str) -> Outcome:
         return self._list("week")
@@ -190,7 +191,7 @@ class HoursCommand:
 
     def do_start(self, rest: str) -> Outcome:
         with self.db.session() as session:
-            member = _member(session, self.context)
+            member = self.actor(session)
             projects = workspace_projects(session, member.workspace_id)
             parsed = parse_timer_start(unescape_slack(rest), projects=project_choices(projects),
                                        channel_project_id=channel_project_id(projects, self.channel_id))
@@ -202,7 +203,7 @@ class HoursCommand:
 
     def do_stop(self, rest: str) -> Outcome:
         with self.db.session() as session:
-            member = _member(session, self.context)
+            member = self.actor(session)
             result = stop_timer(session, member, discard=rest.strip().casefold() == "discard")
             if result is None:
                 return Outcome(reply=text_reply(NO_TIMER))
@@ -215,7 +216,7 @@ class HoursCommand:
 
     def do_status(self, _rest: str) -> Outcome:
         with self.db.session() as session:
-            return Outcome(reply=timer_status_reply(timer_status(session, _member(session, self.context))))
+            return Outcome(reply=timer_status_reply(timer_status(session, self.actor(session))))
 
     def do_help(self, _rest: str) -> Outcome:
         with self.db.session() as session:
@@ -224,113 +225,116 @@ class HoursCommand:
 
     def do_invoice(self, _rest: str) -> Outcome:
         with self.db.session() as session:
-            require(_member(session, self.context), Permission.CREATE_INVOICES)
-        return Outcome(then=lambda: open_invoice_modal(self.db, self.client, self.context, self.trigger_id,
-                                                       self.channel_id))
+            check_can_create_invoices(self.actor(session))
+        return Outcome(then=lambda: open_invoice_modal(self.client, self.context, self.trigger_id, self.channel_id))
 
 
 # ---------------------------------------------------------------- buttons and the modal
 
 
-def _save(db: Database, context: BoltContext, entry_id: object, data: EntryInput) -> tuple[Reply, str]:
-    with db.session() as session:
-        member = _member(session, context)
+def _save(context: BoltContext, entry_id: object, data: EntryInput) -> tuple[Reply, str]:
+    with context["db"].session() as session:
+        member = context["actor"](session)
         if entry_id is None:
             return logged_reply(log_entry(session, member, data, source="modal")), "Logged"
         entry = edit_entry(session, member, entry_id, data)
         return logged_reply(entry, "Saved"), entry_sentence(entry, "Saved")
 
 
-def register(app: App, db: Database) -> None:
-    @app.command("/hours")
-    @reported
-    def hours(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        HoursCommand(db, body, context, client).run(parse_command(body.get("text") or ""), ack)
+@reported
+def handle_hours(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    HoursCommand(body, context, client).run(parse_command(body.get("text") or ""), ack)
 
-    @app.action(ACTION_UNDO)
-    @reported
-    def undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
-             respond: Respond) -> None:
-        ack()
-        with db.session() as session:
-            entry = undo_entry(session, _member(session, context), action.get("value"))
-        Replies.replace(respond, removed_reply(entry, "Undone — removed"))
 
-    @app.action(ACTION_DELETE)
-    @reported
-    def delete(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
-               respond: Respond) -> None:
-        ack()
-        entry_id, period = _split(action.get("value"))
-        with db.session() as session:
-            member = _member(session, context)
-            gone = delete_entry(session, member, entry_id)
-            listing = list_entries(session, member, _period(period))
-        Replies.replace(respond, list_reply(listing, note=f":wastebasket: {entry_sentence(gone, 'Deleted')}"))
+@reported
+def handle_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                respond: Respond) -> None:
+    ack()
+    with context["db"].session() as session:
+        entry = undo_entry(session, context["actor"](session), action.get("value"))
+    Replies.replace(respond, removed_reply(entry, "Undone — removed"))
 
-    @app.action(ACTION_PAGE)
-    @reported
-    def page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
-             respond: Respond) -> None:
-        ack()
-        period, number = _split(action.get("value"))
-        with db.session() as session:
-            listing = list_entries(session, _member(session, context), _period(period))
-        Replies.replace(respond, list_reply(listing, _page(number)))
 
-    @app.action(ACTION_EDIT)
-    @reported
-    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
-             respond: Respond) -> None:
-        ack()
-        entry_id, period = _split(action.get("value"))
-        channel_id = (body.get("channel") or {}).get("id")
-        with db.session() as session:
-            member = _member(session, context)
-            form = log_form.edit_form(session, member, entry_for_edit(session, member, entry_id), channel_id,
-                                      body.get("response_url"), _period(period))
-        client.views_open(trigger_id=body["trigger_id"], view=build_log_modal(form))
+@reported
+def handle_delete(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                  respond: Respond) -> None:
+    ack()
+    entry_id, period = _split(action.get("value"))
+    with context["db"].session() as session:
+        member = context["actor"](session)
+        gone = delete_entry(session, member, entry_id)
+        listing = list_entries(session, member, _period(period))
+    Replies.replace(respond, list_reply(listing, note=f":wastebasket: {entry_sentence(gone, 'Deleted')}"))
 
-    @app.action({"block_id": FIELD_PROJECT, "action_id": ACTION_VALUE})
-    @reported
-    def project_picked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        """Another project was picked in the Log time modal: re-render so "Billable" follows its default."""
-        ack()
-        view = body.get("view") or {}
-        if view.get("callback_id") != CALLBACK_LOG or not view.get("id"):
-            return
-        meta = read_metadata(view.get("private_metadata"))
-        with db.session() as session:
-            member = _member(session, context)
-            entry_id = None
-            if meta.entry_id is not None:
-                entry_id = entry_for_edit(session, member, meta.entry_id).id
-            form = log_form.current_form(session, member, read_form(form_values(body)), entry_id, meta.channel_id,
-                                         meta.list_url, meta.period)
+
+@reported
+def handle_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                respond: Respond) -> None:
+    ack()
+    period, number = _split(action.get("value"))
+    with context["db"].session() as session:
+        listing = list_entries(session, context["actor"](session), _period(period))
+    Replies.replace(respond, list_reply(listing, _page(number)))
+
+
+@reported
+def handle_edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                respond: Respond) -> None:
+    ack()
+    entry_id, period = _split(action.get("value"))
+    channel_id = (body.get("channel") or {}).get("id")
+    with context["db"].session() as session:
+        member = context["actor"](session)
+        form = log_form.edit_form(session, member, entry_for_edit(session, member, entry_id), channel_id,
+                                  body.get("response_url"), _period(period))
+    client.views_open(trigger_id=body["trigger_id"], view=build_log_modal(form))
+
+
+@reported
+def handle_project_picked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Another project was picked in the Log time modal: re-render so "Billable" follows its default."""
+    ack()
+    view = body.get("view") or {}
+    if view.get("callback_id") != CALLBACK_LOG or not view.get("id"):
+        return
+    meta = read_metadata(view.get("private_metadata"))
+    with context["db"].session() as session:
+        member = context["actor"](session)
+        entry_id = None
+        if meta.entry_id is not None:
+            entry_id = entry_for_edit(session, member, meta.entry_id).id
+        form = log_form.current_form(session, member, read_form(context["form"]), entry_id, meta.channel_id,
+                                     meta.list_url, meta.period)
+    # closed meanwhile, or changed again: the newer state wins
+    update_view(client, view, build_log_modal(form), "log modal update")
+
+
+@reported
+def handle_log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
+                         client: WebClient) -> None:
+    meta = read_metadata(view.get("private_metadata"))
+    data = log_form.entry_input(read_form(context["form"]))
+    reply, sentence = _save(context, meta.entry_id, data)  # a refusal here becomes a field error
+    ack()
+    replies = Replies(client, context["user_id"])
+    if meta.entry_id is not None and meta.list_url:
+        with context["db"].session() as session:
+            listing = list_entries(session, context["actor"](session), _period(meta.period or "week"))
+        refreshed = list_reply(listing, note=f":pencil2: {sentence}")
         try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=build_log_modal(form))
-        except SlackApiError as error:  # closed meanwhile, or changed again: the newer state wins
-            if error.response.get("error") not in ("hash_conflict", "not_found"):
-                raise
+            if Replies.replace(WebhookClient(meta.list_url), refreshed):
+                return
+        except OSError as error:  # unreachable: confirm another way
+            log.info("could not refresh the entry list: %s", error.__class__.__name__)
+        # the list's response_url expired (30 minutes, a few uses): confirm another way
+    replies.private(meta.channel_id, reply)
 
-    @app.view(CALLBACK_LOG)
-    @reported
-    def log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
-                      client: WebClient) -> None:
-        meta = read_metadata(view.get("private_metadata"))
-        data = log_form.entry_input(read_form(form_values(body)))
-        reply, sentence = _save(db, context, meta.entry_id, data)  # a refusal here becomes a field error
-        ack()
-        replies = Replies(client, context["user_id"])
-        if meta.entry_id is not None and meta.list_url:
-            with db.session() as session:
-                listing = list_entries(session, _member(session, context), _period(meta.period or "week"))
-            refreshed = list_reply(listing, note=f":pencil2: {sentence}")
-            try:
-                if Replies.replace(WebhookClient(meta.list_url), refreshed):
-                    return
-            except OSError as error:  # unreachable: confirm another way
-                log.info("could not refresh the entry list: %s", error.__class__.__name__)
-            # the list's response_url expired (30 minutes, a few uses): confirm another way
-        replies.private(meta.channel_id, reply)
 
+def register(app: App) -> None:
+    app.command("/hours")(handle_hours)
+    app.action(ACTION_UNDO)(handle_undo)
+    app.action(ACTION_DELETE)(handle_delete)
+    app.action(ACTION_PAGE)(handle_page)
+    app.action(ACTION_EDIT)(handle_edit)
+    app.action({"block_id": FIELD_PROJECT, "action_id": ACTION_VALUE})(handle_project_picked)
+    app.view(CALLBACK_LOG)(handle_log_submitted)

@@ -26,10 +26,8 @@ from bot.invoice_messages import invoice_view
 from bot.views.invoice_status import ACTION_CANCEL, ACTION_RETRY, resolved_alert
 from errors import NotFound
 from invoicing.push_status import cancel_invoice, retry_invoice
-from storage.db import Database
 from storage.ids import payload_id
 from storage.models import Invoice, Member
-from team.members import get_member
 
 log = logging.getLogger(__name__)
 
@@ -46,40 +44,43 @@ def _edit_clicked(client: WebClient, body: dict[str, Any], text: str, blocks: li
         log.info("could not edit the clicked invoice message: %s", exc.response.get("error"))
 
 
-def _refresh_home(client: WebClient, db: Database, body: dict[str, Any], context: BoltContext) -> None:
+def _refresh_home(client: WebClient, body: dict[str, Any], context: BoltContext) -> None:
     """Pressed on the Home tab: show the invoice's new state there."""
     if (body.get("view") or {}).get("type") == "home":
         page, show_all = read_home_state(body["view"].get("private_metadata"))
-        publish_home(client, db, context["workspace_id"], context["member_id"], catalog_page=page,
+        publish_home(client, context["db"], context["workspace_id"], context["member_id"], catalog_page=page,
                      show_archived=show_all)
 
 
-def register(app: App, db: Database) -> None:
-    def act(use_case: Callable[[Session, Member, int], Invoice], confirmation: str | None, body: dict[str, Any],
-            action: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
-        """Run Retry or Cancel, then bring the clicked message (or Home) in line at once."""
-        invoice_id = payload_id(action.get("value"))
-        if invoice_id is None:
-            raise NotFound("That invoice was not found in this workspace.")
-        with db.session() as session:
-            actor = get_member(session, context["workspace_id"], context["member_id"])
-            view = invoice_view(session, use_case(session, actor, invoice_id))
-        text, blocks = resolved_alert(view)
-        _edit_clicked(client, body, text, blocks)
-        _refresh_home(client, db, body, context)
-        if confirmation:
-            tell_user(client, body, confirmation.format(reference=view.reference), respond)
+def _act(use_case: Callable[[Session, Member, int], Invoice], confirmation: str | None, body: dict[str, Any],
+         action: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+    """Run Retry or Cancel, then bring the clicked message (or Home) in line at once."""
+    invoice_id = payload_id(action.get("value"))
+    if invoice_id is None:
+        raise NotFound("That invoice was not found in this workspace.")
+    with context["db"].session() as session:
+        view = invoice_view(session, use_case(session, context["actor"](session), invoice_id))
+    text, blocks = resolved_alert(view)
+    _edit_clicked(client, body, text, blocks)
+    _refresh_home(client, body, context)
+    if confirmation:
+        tell_user(client, body, confirmation.format(reference=view.reference), respond)
 
-    @app.action(ACTION_RETRY)
-    @reported
-    def retry_pressed(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
-                      client: WebClient, respond: Respond) -> None:
-        ack()
-        act(retry_invoice, "Invoice {reference} is queued for Xero again.", body, action, context, client, respond)
 
-    @app.action(ACTION_CANCEL)
-    @reported
-    def cancel_pressed(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
-                       client: WebClient, respond: Respond) -> None:
-        ack()
-        act(cancel_invoice, None, body, action, context, client, respond)
+@reported
+def handle_retry(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                 respond: Respond) -> None:
+    ack()
+    _act(retry_invoice, "Invoice {reference} is queued for Xero again.", body, action, context, client, respond)
+
+
+@reported
+def handle_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                  respond: Respond) -> None:
+    ack()
+    _act(cancel_invoice, None, body, action, context, client, respond)
+
+
+def register(app: App) -> None:
+    app.action(ACTION_RETRY)(handle_retry)
+    app.action(ACTION_CANCEL)(handle_cancel)

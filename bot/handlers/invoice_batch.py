@@ -14,66 +14,61 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.errors import reported
 from bot.home import publish_home
+from bot.slack_errors import update_view
 from bot.views import invoice_batch as v
 from errors import UserError
 from invoicing.batch import BatchChanged, create_month_batch, month_batch_preview
-from invoicing.create import EntriesChanged
+from invoicing.create import EntriesChanged, check_can_create_invoices
 from invoicing.selection import last_calendar_month
-from storage.db import Database
-from team.members import get_member
-from team.roles import Permission, require
 from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
 
 
-def render(db: Database, context: BoltContext, notice: str | None = None) -> dict[str, Any]:
+def render(context: BoltContext, notice: str | None = None) -> dict[str, Any]:
     """The confirmation modal for the month just ended (the manager's today)."""
-    with db.session() as session:
-        actor = get_member(session, context["workspace_id"], context["member_id"])
+    with context["db"].session() as session:
+        actor = context["actor"](session)
         today = member_today(actor)
         preview = month_batch_preview(session, actor, last_calendar_month(today).start, today=today)
     return v.build_batch_modal(preview, notice)
 
 
-def register(app: App, db: Database) -> None:
-    @app.action(v.ACTION_OPEN)
-    @reported
-    def open_batch(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        with db.session() as session:
-            require(get_member(session, context["workspace_id"], context["member_id"]), Permission.CREATE_INVOICES)
-        opened = client.views_open(trigger_id=body["trigger_id"], view=v.loading_view())
-        view = opened.get("view") or {}
-        try:
-            client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render(db, context))
-        except SlackApiError as error:
-            if error.response.get("error") not in ("hash_conflict", "not_found"):
-                raise
-            log.info("batch modal update skipped: %s", error.response.get("error"))
+@reported
+def handle_open_batch(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    with context["db"].session() as session:
+        check_can_create_invoices(context["actor"](session))
+    opened = client.views_open(trigger_id=body["trigger_id"], view=v.loading_view())
+    view = opened.get("view") or {}
+    update_view(client, view, render(context), "batch modal update")
 
-    @app.view(v.CALLBACK_CONFIRM)
-    @reported
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
-                  client: WebClient) -> None:
-        month, seen = v.read_metadata(view)
-        try:
-            if month is None:
-                raise UserError("This confirmation is no longer valid: open it again from Home.")
-            with db.session() as session:
-                actor = get_member(session, context["workspace_id"], context["member_id"])
-                result = create_month_batch(session, actor, month, seen=seen, today=member_today(actor))
-        except (BatchChanged, EntriesChanged) as error:
-            ack(response_action="update", view=render(db, context, notice=error.message))
-            return
-        except UserError as error:
-            ack(response_action="update", view=v.message_view(f":no_entry_sign: {error.message}"))
-            return
-        ack()
-        text, blocks = v.summary_message(result)
-        client.chat_postMessage(channel=context["user_id"], text=text, blocks=blocks)
-        publish_home(client, db, context["workspace_id"], context["member_id"])
+
+@reported
+def handle_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
+                     client: WebClient) -> None:
+    month, seen = v.read_metadata(view)
+    try:
+        if month is None:
+            raise UserError("This confirmation is no longer valid: open it again from Home.")
+        with context["db"].session() as session:
+            actor = context["actor"](session)
+            result = create_month_batch(session, actor, month, seen=seen, today=member_today(actor))
+    except (BatchChanged, EntriesChanged) as error:
+        ack(response_action="update", view=render(context, notice=error.message))
+        return
+    except UserError as error:
+        ack(response_action="update", view=v.message_view(f":no_entry_sign: {error.message}"))
+        return
+    ack()
+    text, blocks = v.summary_message(result)
+    client.chat_postMessage(channel=context["user_id"], text=text, blocks=blocks)
+    publish_home(client, context["db"], context["workspace_id"], context["member_id"])
+
+
+def register(app: App) -> None:
+    app.action(v.ACTION_OPEN)(handle_open_batch)
+    app.view(v.CALLBACK_CONFIRM)(handle_submitted)

@@ -17,16 +17,13 @@ from bot.views.home import (
     ACTION_TRANSFER,
     BLOCK_TEAM_CONTROLS,
 )
-from bot.views.state import form_values
-from storage.db import Database
 from team.admin import RoleChange, change_role, parse_role, transfer_ownership
-from team.members import get_member
 
 
-def _announce(client: WebClient, db: Database, context: BoltContext, change: RoleChange) -> None:
-    publish_home(client, db, context["workspace_id"], context["member_id"])
+def _announce(client: WebClient, context: BoltContext, change: RoleChange) -> None:
+    publish_home(client, context["db"], context["workspace_id"], context["member_id"])
     if change.changed:
-        publish_home(client, db, context["workspace_id"], change.target.id)
+        publish_home(client, context["db"], context["workspace_id"], change.target.id)
         client.chat_postMessage(
             channel=change.target.slack_user_id,
             text=f"<@{context['user_id']}> made you {change.new.label.lower()} in Hour Cap"
@@ -34,29 +31,32 @@ def _announce(client: WebClient, db: Database, context: BoltContext, change: Rol
         )
 
 
-def register(app: App, db: Database) -> None:
-    @app.action(ACTION_PICK_USER)
-    @app.action(ACTION_PICK_ROLE)
-    def selection_made(ack: Ack) -> None:
-        ack()  # the choice is read from the view state when a button is pressed
+def handle_selection_made(ack: Ack) -> None:
+    ack()  # the choice is read from the view state when a button is pressed
 
-    @app.action(ACTION_APPLY_ROLE)
-    @reported
-    def apply_role(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        values = form_values(body).get(BLOCK_TEAM_CONTROLS, {})
-        with db.session() as session:
-            actor = get_member(session, context["workspace_id"], context["member_id"])
-            change = change_role(session, actor, values.get(ACTION_PICK_USER), parse_role(values.get(ACTION_PICK_ROLE)),
-                                 profile_loader(client))
-        _announce(client, db, context, change)
 
-    @app.action(ACTION_TRANSFER)
-    @reported
-    def transfer(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        values = form_values(body).get(BLOCK_TEAM_CONTROLS, {})
-        with db.session() as session:
-            actor = get_member(session, context["workspace_id"], context["member_id"])
-            change = transfer_ownership(session, actor, values.get(ACTION_PICK_USER), profile_loader(client))
-        _announce(client, db, context, change)
+@reported
+def handle_apply_role(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    values = context["form"].get(BLOCK_TEAM_CONTROLS, {})
+    with context["db"].session() as session:
+        change = change_role(session, context["actor"](session), values.get(ACTION_PICK_USER),
+                             parse_role(values.get(ACTION_PICK_ROLE)), profile_loader(client))
+    _announce(client, context, change)
+
+
+@reported
+def handle_transfer(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    values = context["form"].get(BLOCK_TEAM_CONTROLS, {})
+    with context["db"].session() as session:
+        change = transfer_ownership(session, context["actor"](session), values.get(ACTION_PICK_USER),
+                                    profile_loader(client))
+    _announce(client, context, change)
+
+
+def register(app: App) -> None:
+    app.action(ACTION_PICK_USER)(handle_selection_made)
+    app.action(ACTION_PICK_ROLE)(handle_selection_made)
+    app.action(ACTION_APPLY_ROLE)(handle_apply_role)
+    app.action(ACTION_TRANSFER)(handle_transfer)

@@ -20,46 +20,45 @@ from bot.views.xero import (
     ACTION_OPEN_LINK,
     connect_modal,
 )
-from settings import Settings
-from storage.db import Database
-from team.members import get_member
 from xero.connection import start_connect
 from xero.disconnect import disconnect
 
 
-def register(app: App, db: Database, settings: Settings) -> None:
-    @app.action(ACTION_OPEN_LINK)
-    def link_opened(ack: Ack) -> None:
-        ack()  # a URL button: the browser follows the link; Slack still tells us it was pressed
+def handle_link_opened(ack: Ack) -> None:
+    ack()  # a URL button: the browser follows the link; Slack still tells us it was pressed
 
-    @app.action(ACTION_CONNECT)
-    @reported
-    def connect(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        with db.session() as session:
-            actor = get_member(session, context["workspace_id"], context["member_id"])
-            link = start_connect(session, settings, actor)
-        client.views_open(trigger_id=body["trigger_id"], view=connect_modal(link.url, reconnect=link.reconnect))
 
-    @app.action(ACTION_DISCONNECT)
-    @reported
-    def disconnect_xero(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        ack()
-        done = disconnect(db, settings, context["workspace_id"], context["member_id"])
-        publish_home(client, db, context["workspace_id"], context["member_id"])
-        cleared = []
-        if done.links.clients:
-            cleared.append(f"{done.links.clients} client contact link{'s' if done.links.clients != 1 else ''}")
-        if done.links.projects:
-            cleared.append(f"Xero items/tracking on {done.links.projects} project"
-                           f"{'s' if done.links.projects != 1 else ''}")
-        text = f"Disconnected from {esc(done.tenant_name)}."
-        if cleared:
-            text += " Cleared " + " and ".join(cleared) + "."
-        text += " Time entries, clients, projects and invoices are unchanged."
-        if not done.revoked:
-            text += (" Xero could not be reached to revoke access: Hour Cap has forgotten its tokens, and you can "
-                     "also remove Hour Cap in Xero under Settings → Connected apps.")
-        client.chat_postMessage(channel=context["user_id"], text=text)
+@reported
+def handle_connect(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    with context["db"].session() as session:
+        link = start_connect(session, context["settings"], context["actor"](session))
+    client.views_open(trigger_id=body["trigger_id"], view=connect_modal(link.url, reconnect=link.reconnect))
 
+
+@reported
+def handle_disconnect(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    done = disconnect(context["db"], context["settings"], context["workspace_id"], context["member_id"])
+    publish_home(client, context["db"], context["workspace_id"], context["member_id"])
+    cleared = []
+    if done.links.clients:
+        cleared.append(f"{done.links.clients} client contact link{'s' if done.links.clients != 1 else ''}")
+    if done.links.projects:
+        cleared.append(f"Xero items/tracking on {done.links.projects} project"
+                       f"{'s' if done.links.projects != 1 else ''}")
+    text = f"Disconnected from {esc(done.tenant_name)}."
+    if cleared:
+        text += " Cleared " + " and ".join(cleared) + "."
+    text += " Time entries, clients, projects and invoices are unchanged."
+    if not done.revoked:
+        text += (" Xero could not be reached to revoke access: Hour Cap has forgotten its tokens, and you can "
+                 "also remove Hour Cap in Xero under Settings → Connected apps.")
+    client.chat_postMessage(channel=context["user_id"], text=text)
+
+
+def register(app: App) -> None:
+    app.action(ACTION_OPEN_LINK)(handle_link_opened)
+    app.action(ACTION_CONNECT)(handle_connect)
+    app.action(ACTION_DISCONNECT)(handle_disconnect)
     # ACTION_START_SETUP (the Connected DM's and Home's button) opens the setup wizard: bot/handlers/wizard.py.
