@@ -102,12 +102,33 @@ def _migrate(settings: Settings) -> None:
     upgrade(settings.database_url)
 
 
+class SandboxMissing(Exception):
+    """A command needs the stand-ins (the `hourcap-sandbox` distribution in sandbox/), which are not installed."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"`hourcap {command}` needs the local Slack and Xero stand-ins, which are not installed: "
+                         "run `pip install -e ./sandbox` in the repository (or `make install`)")
+
+
+def _sandbox(module: str, command: str) -> Any:
+    """Import a module of sandbox/ (its own distribution, never in the product wheel) for `command`."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as missing:
+        if missing.name == "sandbox" or (missing.name or "").startswith("sandbox."):
+            raise SandboxMissing(command) from None
+        raise
+
+
 def _with_xero_sandbox(settings: Settings) -> Settings:
     """Start the Xero stand-in beside the app (loopback) and point every XERO_* setting at it, PKCE on."""
     from dataclasses import replace
 
-    from sandbox.xero import XeroSandbox
     from xero.oauth import callback_url
+
+    XeroSandbox = _sandbox("sandbox.xero", "serve --xero-sandbox").XeroSandbox
 
     if not settings.encryption_keys:
         raise SettingsError("HOURCAP_ENCRYPTION_KEYS", "is missing: Xero tokens are stored encrypted; generate a key "
@@ -164,8 +185,7 @@ def cmd_keygen(_args: argparse.Namespace) -> int:
 
 
 def cmd_demo(_args: argparse.Namespace) -> int:
-    from sandbox.demo import run_demo
-
+    run_demo = _sandbox("sandbox.demo", "demo").run_demo
     logging.getLogger().setLevel(logging.ERROR)  # the walkthrough's own output is the story
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     return run_demo(build_runtime)
@@ -173,12 +193,8 @@ def cmd_demo(_args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     if args.service == "xero":
-        from sandbox.xero.cli import main as xero_main
-
-        return xero_main(args.rest)
-    from sandbox.slack import main as slack_main
-
-    return slack_main(args.rest)
+        return int(_sandbox("sandbox.xero.cli", "sandbox xero").main(args.rest))
+    return int(_sandbox("sandbox.slack", "sandbox slack").main(args.rest))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -217,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_level)
     try:
         return int(args.func(args) or 0)
-    except SettingsError as problem:
+    except (SettingsError, SandboxMissing) as problem:
         print(f"hourcap: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -63,6 +63,26 @@ def test_malformed_settings_name_the_variable(tmp_path: Path, env: dict[str, str
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", [["demo"], ["sandbox", "xero"], ["sandbox", "slack"], ["serve", "--xero-sandbox"]])
+def test_commands_needing_the_sandbox_say_how_to_install_it(tmp_path: Path, command: list[str]) -> None:
+    # A process in which `import sandbox` fails as it does when hourcap-sandbox is not installed (None in
+    # sys.modules makes the import system raise ModuleNotFoundError for it); the rest is the real command.
+    code = f"import sys; sys.modules['sandbox'] = None; import app; sys.exit(app.main({command!r}))"
+    env = clean_env(SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN)
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"hourcap: `hourcap {' '.join(command)}` needs the local Slack and Xero stand-ins, which are not installed: "
+        "run `pip install -e ./sandbox` in the repository (or `make install`)"]
+
+
+def test_the_installed_command_finds_the_sandbox_from_any_directory(tmp_path: Path) -> None:
+    result = run_cli("sandbox", "xero", "--help", env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: hourcap sandbox xero")
+
+
 def test_settings_can_come_from_files(tmp_path: Path) -> None:
     from settings import load_settings
 
