@@ -43,6 +43,8 @@ from tests.support import xero_connection
 from tests.support.jobs_fixtures import REPO, wait_for
 from tests.support.services import unavailable
 
+xero_sb = xero_connection.xero_sb
+
 pytestmark = [pytest.mark.redis]
 
 PUSH_TASK = "invoice.push"
