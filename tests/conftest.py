@@ -78,3 +78,36 @@ def runtime(slack_api: SlackSandbox, db: Database, database_url: str,
 def slack(runtime: Any, slack_api: SlackSandbox) -> SignedSlack:
     """Signed requests into the real web app; response_urls point at the Slack stand-in."""
     return SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET, response_base=slack_api.response_url_base)
+
+
+# --- the Xero stand-in, and a workspace connected to it --------------------------------------------------------
+
+from sandbox.xero import XeroSandbox  # noqa: E402
+from tests.support.xero_connection import ConnectedWorkspace, connect_workspace  # noqa: E402
+
+
+@pytest.fixture
+def xero_sb() -> Iterator[XeroSandbox]:
+    """The Xero stand-in on loopback, clock frozen (tests move it), consent automatic."""
+    from tests.support.xero_sandbox import running_sandbox
+
+    with running_sandbox() as sandbox:
+        sandbox.auto_consent = True
+        yield sandbox
+
+
+@pytest.fixture
+def connected(db: Database, xero_sb: XeroSandbox) -> ConnectedWorkspace:
+    """A new workspace connected to the stand-in's demo organisation (a real token set)."""
+    return connect_workspace(db, xero_sb)
+
+
+@pytest.fixture
+def xworld(slack_api: SlackSandbox, db: Database, database_url: str, encryption_keys: tuple[str, ...],
+           xero_sb: XeroSandbox) -> Iterator[Any]:
+    """Hour Cap in token mode for TEAM, connected to the Xero stand-in's demo organisation (the setup wizard's
+    world: tests/support/xero_wizard.py)."""
+    from tests.support.xero_wizard import wizard_world
+
+    with wizard_world(slack_api, db, database_url, encryption_keys, xero_sb) as world:
+        yield world

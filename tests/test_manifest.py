@@ -9,14 +9,15 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.support.shared_files import SLACK_MANIFEST_SCHEMA, require
+
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
+SCHEMA = SLACK_MANIFEST_SCHEMA
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.protocols.Validator:
-    if not SCHEMA.exists():
-        pytest.fail(f"Slack's manifest schema is missing at {SCHEMA}", pytrace=False)
+    require(SCHEMA, "Slack's app-manifest schema")
     schema = json.loads(SCHEMA.read_text())
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)

@@ -21,14 +21,10 @@ from sandbox.xero import XeroSandbox
 from sandbox.xero.webhooks import new_webhook_key
 from storage.db import Database
 from storage.models import Outbox, XeroWebhookEvent
-from tests.support import xero_connection
 from tests.support.workspace import token_mode_settings
 from tests.support.xero_connection import ConnectedWorkspace
 from xero.sync_status import SYNC_TASK, dedupe_key
 from xero.webhooks import parse, signature, verify
-
-xero_sb = xero_connection.xero_sb
-connected = xero_connection.connected
 
 
 @dataclass

@@ -23,17 +23,12 @@ from invoicing.push_status import retry_invoice
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
 from storage.models import Client
-from tests.integration import test_invoice_push as push_tests
-from tests.integration.test_invoice_push import PUT_INVOICES, World, actor, load, queue_invoice, run_push
 from tests.support.catalog import make_client
+from tests.support.invoice_push import PUT_INVOICES, PushWorld, actor, load, queue_invoice, run_push
 from xero import tasks_sync as tasks_xero_sync
 from xero.mapping import create_in_xero
 from xero.push import reference_filter
 from xero.sync import RESOURCES
-
-xero_sb = push_tests.xero_sb
-ctx = push_tests.ctx
-world = push_tests.world
 
 ACCOUNTING = "/api.xro/2.0"
 READS = {"/Organisation", "/Contacts", "/Items", "/TrackingCategories", "/Accounts", "/TaxRates", "/BrandingThemes"}
@@ -75,7 +70,7 @@ def invoice_state(sb: XeroSandbox, tenant: str) -> dict[str, dict[str, Any]]:
     return {i["InvoiceID"]: i for i in sb.invoices(tenant)}
 
 
-def bookkeepers_invoice(sb: XeroSandbox, w: World) -> str:
+def bookkeepers_invoice(sb: XeroSandbox, w: PushWorld) -> str:
     """An invoice someone made in Xero themselves (not Hour Cap): it must come out of the flow untouched."""
     answer = httpx2.put(f"{sb.api_url}/Invoices", headers={"Authorization": f"Bearer {w.ws.access_token}",
                                                           "xero-tenant-id": w.ws.tenant_id},
@@ -90,11 +85,11 @@ def bookkeepers_invoice(sb: XeroSandbox, w: World) -> str:
 
 
 def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_contacts(
-        ctx: JobContext, world: World, xero_sb: XeroSandbox, wire: Wire) -> None:
-    tenant = world.ws.tenant_id
-    assert ctx.settings is not None
+        push_ctx: JobContext, push_world: PushWorld, xero_sb: XeroSandbox, wire: Wire) -> None:
+    tenant = push_world.ws.tenant_id
+    assert push_ctx.settings is not None
     setup_start = len(xero_sb.calls)
-    theirs = bookkeepers_invoice(xero_sb, world)
+    theirs = bookkeepers_invoice(xero_sb, push_world)
     setup_calls = range(setup_start, len(xero_sb.calls))
     wire.requests.clear()
     contacts_before = contact_state(xero_sb, tenant)
@@ -102,27 +97,27 @@ def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_con
 
     # A full sync: the xero.sync task for every resource.
     for resource in RESOURCES:
-        tasks_xero_sync.sync(ctx, world.ws.workspace_id, resource, reason="connected")
+        tasks_xero_sync.sync(push_ctx, push_world.ws.workspace_id, resource, reason="connected")
 
     # "Create in Xero" for a client that has no contact yet.
-    with ctx.db.session() as s:
-        new_client = make_client(s, world.ws.workspace_id, "Harbour Bakery").id
-        manager = actor(s, world.manager_id)
-    created = create_in_xero(ctx.db, ctx.settings, manager, new_client)
+    with push_ctx.db.session() as s:
+        new_client = make_client(s, push_world.ws.workspace_id, "Harbour Bakery").id
+        manager = actor(s, push_world.manager_id)
+    created = create_in_xero(push_ctx.db, push_ctx.settings, manager, new_client)
     assert created is not None
 
     # A pushed invoice.
-    pushed = queue_invoice(ctx.db, world, status_message=False)
-    assert run_push(ctx, pushed) == "done" and load(ctx.db, pushed).status == "pushed"
+    pushed = queue_invoice(push_ctx.db, push_world, status_message=False)
+    assert run_push(push_ctx, pushed) == "done" and load(push_ctx.db, pushed).status == "pushed"
 
     # One that failed (Xero kept erroring), retried by a manager: looked up by reference, then created once.
     xero_sb.faults.add(PUT_INVOICES, "500", count=4)
-    retried = queue_invoice(ctx.db, world, status_message=False)
-    assert [run_push(ctx, retried) for _ in range(4)] == ["retry", "retry", "retry", "done"]
-    assert load(ctx.db, retried).status == "failed"
-    with ctx.db.session() as s:
-        retry_invoice(s, actor(s, world.manager_id), retried)
-    assert run_push(ctx, retried) == "done" and load(ctx.db, retried).status == "pushed"
+    retried = queue_invoice(push_ctx.db, push_world, status_message=False)
+    assert [run_push(push_ctx, retried) for _ in range(4)] == ["retry", "retry", "retry", "done"]
+    assert load(push_ctx.db, retried).status == "failed"
+    with push_ctx.db.session() as s:
+        retry_invoice(s, actor(s, push_world.manager_id), retried)
+    assert run_push(push_ctx, retried) == "done" and load(push_ctx.db, retried).status == "pushed"
 
     # -- every call the sandbox recorded (the test's own setup call aside) ------------------------------------------
     calls = [c for i, c in enumerate(xero_sb.calls) if i not in setup_calls]
@@ -150,7 +145,7 @@ def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_con
     contact_puts = [r for r in sent if (r.method, r.url.path) == ("PUT", f"{ACCOUNTING}/Contacts")]
     assert [json.loads(r.content)["Contacts"] for r in contact_puts] == [[{"Name": "Harbour Bakery"}]]
     lookups = [r for r in sent if (r.method, r.url.path) == ("GET", f"{ACCOUNTING}/Invoices")]
-    retried_reference = load(ctx.db, retried).reference
+    retried_reference = load(push_ctx.db, retried).reference
     assert lookups and all(dict(r.url.params) == {"where": reference_filter(retried_reference)} for r in lookups)
 
     # -- the sandbox's data: drafts and one new contact added, nothing that existed changed ----------------------
@@ -159,8 +154,8 @@ def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_con
     assert invoices_before[theirs]["Status"] == "AUTHORISED"
     ours = {k: v for k, v in invoices_after.items() if k not in invoices_before}
     assert len(ours) == 2 and all(v["Status"] == "DRAFT" for v in ours.values())
-    with ctx.db.session() as s:
-        assert set(ours) == {load(ctx.db, pushed).xero_invoice_id, load(ctx.db, retried).xero_invoice_id}
+    with push_ctx.db.session() as s:
+        assert set(ours) == {load(push_ctx.db, pushed).xero_invoice_id, load(push_ctx.db, retried).xero_invoice_id}
         linked = s.get(Client, new_client)
         assert linked is not None
     contacts_after = contact_state(xero_sb, tenant)

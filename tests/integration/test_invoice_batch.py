@@ -44,8 +44,6 @@ from tests.support.workspace import ALICE, OWNER, TEAM, token_mode_settings
 from tests.support.xero_connection import ConnectedWorkspace
 from xero.limits import LocalLimits
 
-xero_sb = xero_connection.xero_sb
-
 PUT_INVOICES = "PUT /api.xro/2.0/Invoices"
 INVOICES_PATH = "/api.xro/2.0/Invoices"
 TODAY = datetime.now(ZoneInfo("UTC")).date()

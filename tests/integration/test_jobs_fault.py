@@ -21,10 +21,7 @@ from jobs.sweeper import sweep
 from storage.db import Database
 from storage.models import OutboxStatus
 from storage.types import utcnow
-from tests.support import jobs_fixtures
 from tests.support.jobs_fixtures import REPO, load, record, wait_for
-
-rq_queue = jobs_fixtures.rq_queue  # the fixture, shared from tests/support
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

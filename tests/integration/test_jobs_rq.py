@@ -17,7 +17,6 @@ from jobs.sweeper import sweep
 from storage.db import Database
 from storage.models import Outbox, OutboxStatus
 from storage.types import utcnow
-from tests.support import jobs_fixtures
 from tests.support.jobs_fixtures import (
     CALLS,
     force,
@@ -27,8 +26,6 @@ from tests.support.jobs_fixtures import (
     tasks_for_tests,
     token,
 )
-
-rq_queue = jobs_fixtures.rq_queue  # the fixture, shared from tests/support
 
 pytestmark = pytest.mark.redis
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused, like a Redis that is down

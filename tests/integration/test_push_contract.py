@@ -23,23 +23,22 @@ from sandbox.xero import XeroSandbox
 from storage import outbox
 from storage.db import Database
 from storage.models import Invoice, InvoiceLine, Member
-from tests.integration import test_invoice_push as push_tests
-from tests.integration.test_invoice_push import PUT_INVOICES, World, load, run_push
-from tests.integration.test_xero_client import Contract
-from tests.sandbox.test_xero_contract import SHARED
 from tests.support.catalog import add_entry
-
-xero_sb = push_tests.xero_sb
-ctx = push_tests.ctx
-world = push_tests.world
+from tests.support.invoice_push import PUT_INVOICES, PushWorld, load, run_push
+from tests.support.xero_openapi import Contract, require_specs
 
 ACCOUNTING = "/api.xro/2.0"
 
 # openapi-core cannot evaluate the spec's OAuth2 security scheme; our scopes are set in settings.py anyway
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning"),
-    pytest.mark.skipif(not SHARED.is_dir(), reason=f"LOUD SKIP: Xero OpenAPI files missing at {SHARED}"),
+    pytest.mark.usefixtures("xero_openapi_files"),
 ]
+
+
+@pytest.fixture
+def xero_openapi_files() -> None:
+    require_specs()
 
 
 class Wire:
@@ -73,7 +72,7 @@ def contract() -> Iterator[Contract]:
     assert not checker.violations, checker.violations
 
 
-def queue(db: Database, w: World, number: int, reference: str, *, line_amount_type: str,
+def queue(db: Database, w: PushWorld, number: int, reference: str, *, line_amount_type: str,
           lines: list[dict[str, Any]], theme_id: str | None) -> int:
     """A queued time-entries invoice, its lines and reserved entries, and its push recorded (as in
     test_invoice_push.queue_invoice, with item codes, several tracking categories and a chosen tax mode)."""
@@ -108,36 +107,38 @@ def body(request: httpx2.Request) -> dict[str, Any]:
 
 
 def test_every_request_the_push_sends_validates_against_xeros_openapi(
-        ctx: JobContext, world: World, xero_sb: XeroSandbox, wire: Wire, contract: Contract) -> None:
-    tenant = world.ws.tenant_id
+        push_ctx: JobContext, push_world: PushWorld, xero_sb: XeroSandbox, wire: Wire, contract: Contract) -> None:
+    tenant = push_world.ws.tenant_id
     xero_sb.reset_calls()
 
     # 1. Time entries, Exclusive: item codes, two tracking categories, a branding theme.
-    tracked = queue(ctx.db, world, 101, "HC-0101 \"Oct\" \\ web", line_amount_type="Exclusive", theme_id=world.theme_id,
+    tracked = queue(push_ctx.db, push_world, 101, "HC-0101 \"Oct\" \\ web", line_amount_type="Exclusive",
+                    theme_id=push_world.theme_id,
                     lines=[{"description": "2026-10-05 Design review, 2.5 h", "quantity": "2.5000", "unit": "150.00",
                             "item_code": "CONSULT",
                             "tracking": [{"Name": "Region", "Option": "North"},
                                          {"Name": "Department", "Option": "Design"}]},
                            {"description": "2026-10-06 Build, 45 min", "quantity": "0.7500", "unit": "120.00",
                             "item_code": "DESIGN", "tracking": [{"Name": "Region", "Option": "South"}]}])
-    assert run_push(ctx, tracked) == "done"
+    assert run_push(push_ctx, tracked) == "done"
 
     # 2. Inclusive amounts, no theme, no item code, no tracking.
-    inclusive = queue(ctx.db, world, 102, "HC-0102", line_amount_type="Inclusive", theme_id=None,
+    inclusive = queue(push_ctx.db, push_world, 102, "HC-0102", line_amount_type="Inclusive", theme_id=None,
                       lines=[{"description": "2026-10-07 Support, 1 h 20 min", "quantity": "1.3333",
                               "unit": "172.50"}])
-    assert run_push(ctx, inclusive) == "done"
+    assert run_push(push_ctx, inclusive) == "done"
 
     # 3. An ambiguous first attempt (500): the next run looks the reference up before creating again.
-    looked_up = queue(ctx.db, world, 103, "HC-0103 \"retry\"", line_amount_type="Exclusive", theme_id=world.theme_id,
+    looked_up = queue(push_ctx.db, push_world, 103, "HC-0103 \"retry\"", line_amount_type="Exclusive",
+                      theme_id=push_world.theme_id,
                       lines=[{"description": "2026-10-08 Fixes", "quantity": "1.0000", "unit": "150.00",
                               "item_code": "CONSULT", "tracking": [{"Name": "Region", "Option": "North"}]}])
     xero_sb.faults.add(PUT_INVOICES, "500", count=1)
-    assert run_push(ctx, looked_up) == "retry"
-    assert run_push(ctx, looked_up) == "done"
+    assert run_push(push_ctx, looked_up) == "retry"
+    assert run_push(push_ctx, looked_up) == "done"
 
     for invoice_id in (tracked, inclusive, looked_up):
-        assert load(ctx.db, invoice_id).status == "pushed", load(ctx.db, invoice_id).error_message
+        assert load(push_ctx.db, invoice_id).status == "pushed", load(push_ctx.db, invoice_id).error_message
 
     # What left us is what the sandbox received, call for call.
     sent = wire.accounting()
@@ -154,7 +155,7 @@ def test_every_request_the_push_sends_validates_against_xeros_openapi(
     puts = [r for r in sent if r.method == "PUT"]
     assert all(r.url.params["summarizeErrors"] == "false" and r.headers.get("idempotency-key") for r in puts)
     [first] = body(puts[0])["Invoices"]
-    assert first["Status"] == "DRAFT" and first["BrandingThemeID"] == world.theme_id
+    assert first["Status"] == "DRAFT" and first["BrandingThemeID"] == push_world.theme_id
     assert first["LineAmountTypes"] == "Exclusive"
     assert [li["ItemCode"] for li in first["LineItems"]] == ["CONSULT", "DESIGN"]
     assert first["LineItems"][0]["Tracking"] == [{"Name": "Region", "Option": "North"},

@@ -20,11 +20,8 @@ Prints `invoices=N pushed=N duplicates=0 lost=0`. N is HOURCAP_DRILL_INVOICES (d
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -45,9 +42,8 @@ from storage.db import Database
 from storage.models import Client, Invoice, InvoiceLine, Outbox
 from tests.support import xero_connection
 from tests.support.jobs_fixtures import REPO
+from tests.support.processes import PrivateRedis, kill_tree
 from tests.support.services import unavailable
-
-xero_sb = xero_connection.xero_sb
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -91,77 +87,6 @@ def drill_worker() -> None:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class PrivateRedis:
-    """A `redis-server` of the drill's own, so restarting it disturbs nobody else."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
-
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-                return
-            except Exception:  # noqa: BLE001 - not up yet
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (from /proc): the worker's scheduler and its work horse."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker's process group and every process below it (the work horse has a group of its own)."""
-    doomed = descendants(proc.pid)
-    os.killpg(proc.pid, signal.SIGKILL)
-    for pid in doomed:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
 class Pool:
     """Worker processes, restarted when they die (as systemd would), SIGKILLed on demand."""
 

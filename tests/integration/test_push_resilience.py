@@ -38,12 +38,10 @@ from sandbox.xero import XeroSandbox
 from storage import outbox
 from storage.db import Database
 from storage.models import Client, Invoice, InvoiceLine, Outbox, OutboxStatus
-from tests.integration.test_push_drill import PrivateRedis, kill_tree
 from tests.support import xero_connection
 from tests.support.jobs_fixtures import REPO, wait_for
+from tests.support.processes import PrivateRedis, kill_tree
 from tests.support.services import unavailable
-
-xero_sb = xero_connection.xero_sb
 
 pytestmark = [pytest.mark.redis]
 

@@ -30,8 +30,6 @@ from xero.status import mark_needs_reconnect
 from xero.sync import RESOURCES
 from xero.sync_status import SYNC_ALERT_TASK, SYNC_TASK, request_sync, status_summary, sync_due
 
-xero_sb = xero_connection.xero_sb
-
 ALERTS = "C0ALERTS"
 NO_BOT = "C0NOBOT"
 CONTACTS_PATH = "/api.xro/2.0/Contacts"

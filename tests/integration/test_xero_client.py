@@ -5,7 +5,6 @@ client sends is validated against Xero's OpenAPI files."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -21,16 +20,12 @@ from typing import Any
 import httpx2
 import pytest
 from sqlalchemy import select
-from werkzeug.test import EnvironBuilder
 
 from sandbox.xero import SandboxClock, XeroSandbox
 from settings import Settings
 from storage.db import Database
 from storage.models import ConnectionStatus, Outbox, XeroConnection
 from storage.types import utcnow
-from tests.sandbox.test_xero_contract import SHARED, XERO_API, _load
-from tests.sandbox.xero_fixtures import running_sandbox
-from tests.support import xero_connection
 from tests.support.xero_connection import (
     ConnectedWorkspace,
     connect_workspace,
@@ -38,6 +33,8 @@ from tests.support.xero_connection import (
     settings_payload,
     xero_settings,
 )
+from tests.support.xero_openapi import Contract, require_specs
+from tests.support.xero_sandbox import running_sandbox
 from xero.client import XeroClient
 from xero.errors import (
     NeedsReconnect,
@@ -50,55 +47,15 @@ from xero.status import ANNOUNCE_TASK
 
 REPO = Path(__file__).resolve().parents[2]
 
-xero_sb = xero_connection.xero_sb
-connected = xero_connection.connected
 
 # openapi-core cannot evaluate the spec's OAuth2 security scheme; our scopes are set in settings.py anyway
 pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
 
 
 # -- contract: every request our client sends is checked against Xero's OpenAPI --------------------------------
-@functools.cache
-def _accounting_spec() -> Any:
-    from openapi_core import Config, OpenAPI
-
-    return OpenAPI.from_dict(_load("xero_accounting.yaml"), config=Config(spec_validator_cls=None))
-
-
-class Contract:
-    def __init__(self) -> None:
-        self.spec = _accounting_spec()
-        self.checked: list[str] = []
-        self.violations: list[str] = []
-        self.requests: list[httpx2.Request] = []
-
-    def check(self, request: httpx2.Request) -> None:
-        from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
-
-        self.requests.append(request)
-        marker = "/api.xro/2.0"
-        if marker not in request.url.path:
-            return  # token endpoint and /connections: not the Accounting API
-        builder = EnvironBuilder(
-            base_url=XERO_API,
-            path=request.url.path.split(marker, 1)[1],
-            method=request.method,
-            query_string=request.url.query.decode(),
-            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-            data=request.content or None,
-        )
-        label = f"{request.method} {request.url.path}?{request.url.query.decode()}"
-        try:
-            self.spec.validate_request(WerkzeugOpenAPIRequest(builder.get_request()))
-        except Exception as exc:  # noqa: BLE001 - every violation is collected and reported
-            self.violations.append(f"{label}: {exc}")
-        self.checked.append(label)
-
-
 @pytest.fixture
 def contract() -> Iterator[Contract]:
-    if not SHARED.is_dir():
-        pytest.skip(f"LOUD SKIP: Xero OpenAPI files missing at {SHARED}")
+    require_specs()
     checker = Contract()
     yield checker
     assert not checker.violations, checker.violations

@@ -17,8 +17,10 @@ from catalog.form_input import name_key
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, Client, Member, Role, XeroContact
-from tests.e2e import test_xero_wizard as wizard_e2e
-from tests.e2e.test_xero_wizard import (
+from tests.support.catalog import make_member, make_workspace
+from tests.support.slack_requests import SignedSlack, next_id
+from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER, TEAM
+from tests.support.xero_wizard import (
     XWorld,
     add_clients,
     add_contacts,
@@ -27,13 +29,7 @@ from tests.e2e.test_xero_wizard import (
     open_mapping,
     row_block,
 )
-from tests.support.catalog import make_member, make_workspace
-from tests.support.slack_requests import SignedSlack, next_id
-from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER, TEAM
 from xero.mapping import auto_match, contact_options, link_contact, mapping_page, unlink
-
-xero_sb = wizard_e2e.xero_sb  # fixtures: the Xero stand-in, and Hour Cap connected to it
-xworld = wizard_e2e.xworld
 
 
 def links(db: Database) -> dict[str, tuple[str | None, str | None]]:

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sandbox.xero import XeroSandbox
 from storage.db import Database
 from storage.models import ConnectionStatus, XeroConnection
-from tests.support import xero_connection
 from tests.support.xero_connection import (
     ConnectedWorkspace,
     expire_access_token,
@@ -42,8 +41,6 @@ REPO = Path(__file__).resolve().parents[2]
 THREADS = 8
 PROCESSES = 8
 
-xero_sb = xero_connection.xero_sb
-connected = xero_connection.connected
 
 
 class Workers:

@@ -18,7 +18,6 @@ from sandbox.xero import XeroSandbox
 from storage.db import Database
 from storage.models import ConnectionStatus, Outbox, OutboxStatus, XeroConnection
 from storage.types import utcnow
-from tests.sandbox.xero_fixtures import connect
 from tests.support import xero_connection
 from tests.support.xero_connection import (
     ConnectedWorkspace,
@@ -28,14 +27,12 @@ from tests.support.xero_connection import (
     refresh_calls,
     xero_settings,
 )
+from tests.support.xero_sandbox import connect
 from xero import tokens
 from xero.client import XeroClient
 from xero.errors import NeedsReconnect, TenantNotConnected
 from xero.limits import LocalLimits
 from xero.status import ANNOUNCE_TASK
-
-xero_sb = xero_connection.xero_sb
-connected = xero_connection.connected
 
 
 def _row(db: Database, workspace_id: int) -> XeroConnection:

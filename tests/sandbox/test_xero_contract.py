@@ -7,40 +7,26 @@ import copy
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx2
 import jsonschema
 import pytest
-import yaml
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Response
 
 from sandbox.xero import XeroSandbox
-
-from .xero_fixtures import Connected, connect, running_sandbox, webhook_receiver
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "xero-openapi"
-XERO_API = "https://api.xero.com/api.xro/2.0"
-
-pytestmark = pytest.mark.skipif(
-    not SHARED.is_dir(), reason=f"LOUD SKIP: Xero OpenAPI files missing at {SHARED}"
-)
+from tests.support.xero_openapi import as_xero_request, load_spec, require_specs, validate_answer
+from tests.support.xero_sandbox import Connected, connect, running_sandbox, webhook_receiver
 
 
-def _load(name: str) -> dict[str, Any]:
-    text = (SHARED / name).read_text(encoding="utf-8")
-    if name == "xero_accounting.yaml":
-        text = text.replace('default: "false"', "default: false")  # the defect named in the README
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+@pytest.fixture(autouse=True)
+def _xero_openapi_files() -> None:
+    require_specs()
 
 
 @pytest.fixture(scope="module")
 def accounting() -> Any:
     from openapi_core import Config, OpenAPI
 
-    return OpenAPI.from_dict(_load("xero_accounting.yaml"), config=Config(spec_validator_cls=None))
+    return OpenAPI.from_dict(load_spec("xero_accounting.yaml"), config=Config(spec_validator_cls=None))
 
 
 @pytest.fixture
@@ -53,31 +39,6 @@ def sb() -> Iterator[XeroSandbox]:
 @pytest.fixture
 def conn(sb: XeroSandbox) -> Connected:
     return connect(sb)
-
-
-def _as_xero_request(answer: httpx2.Response, sb: XeroSandbox) -> Any:
-    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
-
-    request = answer.request
-    path = request.url.path[len("/api.xro/2.0") :]
-    builder = EnvironBuilder(
-        base_url=XERO_API,
-        path=path,
-        method=request.method,
-        query_string=request.url.query.decode(),
-        headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-        data=request.content or None,
-    )
-    return WerkzeugOpenAPIRequest(builder.get_request())
-
-
-def _validate(accounting: Any, sb: XeroSandbox, answer: httpx2.Response) -> None:
-    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
-
-    response = Response(
-        answer.content, status=answer.status_code, content_type=answer.headers.get("content-type")
-    )
-    accounting.validate_response(_as_xero_request(answer, sb), WerkzeugOpenAPIResponse(response))
 
 
 def _contact_id(sb: XeroSandbox) -> str:
@@ -148,7 +109,7 @@ def test_every_accounting_response_validates(accounting: Any, sb: XeroSandbox, c
     answers.append(conn.call("GET", f"/Invoices/{invoice_id}"))
     assert answers[10].status_code == 400
     for answer in answers:
-        _validate(accounting, sb, answer)
+        validate_answer(accounting, answer)
 
 
 def test_requests_the_spec_forbids_are_refused(accounting: Any, sb: XeroSandbox, conn: Connected) -> None:
@@ -162,7 +123,7 @@ def test_requests_the_spec_forbids_are_refused(accounting: Any, sb: XeroSandbox,
     ]
     for answer, status in forbidden:
         with pytest.raises(OpenAPIError):
-            accounting.validate_request(_as_xero_request(answer, sb))
+            accounting.validate_request(as_xero_request(answer))
         assert answer.status_code == status, answer.request.url
     assert forbidden[0][0].json()["Type"] == "ValidationException"
 
@@ -170,7 +131,7 @@ def test_requests_the_spec_forbids_are_refused(accounting: Any, sb: XeroSandbox,
 def test_connections_match_the_identity_spec_except_documented_timestamps(
     sb: XeroSandbox, conn: Connected
 ) -> None:
-    spec = _load("xero-identity.yaml")
+    spec = load_spec("xero-identity.yaml")
     schema = json.loads(json.dumps(spec["components"]["schemas"]["Connection"]))
     rows = conn.client.get(sb.connections_url).json()
     assert rows
@@ -184,7 +145,7 @@ def test_connections_match_the_identity_spec_except_documented_timestamps(
 
 
 def test_webhook_payloads_match_the_webhooks_spec(sb: XeroSandbox) -> None:
-    spec = _load("xero-webhooks.yaml")
+    spec = load_spec("xero-webhooks.yaml")
     schema = {**spec["components"]["schemas"]["WebhookEvent"], "components": spec["components"]}
     with webhook_receiver(sb.webhook_key) as receiver:
         sb.set_webhook(receiver.url)

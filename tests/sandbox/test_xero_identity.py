@@ -12,8 +12,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from sandbox.xero import XeroSandbox
-
-from .xero_fixtures import REDIRECT_URI, SCOPES, connect, running_sandbox, submit_consent
+from tests.support.xero_sandbox import REDIRECT_URI, SCOPES, connect, running_sandbox, submit_consent
 
 
 @pytest.fixture

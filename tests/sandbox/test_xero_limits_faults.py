@@ -9,8 +9,7 @@ import httpx2
 import pytest
 
 from sandbox.xero import XeroSandbox
-
-from .xero_fixtures import Connected, connect, running_sandbox
+from tests.support.xero_sandbox import Connected, connect, running_sandbox
 
 
 @pytest.fixture

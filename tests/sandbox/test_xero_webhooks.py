@@ -9,8 +9,7 @@ import pytest
 
 from sandbox.xero import XeroSandbox
 from sandbox.xero.webhooks import sign
-
-from .xero_fixtures import Receiver, connect, running_sandbox, webhook_receiver, xero_signature
+from tests.support.xero_sandbox import Receiver, connect, running_sandbox, webhook_receiver, xero_signature
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Shared pieces for the jobs tests: test-only tasks, waiting helpers, an RQ queue fixture, a subprocess
-worker.
+"""Shared pieces for the jobs tests: test-only tasks, waiting helpers, RQ clean-up, a subprocess worker (the
+`rq_queue` fixture is in tests/integration/conftest.py).
 
 Test tasks keep their observations in `CALLS` keyed by a per-test token (so tests never see each other's
 calls), except `test.crash_once`, which runs in a separate worker process and therefore writes to a file.
@@ -14,14 +14,13 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from errors import Permanent, RetryAt, Transient
 from jobs.entry import serving
@@ -142,16 +141,6 @@ class ListTransport:
     def knows(self, job_id: str) -> bool:
         with self._lock:
             return any(j == job_id for _, j in self.delivered)
-
-
-@pytest.fixture
-def rq_queue(redis_url: str, db: Database) -> Iterator[str]:
-    """A queue name of our own; every RQ key for it, its jobs and its workers is removed afterwards."""
-    name = f"hourcap-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    with db.session() as session:
-        job_ids = {j for j in session.scalars(select(Outbox.job_id)) if j}
-    clean_rq(redis.Redis.from_url(redis_url), name, job_ids)
 
 
 def clean_rq(conn: redis.Redis, queue_name: str, job_ids: set[str]) -> None:

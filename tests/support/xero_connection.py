@@ -13,11 +13,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from sqlalchemy import update
 
 from sandbox.xero_connection import (  # noqa: F401  (tests import them from here too)
@@ -33,6 +31,7 @@ from storage.types import utcnow
 
 if TYPE_CHECKING:
     from sandbox.xero import XeroSandbox
+
 
 def expire_access_token(db: Database, workspace_id: int, *, ago: timedelta = timedelta(minutes=1)) -> None:
     """Make our stored access token look expired (Xero's copy is untouched: only our clock decides)."""
@@ -51,22 +50,6 @@ def refresh_calls(sb: XeroSandbox) -> int:
 def invalid_grants(sb: XeroSandbox) -> int:
     """Token-endpoint answers that refused a grant (400) — the storm must cause none."""
     return sum(1 for c in sb.calls if c.path.lower().endswith("/connect/token") and c.status == 400)
-
-
-# -- fixtures (import into a test module: `xero_sb = xero_connection.xero_sb`) --------------------------------
-@pytest.fixture
-def xero_sb() -> Iterator[XeroSandbox]:
-    """The Xero stand-in on loopback, clock frozen (tests move it), consent automatic."""
-    from tests.sandbox.xero_fixtures import running_sandbox
-
-    with running_sandbox() as sandbox:
-        sandbox.auto_consent = True
-        yield sandbox
-
-
-@pytest.fixture
-def connected(db: Database, xero_sb: XeroSandbox) -> ConnectedWorkspace:
-    return connect_workspace(db, xero_sb)
 
 
 # -- worker processes --------------------------------------------------------------------------------------------

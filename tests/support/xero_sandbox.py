@@ -1,5 +1,5 @@
-"""Helpers shared by the Xero sandbox tests: a real OAuth connection through authlib, a consent-form
-submitter that knows only HTML, and a webhook receiver on loopback. No conftest: import what you need."""
+"""The Xero stand-in for tests: a running sandbox, a real OAuth connection through authlib, a consent-form
+submitter that knows only HTML, and a webhook receiver on loopback."""
 
 from __future__ import annotations
 
