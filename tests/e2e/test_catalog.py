@@ -23,7 +23,7 @@ from catalog.rounding import NO_ROUNDING
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, BillingMode, Client, Member, Project, ProjectMemberRate, Role, Workspace
-from tests.e2e.test_roles import first_contact, team_state
+from tests.support.slack_app import first_contact, team_state
 from tests.support.slack_requests import SignedSlack, selected, text_value
 from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER
 

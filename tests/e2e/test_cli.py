@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,22 +14,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from sandbox.slack import SlackSandbox
+from tests.support.processes import HOURCAP, clean_env, free_port
 from tests.support.workspace import ALICE, BOT_TOKEN, SIGNING_SECRET, TEAM
-
-HOURCAP = str(Path(sys.executable).parent / "hourcap")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def clean_env(**values: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HOURCAP_", "XERO_", "DATABASE_",
-                                                                     "REDIS_", "PORT"))}
-    keep.update(values)
-    return keep
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -8,20 +8,13 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.views.sync import ACTION_ALERTS_CHANNEL, ACTION_REFRESH, BLOCK_SYNC_CONTROLS
+from sandbox.demo_xero import Browser
 from storage.models import Outbox, Workspace
-from tests.e2e.test_xero_connect import (  # noqa: F401 - fixtures
-    Browser,
-    World,
-    browser,
-    dance,
-    home_text,
-    meet,
-    world,
-)
 from tests.support.workspace import ALICE, OWNER, TEAM
+from tests.support.xero_connect_flow import ServedApp, dance, home_text, meet
 
 
-def _action(w: World, user: str, action_id: str, **fields: Any) -> None:
+def _action(w: ServedApp, user: str, action_id: str, **fields: Any) -> None:
     """A select on the Home tab as last published, the way Slack sends it (the Home view, its metadata)."""
     home = w.slack_api.home_view(user) or {"id": "VHOME", "blocks": [], "private_metadata": ""}
     action = {"action_id": action_id, "block_id": BLOCK_SYNC_CONTROLS, "action_ts": f"{time.time():.6f}", **fields}
@@ -34,7 +27,7 @@ def _action(w: World, user: str, action_id: str, **fields: Any) -> None:
     })
 
 
-def _connected(w: World, browser: Browser) -> None:  # noqa: F811 - `browser` is the fixture's value
+def _connected(w: ServedApp, browser: Browser) -> None:
     meet(w, OWNER, ALICE)
     w.xero.set_consenting_user("owner@demo.example", [w.xero.tenants.demo_tenant_id])
     dance(w, browser)
@@ -44,7 +37,7 @@ def _connected(w: World, browser: Browser) -> None:  # noqa: F811 - `browser` is
     w.slack_api.reset_calls()
 
 
-def _latest_home(w: World, user: str) -> str:
+def _latest_home(w: ServedApp, user: str) -> str:
     """Open Home and return what it shows once the (acked-first) listener has published it."""
     w.drain()
     published = len(w.slack_api.calls_to("views.publish"))
@@ -53,7 +46,7 @@ def _latest_home(w: World, user: str) -> str:
     return home_text(w, user)
 
 
-def _home_showing(w: World, user: str, needle: str) -> str | None:
+def _home_showing(w: ServedApp, user: str, needle: str) -> str | None:
     text = _latest_home(w, user)
     return text if needle in text else None
 
@@ -66,67 +59,67 @@ def eventually(check: Any, timeout: float = 10.0) -> Any:
     return result
 
 
-def test_admins_see_sync_status_and_controls_members_do_not(world: World, browser: Browser) -> None:  # noqa: F811
-    _connected(world, browser)
-    owner_home = eventually(lambda: _home_showing(world, OWNER, "Last synced"))
+def test_admins_see_sync_status_and_controls_members_do_not(xero_app: ServedApp, browser: Browser) -> None:
+    _connected(xero_app, browser)
+    owner_home = eventually(lambda: _home_showing(xero_app, OWNER, "Last synced"))
     assert owner_home and "Last synced from Xero" in owner_home and ACTION_REFRESH in owner_home
     assert ACTION_ALERTS_CHANNEL in owner_home and "no channel yet" in owner_home
-    alice_home = _latest_home(world, ALICE)
+    alice_home = _latest_home(xero_app, ALICE)
     assert ACTION_REFRESH not in alice_home and ACTION_ALERTS_CHANNEL not in alice_home
 
 
-def test_refresh_syncs_the_chosen_resource_and_a_member_is_refused(world: World, browser: Browser) -> None:  # noqa: F811
-    _connected(world, browser)
-    before = world.xero.call_count("/api.xro/2.0/Contacts")
-    _action(world, OWNER, ACTION_REFRESH, type="static_select",
+def test_refresh_syncs_the_chosen_resource_and_a_member_is_refused(xero_app: ServedApp, browser: Browser) -> None:
+    _connected(xero_app, browser)
+    before = xero_app.xero.call_count("/api.xro/2.0/Contacts")
+    _action(xero_app, OWNER, ACTION_REFRESH, type="static_select",
             selected_option={"value": "contacts", "text": {"type": "plain_text", "text": "Contacts"}})
-    assert eventually(lambda: world.xero.call_count("/api.xro/2.0/Contacts") == before + 1)
-    with world.db.session() as s:
+    assert eventually(lambda: xero_app.xero.call_count("/api.xro/2.0/Contacts") == before + 1)
+    with xero_app.db.session() as s:
         waiting = s.scalars(select(Outbox).where(Outbox.task == "xero.sync", Outbox.status == "pending")).all()
     assert waiting == []
-    world.slack_api.reset_calls()
-    _action(world, ALICE, ACTION_REFRESH, type="static_select",
+    xero_app.slack_api.reset_calls()
+    _action(xero_app, ALICE, ACTION_REFRESH, type="static_select",
             selected_option={"value": "contacts", "text": {"type": "plain_text", "text": "Contacts"}})
-    dm = world.slack_api.wait_for("chat.postMessage")[-1].params
+    dm = xero_app.slack_api.wait_for("chat.postMessage")[-1].params
     assert dm["channel"] == ALICE and "Only admins and the owner can refresh Xero data" in dm["text"]
-    assert world.xero.call_count("/api.xro/2.0/Contacts") == before + 1
+    assert xero_app.xero.call_count("/api.xro/2.0/Contacts") == before + 1
 
 
-def test_a_failed_sync_warns_on_home(world: World, browser: Browser) -> None:  # noqa: F811
-    _connected(world, browser)
-    world.xero.faults.add("GET /api.xro/2.0/Contacts", "503", count=10)
-    _action(world, OWNER, ACTION_REFRESH, type="static_select",
+def test_a_failed_sync_warns_on_home(xero_app: ServedApp, browser: Browser) -> None:
+    _connected(xero_app, browser)
+    xero_app.xero.faults.add("GET /api.xro/2.0/Contacts", "503", count=10)
+    _action(xero_app, OWNER, ACTION_REFRESH, type="static_select",
             selected_option={"value": "contacts", "text": {"type": "plain_text", "text": "Contacts"}})
-    assert eventually(lambda: "Last sync of contacts failed" in _latest_home(world, OWNER), timeout=15)
+    assert eventually(lambda: "Last sync of contacts failed" in _latest_home(xero_app, OWNER), timeout=15)
 
 
-def test_alerts_channel_is_checked_then_saved(world: World, browser: Browser) -> None:  # noqa: F811
-    world.slack_api.add_channel("G0SECRET", "secret", team_id=TEAM, is_private=True, is_member=False)
-    world.slack_api.add_channel("C0ALERTS", "alerts", team_id=TEAM, is_private=False, is_member=False)
-    _connected(world, browser)
+def test_alerts_channel_is_checked_then_saved(xero_app: ServedApp, browser: Browser) -> None:
+    xero_app.slack_api.add_channel("G0SECRET", "secret", team_id=TEAM, is_private=True, is_member=False)
+    xero_app.slack_api.add_channel("C0ALERTS", "alerts", team_id=TEAM, is_private=False, is_member=False)
+    _connected(xero_app, browser)
 
-    _action(world, OWNER, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="G0SECRET")
-    refusal = world.slack_api.wait_for("chat.postMessage")[-1].params
+    _action(xero_app, OWNER, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="G0SECRET")
+    refusal = xero_app.slack_api.wait_for("chat.postMessage")[-1].params
     assert refusal["channel"] == OWNER and "/invite @Hour Cap" in refusal["text"]
-    with world.db.session() as s:
+    with xero_app.db.session() as s:
         assert s.scalars(select(Workspace.alerts_channel_id)).one() is None
 
-    world.slack_api.reset_calls()
-    _action(world, OWNER, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="C0ALERTS")
+    xero_app.slack_api.reset_calls()
+    _action(xero_app, OWNER, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="C0ALERTS")
 
     def alerts_channel() -> str | None:
-        with world.db.session() as s:
+        with xero_app.db.session() as s:
             return s.scalars(select(Workspace.alerts_channel_id)).one()
 
     assert eventually(lambda: alerts_channel() == "C0ALERTS")
-    assert world.slack_api.calls_to("conversations.join")  # a public channel: Hour Cap joins it
+    assert xero_app.slack_api.calls_to("conversations.join")  # a public channel: Hour Cap joins it
     assert eventually(lambda: any("chose this channel" in m.get("text", "")
-                                  for m in world.slack_api.messages("C0ALERTS")))
+                                  for m in xero_app.slack_api.messages("C0ALERTS")))
 
-    world.slack_api.reset_calls()
-    _action(world, ALICE, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="C0GENERAL")
-    refused = world.slack_api.wait_for("chat.postMessage")[-1].params
+    xero_app.slack_api.reset_calls()
+    _action(xero_app, ALICE, ACTION_ALERTS_CHANNEL, type="conversations_select", selected_conversation="C0GENERAL")
+    refused = xero_app.slack_api.wait_for("chat.postMessage")[-1].params
     assert "Only admins and the owner can choose the alerts channel" in refused["text"]
-    assert world.slack_api.calls_to("conversations.info") == []
-    with world.db.session() as s:
+    assert xero_app.slack_api.calls_to("conversations.info") == []
+    with xero_app.db.session() as s:
         assert s.scalars(select(Workspace.alerts_channel_id)).one() == "C0ALERTS"

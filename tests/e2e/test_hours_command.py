@@ -12,18 +12,8 @@ from bot.views.hours import ACTION_UNDO
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import Project
-from tests.e2e.hours_fixtures import (
-    LINKED_CHANNEL,
-    Catalog,
-    ack_body,
-    button,
-    entries_of,
-    last_response,
-    make_catalog,
-    opened_view,
-    text_of,
-    today_in,
-)
+from tests.support.catalog import LINKED_CHANNEL, Catalog, make_catalog
+from tests.support.slack_app import ack_body, button, entries_of, last_response, opened_view, text_of, today_in
 from tests.support.slack_requests import SignedSlack
 from tests.support.workspace import ALICE, BOB, KIRI
 

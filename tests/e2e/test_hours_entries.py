@@ -13,14 +13,12 @@ from bot.views.hours import ACTION_DELETE, ACTION_EDIT, ACTION_PAGE, ACTION_UNDO
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import Invoice, Member, Project, TimeEntry, Timer
-from tests.e2e.hours_fixtures import (
-    LINKED_CHANNEL,
-    Catalog,
+from tests.support.catalog import LINKED_CHANNEL, Catalog, make_catalog
+from tests.support.slack_app import (
     ack_body,
     button,
     entries_of,
     last_response,
-    make_catalog,
     opened_view,
     stored_view,
     text_of,

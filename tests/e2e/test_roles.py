@@ -6,34 +6,18 @@ import json
 
 from sqlalchemy import select
 
-from bot.views.home import ACTION_APPLY_ROLE, ACTION_PICK_ROLE, ACTION_PICK_USER, ACTION_TRANSFER, BLOCK_TEAM_CONTROLS
+from bot.views.home import ACTION_APPLY_ROLE, ACTION_TRANSFER
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, Member, Role
+from tests.support.slack_app import first_contact, team_state
 from tests.support.slack_requests import SignedSlack
 from tests.support.workspace import ALICE, BOB, KIRI, OTHER_TEAM, OWNER, STRANGER
-
-
-def team_state(user: str | None, role: str | None) -> dict[str, dict[str, object]]:
-    block: dict[str, object] = {}
-    if user is not None:
-        block[ACTION_PICK_USER] = {"type": "users_select", "selected_user": user}
-    if role is not None:
-        block[ACTION_PICK_ROLE] = {"type": "static_select",
-                                   "selected_option": {"value": role, "text": {"type": "plain_text", "text": role}}}
-    return {BLOCK_TEAM_CONTROLS: block}
 
 
 def role_of(db: Database, user: str) -> str | None:
     with db.session() as s:
         return s.scalar(select(Member.role).where(Member.slack_user_id == user))
-
-
-def first_contact(slack: SignedSlack, slack_api: SlackSandbox, *users: str) -> None:
-    for user in users:
-        slack.home_opened(user)
-    slack_api.wait_for("views.publish", len(users))
-    slack_api.reset_calls()
 
 
 def test_first_contact_creates_members_with_slack_profile(slack: SignedSlack, slack_api: SlackSandbox,

@@ -10,10 +10,7 @@ import json
 import logging
 import re
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx2
 import pytest
 from sqlalchemy import select, text
-from werkzeug.serving import make_server
 
 from bot.views.home import HomeModel, build_home
 from bot.views.xero import (
@@ -36,7 +32,6 @@ from sandbox.demo_xero import Browser, connect_link
 from sandbox.slack import SlackSandbox
 from sandbox.slack_signer import HttpPoster
 from sandbox.slack_views import validate_view
-from sandbox.xero import XeroSandbox
 from storage.db import Database
 from storage.models import (
     AuditLog,
@@ -53,8 +48,8 @@ from storage.models import (
     XeroPendingConsent,
 )
 from storage.types import utcnow
-from tests.e2e.test_cli import HOURCAP, clean_env, free_port
 from tests.support.catalog import add_entry, make_client, make_member, make_project
+from tests.support.processes import HOURCAP, clean_env, free_port
 from tests.support.slack_requests import SignedSlack
 from tests.support.workspace import (
     ALICE,
@@ -64,8 +59,8 @@ from tests.support.workspace import (
     OWNER,
     SIGNING_SECRET,
     TEAM,
-    token_mode_settings,
 )
+from tests.support.xero_connect_flow import ServedApp, consent_redirect, dance, home_text, meet, press_connect, to_xero
 from timesheets.member_calendar import WeekTotals
 from xero.connection import start_connect
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
@@ -75,108 +70,7 @@ from xero.status import mark_needs_reconnect
 DEMO_ORG, SECOND_ORG = "Demo Company (NZ)", "Kiwi Ventures Ltd"
 
 
-@dataclass
-class World:
-    runtime: Any
-    xero: XeroSandbox
-    base_url: str
-    slack: SignedSlack
-    slack_api: SlackSandbox
-    db: Database
-
-    def drain(self) -> None:
-        self.runtime.jobs.drain(10)
-
-
-@pytest.fixture
-def world(slack_api: SlackSandbox, db: Database, database_url: str,
-          encryption_keys: tuple[str, ...]) -> Iterator[World]:
-    from app import build_runtime
-
-    holder: list[Any] = []
-    server = make_server("127.0.0.1", 0, lambda env, start: holder[0](env, start), threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    xero = XeroSandbox(redirect_uris=[f"{base_url}/xero/callback"]).start()
-    xero.require_pkce = True
-    settings = token_mode_settings(
-        slack_api, database_url, encryption_keys, HOURCAP_BASE_URL=base_url, XERO_CLIENT_ID=xero.client_id,
-        XERO_CLIENT_SECRET=xero.client_secret, XERO_LOGIN_URL=xero.login_url, XERO_IDENTITY_URL=xero.identity_url,
-        XERO_API_URL=xero.api_url, XERO_CONNECTIONS_URL=xero.connections_url, XERO_PKCE="true",
-    )
-    runtime = build_runtime(settings)
-    holder.append(runtime.web_app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    slack_api.reset_calls()
-    try:
-        yield World(runtime, xero, base_url, SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET,
-                                                         response_base=slack_api.response_url_base),
-                    slack_api, db)
-    finally:
-        server.shutdown()
-        server.server_close()
-        runtime.close()
-        xero.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
-
-
 # --- helpers -------------------------------------------------------------------------------------------------
-
-
-def meet(world: World, *users: str) -> None:
-    """First contact (OWNER, a Slack admin, becomes the owner); calls forgotten afterwards."""
-    for user in users:
-        world.slack.home_opened(user)
-    world.slack_api.wait_for("views.publish", len(users))
-    world.drain()
-    world.slack_api.reset_calls()
-
-
-def press_connect(world: World, user: str = OWNER) -> str:
-    before = len(world.slack_api.calls_to("views.open"))
-    world.slack.home_action(ACTION_CONNECT, user=user, value="connect")
-    world.slack_api.wait_for("views.open", before + 1)
-    return connect_link(world.slack_api, after=before)
-
-
-def to_xero(browser: Browser, link: str) -> httpx2.Response:
-    """Open our link; the browser ends on Xero's consent page."""
-    page = browser.get(link)
-    assert page.status_code == 200 and "wants to access your Xero data" in page.text, page.text[:300]
-    return page
-
-
-def consent_redirect(browser: Browser, consent: httpx2.Response, tenants: list[str] | None = None,
-                     action: str = "allow") -> str:
-    """Submit Xero's consent without following Xero's redirect back to us: the callback URL."""
-    values: dict[str, Any] = {"action": action}
-    if tenants:
-        values["tenant_id"] = tenants
-    browser.http.follow_redirects = False
-    try:
-        answer = browser.submit(consent, **values)
-    finally:
-        browser.http.follow_redirects = True
-    assert answer.status_code == 302, answer.text[:300]
-    return str(answer.headers["location"])
-
-
-def dance(world: World, browser: Browser, *, user: str = OWNER, tenants: list[str] | None = None,
-          pick: str | None = None) -> httpx2.Response:
-    consent = to_xero(browser, press_connect(world, user))
-    page = browser.get(consent_redirect(browser, consent, tenants))
-    if pick is not None:
-        assert "Choose the organisation" in page.text
-        value = next(v for v, label in Browser.choices(page, "tenant_id") if label == pick)
-        page = browser.submit(page, tenant_id=value)
-    world.drain()
-    return page
 
 
 def connection(db: Database) -> XeroConnection | None:
@@ -184,12 +78,8 @@ def connection(db: Database) -> XeroConnection | None:
         return s.scalars(select(XeroConnection)).first()
 
 
-def home_text(world: World, user: str) -> str:
-    return json.dumps(world.slack_api.home_view(user) or {})
-
-
-def dms(world: World, user: str) -> list[dict[str, Any]]:
-    return world.slack_api.messages(user)
+def dms(xero_app: ServedApp, user: str) -> list[dict[str, Any]]:
+    return xero_app.slack_api.messages(user)
 
 
 def member_id(db: Database, user: str, team: str = TEAM) -> int:
@@ -206,116 +96,117 @@ def auth_requests(db: Database) -> int:
 # --- the dance --------------------------------------------------------------------------------------------------
 
 
-def test_connect_one_organisation_end_to_end(world: World, browser: Browser, caplog: pytest.LogCaptureFixture) -> None:
+def test_connect_one_organisation_end_to_end(xero_app: ServedApp, browser: Browser,
+                                             caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    meet(world, OWNER)
-    world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
-    page = dance(world, browser)
+    meet(xero_app, OWNER)
+    xero_app.xero.set_consenting_user("owner@demo.example", [xero_app.xero.tenants.demo_tenant_id])
+    page = dance(xero_app, browser)
     assert page.status_code == 200 and f"Connected to {DEMO_ORG}" in page.text
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
 
-    conn = connection(world.db)
-    assert conn is not None and conn.tenant_id == world.xero.tenants.demo_tenant_id
+    conn = connection(xero_app.db)
+    assert conn is not None and conn.tenant_id == xero_app.xero.tenants.demo_tenant_id
     assert conn.tenant_name == DEMO_ORG and conn.status == "connected" and conn.connection_id
     assert (conn.short_code, conn.base_currency, conn.timezone) == ("!Hx9Qz", "NZD", "NEWZEALANDSTANDARDTIME")
     # tokens encrypted at rest: no column of any row holds the plaintext
-    with world.db.engine.connect() as raw:
+    with xero_app.db.engine.connect() as raw:
         rows = [" ".join(str(v) for v in row) for table in ("xero_connections", "xero_auth_requests", "outbox")
                 for row in raw.execute(text(f"SELECT * FROM {table}"))]
     assert rows and not any(conn.access_token in r or conn.refresh_token in r for r in rows)
     assert conn.access_token not in caplog.text and conn.refresh_token not in caplog.text
 
-    with world.db.session() as s:
+    with xero_app.db.session() as s:
         tasks = {o.task: o.status for o in s.scalars(select(Outbox))}
         audit = s.scalars(select(AuditLog.action)).all()
     assert tasks.get("xero.sync") == "done" and tasks.get("xero.announce_connected") == "done"
     assert "xero.connected" in audit
-    assert world.xero.call_count("/api.xro/2.0/Organisation") == 1
-    assert world.xero.token_calls.get("authorization_code") == 1
+    assert xero_app.xero.call_count("/api.xro/2.0/Organisation") == 1
+    assert xero_app.xero.token_calls.get("authorization_code") == 1
 
-    dm = dms(world, OWNER)[-1]
+    dm = dms(xero_app, OWNER)[-1]
     assert dm["text"] == f"Connected to {DEMO_ORG}." and "xero_start_setup" in json.dumps(dm["blocks"])
-    home = home_text(world, OWNER)  # published with the DM, maybe before the first sync read the organisation
+    home = home_text(xero_app, OWNER)  # published with the DM, maybe before the first sync read the organisation
     assert f"Connected to {DEMO_ORG}" in home and "xero_disconnect" in home
-    published = len(world.slack_api.calls_to("views.publish"))
-    world.slack.home_opened(OWNER)  # back in Slack: Home shows the organisation's details
-    world.slack_api.wait_for("views.publish", published + 1)
-    home = home_text(world, OWNER)
+    published = len(xero_app.slack_api.calls_to("views.publish"))
+    xero_app.slack.home_opened(OWNER)  # back in Slack: Home shows the organisation's details
+    xero_app.slack_api.wait_for("views.publish", published + 1)
+    home = home_text(xero_app, OWNER)
     assert f"Connected to {DEMO_ORG}" in home and "!Hx9Qz" in home and "NZD" in home and "xero_disconnect" in home
 
 
-def test_start_setup_in_the_connected_dm_opens_the_wizard(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
-    dance(world, browser)
-    world.drain()
-    world.slack_api.reset_calls()  # the connect modal was a views.open too
-    world.slack.message_action("xero_start_setup", user=OWNER, channel="D0OWNER")
-    opened = world.slack_api.wait_for("views.open")[-1]
+def test_start_setup_in_the_connected_dm_opens_the_wizard(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    xero_app.xero.set_consenting_user("owner@demo.example", [xero_app.xero.tenants.demo_tenant_id])
+    dance(xero_app, browser)
+    xero_app.drain()
+    xero_app.slack_api.reset_calls()  # the connect modal was a views.open too
+    xero_app.slack.message_action("xero_start_setup", user=OWNER, channel="D0OWNER")
+    opened = xero_app.slack_api.wait_for("views.open")[-1]
     assert opened.params["view"]["callback_id"] == "xero_wizard_defaults"
 
 
-def test_several_organisations_go_through_the_chooser(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    both = [world.xero.tenants.demo_tenant_id, world.xero.tenants.second_tenant_id]
-    consent = to_xero(browser, press_connect(world))
+def test_several_organisations_go_through_the_chooser(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    both = [xero_app.xero.tenants.demo_tenant_id, xero_app.xero.tenants.second_tenant_id]
+    consent = to_xero(browser, press_connect(xero_app))
     chooser = browser.get(consent_redirect(browser, consent, both))
     assert urlsplit(str(chooser.url)).path == "/xero/choose"
     assert [label for _v, label in Browser.choices(chooser, "tenant_id")] == [DEMO_ORG, SECOND_ORG]
-    with world.db.session() as s:  # the waiting token set is encrypted too
+    with xero_app.db.session() as s:  # the waiting token set is encrypted too
         waiting = TokenSet.from_json(s.scalars(select(XeroPendingConsent)).one().token_set)
-    with world.db.engine.connect() as raw:
+    with xero_app.db.engine.connect() as raw:
         stored = " ".join(str(v) for row in raw.execute(text("SELECT * FROM xero_pending_consents")) for v in row)
     assert waiting.access_token not in stored and waiting.refresh_token not in stored
-    done = browser.submit(chooser, tenant_id=world.xero.tenants.second_tenant_id)
+    done = browser.submit(chooser, tenant_id=xero_app.xero.tenants.second_tenant_id)
     assert done.status_code == 200 and f"Connected to {SECOND_ORG}" in done.text
-    conn = connection(world.db)
-    assert conn is not None and conn.tenant_id == world.xero.tenants.second_tenant_id
+    conn = connection(xero_app.db)
+    assert conn is not None and conn.tenant_id == xero_app.xero.tenants.second_tenant_id
     # the organisation granted but not chosen is let go at Xero, by its connection id; the chosen one stays
-    world.drain()
-    assert _connected_tenants(world, conn.access_token) == [world.xero.tenants.second_tenant_id]
-    deleted = [c.path for c in world.xero.calls if c.method == "DELETE"]
+    xero_app.drain()
+    assert _connected_tenants(xero_app, conn.access_token) == [xero_app.xero.tenants.second_tenant_id]
+    deleted = [c.path for c in xero_app.xero.calls if c.method == "DELETE"]
     assert len(deleted) == 1 and conn.connection_id not in deleted[0]
     # the chooser is single-use too
-    again = browser.submit(chooser, tenant_id=world.xero.tenants.demo_tenant_id)
+    again = browser.submit(chooser, tenant_id=xero_app.xero.tenants.demo_tenant_id)
     assert again.status_code == 400 and "already used" in again.text
-    assert connection(world.db).tenant_id == world.xero.tenants.second_tenant_id  # type: ignore[union-attr]
+    assert connection(xero_app.db).tenant_id == xero_app.xero.tenants.second_tenant_id  # type: ignore[union-attr]
 
 
-def _connected_tenants(world: World, access_token: str) -> list[str]:
-    rows = httpx2.get(world.xero.connections_url, headers={"Authorization": f"Bearer {access_token}"}).json()
+def _connected_tenants(xero_app: ServedApp, access_token: str) -> list[str]:
+    rows = httpx2.get(xero_app.xero.connections_url, headers={"Authorization": f"Bearer {access_token}"}).json()
     return [row["tenantId"] for row in rows]
 
 
-def test_an_unchosen_organisation_another_workspace_uses_is_kept(world: World, browser: Browser) -> None:
+def test_an_unchosen_organisation_another_workspace_uses_is_kept(xero_app: ServedApp, browser: Browser) -> None:
     """Connections are the Xero user's: the same organisation connected for another Slack workspace is shared."""
-    with world.db.session() as s:
+    with xero_app.db.session() as s:
         elsewhere = Workspace(slack_team_id="T0ELSEWHERE", name="Elsewhere")
         s.add(elsewhere)
         s.flush()
         s.add(XeroConnection(workspace_id=elsewhere.id, connection_id="c-elsewhere",
-                             tenant_id=world.xero.tenants.demo_tenant_id.upper(), tenant_name=DEMO_ORG,
+                             tenant_id=xero_app.xero.tenants.demo_tenant_id.upper(), tenant_name=DEMO_ORG,
                              scopes="accounting.contacts", access_token="a", refresh_token="r",
                              access_expires_at=utcnow(), refreshed_at=utcnow()))
-    meet(world, OWNER)
-    both = [world.xero.tenants.demo_tenant_id, world.xero.tenants.second_tenant_id]
-    chooser = browser.get(consent_redirect(browser, to_xero(browser, press_connect(world)), both))
-    world.xero.reset_calls()
-    assert browser.submit(chooser, tenant_id=world.xero.tenants.second_tenant_id).status_code == 200
-    world.drain()
-    assert [c for c in world.xero.calls if c.method == "DELETE"] == []
-    with world.db.session() as s:
+    meet(xero_app, OWNER)
+    both = [xero_app.xero.tenants.demo_tenant_id, xero_app.xero.tenants.second_tenant_id]
+    chooser = browser.get(consent_redirect(browser, to_xero(browser, press_connect(xero_app)), both))
+    xero_app.xero.reset_calls()
+    assert browser.submit(chooser, tenant_id=xero_app.xero.tenants.second_tenant_id).status_code == 200
+    xero_app.drain()
+    assert [c for c in xero_app.xero.calls if c.method == "DELETE"] == []
+    with xero_app.db.session() as s:
         chosen = s.scalars(select(XeroConnection).where(XeroConnection.connection_id != "c-elsewhere")).one()
-    assert sorted(_connected_tenants(world, chosen.access_token)) == sorted(both)
+    assert sorted(_connected_tenants(xero_app, chosen.access_token)) == sorted(both)
 
 
-def test_a_chooser_answer_outside_the_consent_is_refused(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    both = [world.xero.tenants.demo_tenant_id, world.xero.tenants.second_tenant_id]
-    chooser = browser.get(consent_redirect(browser, to_xero(browser, press_connect(world)), both))
+def test_a_chooser_answer_outside_the_consent_is_refused(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    both = [xero_app.xero.tenants.demo_tenant_id, xero_app.xero.tenants.second_tenant_id]
+    chooser = browser.get(consent_redirect(browser, to_xero(browser, press_connect(xero_app)), both))
     forged = browser.submit(chooser, tenant_id="00000000-0000-0000-0000-000000000000")
     assert forged.status_code == 400 and "Pick one of the organisations" in forged.text
-    assert connection(world.db) is None
+    assert connection(xero_app.db) is None
 
 
 # --- state: tampered, replayed, expired, another browser / admin / workspace ------------------------------------
@@ -332,49 +223,50 @@ def _state(url: str) -> str:
     return parse_qs(urlsplit(url).query)["state"][0]
 
 
-def test_tampered_and_replayed_state_are_refused(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    callback = consent_redirect(browser, to_xero(browser, press_connect(world)))
+def test_tampered_and_replayed_state_are_refused(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    callback = consent_redirect(browser, to_xero(browser, press_connect(xero_app)))
     tampered = browser.get(_with_state(callback, _state(callback)[:-2] + "xx"))
     assert tampered.status_code == 400 and "This link is not valid" in tampered.text
-    assert "Traceback" not in tampered.text and connection(world.db) is None
+    assert "Traceback" not in tampered.text and connection(xero_app.db) is None
 
     assert "Connected to" in browser.get(callback).text
     replay = browser.get(callback)
     assert replay.status_code == 400 and "already used" in replay.text
-    assert world.xero.token_calls.get("authorization_code") == 1  # the replay never reached Xero
+    assert xero_app.xero.token_calls.get("authorization_code") == 1  # the replay never reached Xero
 
 
-def test_expired_link_and_expired_state_are_refused(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    with world.db.session() as s:
-        owner = s.get(Member, member_id(world.db, OWNER))
+def test_expired_link_and_expired_state_are_refused(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    with xero_app.db.session() as s:
+        owner = s.get(Member, member_id(xero_app.db, OWNER))
         assert owner is not None
-        old = start_connect(s, world.runtime.settings, owner, now=utcnow() - timedelta(minutes=11))
+        old = start_connect(s, xero_app.runtime.settings, owner, now=utcnow() - timedelta(minutes=11))
     page = browser.get(old.url)
     assert page.status_code == 400 and "This link has expired" in page.text
 
-    callback = consent_redirect(browser, to_xero(browser, press_connect(world)))
-    with world.db.session() as s:
+    callback = consent_redirect(browser, to_xero(browser, press_connect(xero_app)))
+    with xero_app.db.session() as s:
         for request in s.scalars(select(XeroAuthRequest)):
             request.expires_at = utcnow() - timedelta(seconds=1)
     late = browser.get(callback)
-    assert late.status_code == 400 and "expired" in late.text and connection(world.db) is None
+    assert late.status_code == 400 and "expired" in late.text and connection(xero_app.db) is None
 
 
-def test_a_link_or_state_from_another_browser_admin_or_workspace_is_refused(world: World, browser: Browser) -> None:
-    meet(world, OWNER, ALICE)
-    with world.db.session() as s:
-        alice = s.get(Member, member_id(world.db, ALICE))
+def test_a_link_or_state_from_another_browser_admin_or_workspace_is_refused(xero_app: ServedApp,
+                                                                            browser: Browser) -> None:
+    meet(xero_app, OWNER, ALICE)
+    with xero_app.db.session() as s:
+        alice = s.get(Member, member_id(xero_app.db, ALICE))
         assert alice is not None
         alice.role = Role.ADMIN.value
         other = Workspace(slack_team_id=OTHER_TEAM, name="Other Co")
         s.add(other)
         s.flush()
         stranger = make_member(s, other, "USTRANGER", role=Role.OWNER)
-        other_link = start_connect(s, world.runtime.settings, stranger).url
+        other_link = start_connect(s, xero_app.runtime.settings, stranger).url
 
-    owner_link = press_connect(world, OWNER)
+    owner_link = press_connect(xero_app, OWNER)
     callback = consent_redirect(browser, to_xero(browser, owner_link))
 
     alice_browser = Browser()
@@ -383,9 +275,9 @@ def test_a_link_or_state_from_another_browser_admin_or_workspace_is_refused(worl
         reused = alice_browser.get(owner_link)
         assert reused.status_code == 403 and "another browser" in reused.text
         # Alice's own flow gives her browser a cookie; the owner's state still does not work there
-        to_xero(alice_browser, press_connect(world, ALICE))
+        to_xero(alice_browser, press_connect(xero_app, ALICE))
         stolen = alice_browser.get(callback)
-        assert stolen.status_code == 403 and connection(world.db) is None
+        assert stolen.status_code == 403 and connection(xero_app.db) is None
     finally:
         alice_browser.close()
 
@@ -393,49 +285,49 @@ def test_a_link_or_state_from_another_browser_admin_or_workspace_is_refused(worl
     try:
         to_xero(other_browser, other_link)  # an admin of another workspace, mid-flow in their own browser
         cross = other_browser.get(callback)
-        assert cross.status_code == 403 and connection(world.db) is None
+        assert cross.status_code == 403 and connection(xero_app.db) is None
     finally:
         other_browser.close()
 
     # none of that spent the owner's state: the browser that opened the link still finishes
     done = browser.get(callback)
     assert "Connected to" in done.text
-    conn = connection(world.db)
-    assert conn is not None and conn.connected_by_member_id == member_id(world.db, OWNER)
+    conn = connection(xero_app.db)
+    assert conn is not None and conn.connected_by_member_id == member_id(xero_app.db, OWNER)
 
 
-def test_a_member_cannot_connect_in_slack_or_by_crafting_urls(world: World, browser: Browser) -> None:
-    meet(world, OWNER, BOB)
-    world.slack.home_action(ACTION_CONNECT, user=BOB, value="connect")
-    refusal = world.slack_api.wait_for("chat.postMessage")[-1]
+def test_a_member_cannot_connect_in_slack_or_by_crafting_urls(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER, BOB)
+    xero_app.slack.home_action(ACTION_CONNECT, user=BOB, value="connect")
+    refusal = xero_app.slack_api.wait_for("chat.postMessage")[-1]
     assert refusal.params["channel"] == BOB and "Only admins and the owner can connect Xero" in refusal.params["text"]
-    assert world.slack_api.calls_to("views.open") == [] and auth_requests(world.db) == 0
-    assert "xero_connect" not in home_text(world, BOB)
+    assert xero_app.slack_api.calls_to("views.open") == [] and auth_requests(xero_app.db) == 0
+    assert "xero_connect" not in home_text(xero_app, BOB)
 
     for path in ("/xero/connect?link=eyJyIjoxLCJ3IjoxLCJlIjo5OTk5OTk5OTk5fQ.forged",
                  "/xero/connect", "/xero/callback?code=abc&state=guessed", "/xero/choose?c=guessed"):
-        page = browser.get(world.base_url + path)
+        page = browser.get(xero_app.base_url + path)
         assert page.status_code == 400 and "not valid" in page.text and "Traceback" not in page.text, path
-    assert connection(world.db) is None
+    assert connection(xero_app.db) is None
 
     # a link made for an admin who is demoted before using it
-    link = press_connect(world, OWNER)
-    with world.db.session() as s:
-        owner = s.get(Member, member_id(world.db, OWNER))
+    link = press_connect(xero_app, OWNER)
+    with xero_app.db.session() as s:
+        owner = s.get(Member, member_id(xero_app.db, OWNER))
         assert owner is not None
         owner.role = Role.MEMBER.value
     demoted = browser.get(link)
     assert demoted.status_code == 403 and "Only admins can connect Xero" in demoted.text
 
 
-def test_consent_denied_and_xero_down_are_friendly_pages(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    denied = browser.get(consent_redirect(browser, to_xero(browser, press_connect(world)), action="deny"))
+def test_consent_denied_and_xero_down_are_friendly_pages(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    denied = browser.get(consent_redirect(browser, to_xero(browser, press_connect(xero_app)), action="deny"))
     assert denied.status_code == 200 and "You chose not to allow Hour Cap" in denied.text
 
-    world.xero.faults.add("POST /identity/connect/token", "503", count=1)
-    down = browser.get(consent_redirect(browser, to_xero(browser, press_connect(world))))
-    assert down.status_code == 503 and "Xero is not answering" in down.text and connection(world.db) is None
+    xero_app.xero.faults.add("POST /identity/connect/token", "503", count=1)
+    down = browser.get(consent_redirect(browser, to_xero(browser, press_connect(xero_app))))
+    assert down.status_code == 503 and "Xero is not answering" in down.text and connection(xero_app.db) is None
 
 
 # --- reconnect, disconnect, needs reconnect --------------------------------------------------------------------
@@ -469,119 +361,120 @@ def _xero_data(db: Database) -> tuple[bool, str | None, str | None]:
         return kept, workspace.xero_account_code, workspace.xero_branding_theme_id
 
 
-def _needs_reconnect(world: World) -> None:
-    with world.db.session() as s:
+def _needs_reconnect(xero_app: ServedApp) -> None:
+    with xero_app.db.session() as s:
         conn = s.scalars(select(XeroConnection)).one()
         assert mark_needs_reconnect(s, conn, "Xero rejected the refresh token (invalid_grant).")
-    world.drain()
+    xero_app.drain()
 
 
-def test_reconnect_to_the_same_organisation_keeps_links(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
-    dance(world, browser)
-    client_id, project_id, _entry = _linked_catalog(world.db)
-    first = connection(world.db)
-    _needs_reconnect(world)
-    assert "Needs reconnect" in home_text(world, OWNER) and "invalid_grant" in home_text(world, OWNER)
+def test_reconnect_to_the_same_organisation_keeps_links(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    xero_app.xero.set_consenting_user("owner@demo.example", [xero_app.xero.tenants.demo_tenant_id])
+    dance(xero_app, browser)
+    client_id, project_id, _entry = _linked_catalog(xero_app.db)
+    first = connection(xero_app.db)
+    _needs_reconnect(xero_app)
+    assert "Needs reconnect" in home_text(xero_app, OWNER) and "invalid_grant" in home_text(xero_app, OWNER)
 
-    page = dance(world, browser)
+    page = dance(xero_app, browser)
     assert "Connected to" in page.text and "cleared" not in page.text
-    conn = connection(world.db)
+    conn = connection(xero_app.db)
     assert conn is not None and first is not None
     assert conn.id == first.id and conn.status == "connected" and conn.alerted_at is None
     assert conn.token_version == first.token_version + 1 and conn.refresh_token != first.refresh_token
-    with world.db.session() as s:
+    with xero_app.db.session() as s:
         client, project = s.get(Client, client_id), s.get(Project, project_id)
         assert client is not None and project is not None
         assert (client.xero_contact_id, project.xero_item_code) == ("contact-1", "WEB")
-    assert _xero_data(world.db) == (True, "200", "theme-1")
-    assert f"Connected to {DEMO_ORG}" in home_text(world, OWNER)
+    assert _xero_data(xero_app.db) == (True, "200", "theme-1")
+    assert f"Connected to {DEMO_ORG}" in home_text(xero_app, OWNER)
 
 
-def test_reconnect_to_another_organisation_clears_links(world: World, browser: Browser) -> None:
-    meet(world, OWNER)
-    both = [world.xero.tenants.demo_tenant_id, world.xero.tenants.second_tenant_id]
-    dance(world, browser, tenants=both, pick=DEMO_ORG)
-    client_id, project_id, entry_id = _linked_catalog(world.db)
-    _needs_reconnect(world)
+def test_reconnect_to_another_organisation_clears_links(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER)
+    both = [xero_app.xero.tenants.demo_tenant_id, xero_app.xero.tenants.second_tenant_id]
+    dance(xero_app, browser, tenants=both, pick=DEMO_ORG)
+    client_id, project_id, entry_id = _linked_catalog(xero_app.db)
+    _needs_reconnect(xero_app)
 
-    page = dance(world, browser, tenants=both, pick=SECOND_ORG)
+    page = dance(xero_app, browser, tenants=both, pick=SECOND_ORG)
     assert f"Connected to {SECOND_ORG}" in page.text and "cleared" in page.text
-    conn = connection(world.db)
-    assert conn is not None and conn.tenant_id == world.xero.tenants.second_tenant_id
+    conn = connection(xero_app.db)
+    assert conn is not None and conn.tenant_id == xero_app.xero.tenants.second_tenant_id
     assert (conn.short_code, conn.base_currency) == ("!Kv2Lm", "AUD")  # the first sync ran again
-    with world.db.session() as s:
+    with xero_app.db.session() as s:
         client, project = s.get(Client, client_id), s.get(Project, project_id)
         assert client is not None and project is not None and s.get(TimeEntry, entry_id) is not None
         assert (client.xero_contact_id, client.xero_contact_name) == (None, None)
         assert (project.xero_item_code, project.tracking) == (None, None)
         assert "xero.organisation_changed" in s.scalars(select(AuditLog.action)).all()
-    assert _xero_data(world.db) == (False, None, None)
+    assert _xero_data(xero_app.db) == (False, None, None)
 
 
-def test_disconnect_revokes_removes_the_connection_and_clears_links(world: World, browser: Browser) -> None:
-    meet(world, OWNER, BOB)
-    world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
-    dance(world, browser)
-    client_id, project_id, entry_id = _linked_catalog(world.db)
-    conn = connection(world.db)
+def test_disconnect_revokes_removes_the_connection_and_clears_links(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER, BOB)
+    xero_app.xero.set_consenting_user("owner@demo.example", [xero_app.xero.tenants.demo_tenant_id])
+    dance(xero_app, browser)
+    client_id, project_id, entry_id = _linked_catalog(xero_app.db)
+    conn = connection(xero_app.db)
     assert conn is not None
 
-    world.slack.home_action(ACTION_DISCONNECT, user=BOB)  # a member's crafted action
-    refusal = world.slack_api.wait_for("chat.postMessage", 2)[-1]
+    xero_app.slack.home_action(ACTION_DISCONNECT, user=BOB)  # a member's crafted action
+    refusal = xero_app.slack_api.wait_for("chat.postMessage", 2)[-1]
     assert refusal.params["channel"] == BOB
     assert "Only admins and the owner can disconnect Xero" in refusal.params["text"]
-    assert connection(world.db) is not None
+    assert connection(xero_app.db) is not None
 
-    world.xero.reset_calls()
-    world.slack.home_action(ACTION_DISCONNECT, user=OWNER)
-    dm = world.slack_api.wait_for("chat.postMessage", 3)[-1]
+    xero_app.xero.reset_calls()
+    xero_app.slack.home_action(ACTION_DISCONNECT, user=OWNER)
+    dm = xero_app.slack_api.wait_for("chat.postMessage", 3)[-1]
     assert dm.params["channel"] == OWNER and f"Disconnected from {DEMO_ORG}" in dm.params["text"]
     assert "1 client contact link" in dm.params["text"]
-    seen = [(c.method, c.path, c.status) for c in world.xero.calls]
+    seen = [(c.method, c.path, c.status) for c in xero_app.xero.calls]
     assert ("DELETE", f"/connections/{conn.connection_id}", 204) in seen
     assert ("POST", "/identity/connect/revocation", 200) in seen
-    assert connection(world.db) is None
-    with world.db.session() as s:
+    assert connection(xero_app.db) is None
+    with xero_app.db.session() as s:
         client, project = s.get(Client, client_id), s.get(Project, project_id)
         assert client is not None and project is not None and s.get(TimeEntry, entry_id) is not None
         assert client.xero_contact_id is None and project.xero_item_code is None and project.tracking is None
         assert "xero.disconnected" in s.scalars(select(AuditLog.action)).all()
-    assert _xero_data(world.db) == (False, None, None)
-    world.slack_api.wait_for("views.publish", 1)
-    assert "Not connected" in home_text(world, OWNER)
+    assert _xero_data(xero_app.db) == (False, None, None)
+    xero_app.slack_api.wait_for("views.publish", 1)
+    assert "Not connected" in home_text(xero_app, OWNER)
     # the revoked refresh token is dead at Xero
-    dead = httpx2.post(world.xero.token_url, data={"grant_type": "refresh_token", "refresh_token": conn.refresh_token},
-                       auth=(world.xero.client_id, world.xero.client_secret))
+    dead = httpx2.post(xero_app.xero.token_url,
+                       data={"grant_type": "refresh_token", "refresh_token": conn.refresh_token},
+                       auth=(xero_app.xero.client_id, xero_app.xero.client_secret))
     assert dead.json()["error"] == "invalid_grant"
 
 
-def test_needs_reconnect_is_announced_to_admins_once(world: World, browser: Browser) -> None:
-    meet(world, OWNER, ALICE, BOB)
-    with world.db.session() as s:
-        alice = s.get(Member, member_id(world.db, ALICE))
+def test_needs_reconnect_is_announced_to_admins_once(xero_app: ServedApp, browser: Browser) -> None:
+    meet(xero_app, OWNER, ALICE, BOB)
+    with xero_app.db.session() as s:
+        alice = s.get(Member, member_id(xero_app.db, ALICE))
         assert alice is not None
         alice.role = Role.ADMIN.value
-    world.xero.set_consenting_user("owner@demo.example", [world.xero.tenants.demo_tenant_id])
-    dance(world, browser)
-    world.slack_api.reset_calls()
+    xero_app.xero.set_consenting_user("owner@demo.example", [xero_app.xero.tenants.demo_tenant_id])
+    dance(xero_app, browser)
+    xero_app.slack_api.reset_calls()
 
-    _needs_reconnect(world)
-    with world.db.session() as s:
+    _needs_reconnect(xero_app)
+    with xero_app.db.session() as s:
         conn = s.scalars(select(XeroConnection)).one()
         assert not mark_needs_reconnect(s, conn, "again")
-    world.drain()
-    posted = [c.params["channel"] for c in world.slack_api.calls_to("chat.postMessage")]
+    xero_app.drain()
+    posted = [c.params["channel"] for c in xero_app.slack_api.calls_to("chat.postMessage")]
     assert sorted(posted) == sorted([OWNER, ALICE])
-    assert "Xero needs reconnecting" in world.slack_api.calls_to("chat.postMessage")[0].params["text"]
-    assert {c.params["user_id"] for c in world.slack_api.calls_to("views.publish")} == {OWNER, ALICE}
-    assert connection(world.db).alerted_at is not None  # type: ignore[union-attr]
+    assert "Xero needs reconnecting" in xero_app.slack_api.calls_to("chat.postMessage")[0].params["text"]
+    assert {c.params["user_id"] for c in xero_app.slack_api.calls_to("views.publish")} == {OWNER, ALICE}
+    assert connection(xero_app.db).alerted_at is not None  # type: ignore[union-attr]
     # members see one line of status; admins see Reconnect
-    world.slack.home_opened(BOB)
-    world.slack_api.wait_for("views.publish", 3)
-    assert "needs reconnecting" in home_text(world, BOB) and "xero_connect" not in home_text(world, BOB)
-    assert "Reconnect" in home_text(world, ALICE)
+    xero_app.slack.home_opened(BOB)
+    xero_app.slack_api.wait_for("views.publish", 3)
+    assert "needs reconnecting" in home_text(xero_app, BOB) and "xero_connect" not in home_text(xero_app, BOB)
+    assert "Reconnect" in home_text(xero_app, ALICE)
 
 
 # --- `hourcap serve --xero-sandbox`: a real process ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.db import Database
@@ -26,6 +27,7 @@ from storage.models import (
     TimeEntry,
     Workspace,
 )
+from tests.support.workspace import TEAM
 
 _numbers = itertools.count(1)
 
@@ -159,6 +161,41 @@ def seed_world(db: Database) -> World:
             web_id=web.id, ops_id=ops.id, old_id=old.id, gone_client_id=gone_client.id, gone_id=gone.id,
             other_workspace_id=other_ws.id, stranger_id=stranger.id, other_project_id=other.id,
         )
+
+
+LINKED_CHANNEL = "C0ACMEWEB"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Ids of the /hours tests' catalog, in the Slack stand-in's workspace (TEAM)."""
+
+    workspace_id: int
+    web: int  # acme-web: hourly 100/h, linked to LINKED_CHANNEL
+    app: int  # acme-app: hourly 120/h ("Acme App" — shares the "acme a" prefix with nothing, "app" with nothing)
+    retainer: int  # glob-ret: retainer 40 h / month
+    old: int  # old-site: archived
+    internal: int  # internal: not billable by default, no rate
+
+
+def make_catalog(db: Database) -> Catalog:
+    """Clients Acme, Globex and Acme Studio with their projects, in TEAM's workspace (created if missing)."""
+    with db.session() as s:
+        workspace = s.scalar(select(Workspace).where(Workspace.slack_team_id == TEAM)) or make_workspace(s, TEAM)
+        acme = make_client(s, workspace, "Acme")
+        globex = make_client(s, workspace, "Globex")
+        us = make_client(s, workspace, "Acme Studio")
+        web = make_project(s, acme, "acme-web", "Website", hourly_rate="100")
+        web.slack_channel_id = LINKED_CHANNEL
+        app = make_project(s, acme, "acme-app", "Mobile app", hourly_rate="120")
+        retainer = make_project(s, globex, "glob-ret", "Support retainer", hourly_rate="90",
+                                billing_mode=BillingMode.RETAINER, included_hours=40)
+        retainer.retainer_amount = Decimal("3000")
+        old = make_project(s, acme, "old-site", "Old site", hourly_rate="80", archived=True)
+        internal = make_project(s, us, "internal", "Internal", billable_default=False)
+        s.flush()
+        return Catalog(workspace_id=workspace.id, web=web.id, app=app.id, retainer=retainer.id, old=old.id,
+                       internal=internal.id)
 
 
 def member(session: Session, member_id: int) -> Member:

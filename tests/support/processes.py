@@ -1,5 +1,6 @@
-"""Processes the tests start and stop: a free loopback port, a private `redis-server` that can be restarted
-without disturbing anyone else's Redis, and killing a worker together with everything it forked."""
+"""Processes the tests start and stop: the `hourcap` command and a clean environment for it, a free loopback
+port, a private `redis-server` that can be restarted without disturbing anyone else's Redis, and killing a
+worker together with everything it forked."""
 
 from __future__ import annotations
 
@@ -8,8 +9,19 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+HOURCAP = str(Path(sys.executable).parent / "hourcap")
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """This process's environment without any of Hour Cap's settings, plus `values`."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HOURCAP_", "XERO_", "DATABASE_",
+                                                                     "REDIS_", "PORT"))}
+    keep.update(values)
+    return keep
 
 
 def free_port() -> int:
