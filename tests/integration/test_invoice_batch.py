@@ -38,7 +38,7 @@ from storage.models import (
 )
 from storage.types import utcnow
 from tests.support import xero_connection
-from tests.support.catalog import add_entry, make_client, make_member, make_project
+from tests.support.catalog import add_entry, make_client, make_member, make_project, member
 from tests.support.slack_requests import SignedSlack
 from tests.support.workspace import ALICE, OWNER, TEAM, token_mode_settings
 from tests.support.xero_connection import ConnectedWorkspace
@@ -103,12 +103,6 @@ def make_world(db: Database, sb: XeroSandbox, clients: int) -> World:
         add_entry(s, manager, make_project(s, unlinked, "zed", hourly_rate="50"), MONTH, 60, hourly_rate="50")
         make_client(s, ws.workspace_id, "Quiet Ltd").xero_contact_id = sb.add_contact(ws.tenant_id, f"Quiet {tag}")
         return World(ws, manager.id, member.id, ids, contacts)
-
-
-def member(s: Any, member_id: int) -> Member:
-    row = s.get(Member, member_id)
-    assert row is not None
-    return row
 
 
 def batch_rows(db: Database) -> list[Outbox]:

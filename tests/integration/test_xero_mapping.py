@@ -18,6 +18,7 @@ from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import AuditLog, Client, Member, Role, XeroContact
 from tests.support.catalog import make_member, make_workspace
+from tests.support.catalog import member as actor
 from tests.support.slack_requests import SignedSlack, next_id
 from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER, TEAM
 from tests.support.xero_wizard import (
@@ -41,12 +42,6 @@ def workspace_with_manager(db: Database, team: str = "T0MAP") -> tuple[int, int]
     with db.session() as s:
         ws = make_workspace(s, team)
         return ws.id, make_member(s, ws, f"U{team}", role=Role.MANAGER).id
-
-
-def actor(s: Any, member_id: int) -> Member:
-    found = s.get(Member, member_id)
-    assert found is not None
-    return found
 
 
 # ---- automatic matching ---------------------------------------------------------------------------------------

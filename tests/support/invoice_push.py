@@ -34,7 +34,7 @@ from storage.models import (
     XeroConnection,
 )
 from storage.types import utcnow
-from tests.support.catalog import add_entry, make_client, make_member, make_project
+from tests.support.catalog import add_entry, make_client, make_member, make_project, member
 from tests.support.workspace import ALICE, OWNER, TEAM, token_mode_settings
 from tests.support.xero_connection import ConnectedWorkspace, connect_workspace
 from xero.limits import LocalLimits
@@ -165,7 +165,4 @@ def drafts(sb: XeroSandbox, tenant: str, reference: str) -> list[dict[str, Any]]
     return [i for i in sb.invoices(tenant) if i["Reference"] == reference]
 
 
-def actor(session: Any, member_id: int) -> Member:
-    row = session.get(Member, member_id)
-    assert row is not None
-    return row
+actor = member  # the member acting on an invoice, loaded in the caller's session
