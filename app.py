@@ -73,7 +73,7 @@ def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool
     jobs = JobsRuntime(settings, db, task_registry(), services={"slack": slack_clients, "xero_limits": xero_limits})
     runtime = Runtime(settings=settings, db=db, jobs=jobs)
     if with_web:
-        runtime.bolt_app = build_bolt_app(settings, db)
+        runtime.bolt_app = build_bolt_app(settings, db, xero_limits=xero_limits)
         runtime.web_app = create_web_app(settings, runtime.bolt_app, db,
                                           redis_ping=None if jobs.in_process else jobs.redis_ping)
     if settings.xero_enabled:

@@ -48,7 +48,7 @@ def installation_store(settings: Settings, db: Database) -> EncryptedInstallatio
     return EncryptedInstallationStore(settings.slack_client_id, db.engine)
 
 
-def build_bolt_app(settings: Settings, db: Database) -> App:
+def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None) -> App:
     """A fresh App per call (tests build many): listeners come from each module's register()."""
     common: dict[str, Any] = {
         "signing_secret": settings.slack_signing_secret,
@@ -91,7 +91,7 @@ def build_bolt_app(settings: Settings, db: Database) -> App:
             **common,
         )
     errors.register(app)
-    middleware.register(app, db, settings)
+    middleware.register(app, db, settings, xero_limits=xero_limits)
     for surface in (home, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions, invoice_batch):
         surface.register(app)
     return app

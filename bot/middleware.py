@@ -5,6 +5,7 @@ Listeners read shared plumbing from Bolt's `BoltContext` rather than capturing i
 
 - `context["db"]`: the `Database` (open short `with db.session()` blocks as needed);
 - `context["settings"]`: the `Settings`;
+- `context["xero_limits"]`: the process's Xero call budget (shared with its jobs), or None for one per call;
 - `context["actor"]`: loads the acting `Member` inside a session, `context["actor"](session)` (set once the
   request names a workspace and a user, with `workspace_id` and `member_id`);
 - `context["form"]`: the view's `state.values` flattened into a `FormData` (empty when there is no view).
@@ -72,7 +73,7 @@ class Actor:
         return get_member(session, self.workspace_id, self.member_id)
 
 
-def register(app: App, db: Database, settings: Settings) -> None:
+def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = None) -> None:
     known = MemberIds()
     single_workspace = not settings.multi_workspace
 
@@ -81,6 +82,7 @@ def register(app: App, db: Database, settings: Settings) -> None:
         """The plumbing every listener reads from `context` (see the module docstring)."""
         context["db"] = db
         context["settings"] = settings
+        context["xero_limits"] = xero_limits
         context["form"] = FormData.of(body)
         next()
 

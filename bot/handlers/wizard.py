@@ -267,7 +267,8 @@ def handle_create(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
     shown = _refresh(client, body, context, notice=":hourglass_flowing_sand: Creating the contact in Xero…")
 
     def change() -> str:
-        result = create_in_xero(context["db"], context["settings"], actor, client_id)
+        result = create_in_xero(context["db"], context["settings"], actor, client_id,
+                                limits=context.get("xero_limits"))
         if result.created:
             return f":sparkles: Created *{esc(result.contact_name)}* in Xero and linked it."
         return (f":link: Xero already had an active contact *{esc(result.contact_name)}*: linked to it "
