@@ -34,9 +34,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from app import task_registry  # noqa: E402
 from bench.database import bench_database  # noqa: E402
 from jobs.inprocess import InProcessRunner  # noqa: E402
-from jobs.registry import JobContext, load_all_tasks  # noqa: E402
+from jobs.registry import JobContext  # noqa: E402
 from sandbox.xero import SandboxClock, XeroSandbox  # noqa: E402
 from sandbox.xero_connection import connect_workspace, xero_settings  # noqa: E402
 from storage.crypto import generate_key, keyring  # noqa: E402
@@ -97,12 +98,12 @@ def seed(db: Database, sb: XeroSandbox) -> tuple[int, str]:
 def run(db: Database, url: str, label: str, sb: XeroSandbox) -> int:
     sb.set_limits(per_minute=PER_MINUTE, in_flight=IN_FLIGHT)
     _, tenant = seed(db, sb)
-    load_all_tasks()
     minute = 60.0 / SPEED  # real seconds per sandbox minute
     default = Budget()
     budget = Budget(in_flight=IN_FLIGHT, per_minute=PER_MINUTE, window=default.window / SPEED,
                     max_wait=default.max_wait / SPEED, slot_ttl=default.slot_ttl)
-    ctx = JobContext(db=db, settings=xero_settings(sb, url), services={"xero_limits": LocalLimits(budget)})
+    ctx = JobContext(db=db, settings=xero_settings(sb, url), services={"xero_limits": LocalLimits(budget)},
+                     tasks=task_registry())
     print(f"database: {label}")
     print(f"{INVOICES} invoices, limits {PER_MINUTE}/minute and {IN_FLIGHT} in flight per tenant, sandbox clock x"
           f"{SPEED:g} (a sandbox minute = {minute:.1f} s), in-process runner with {THREADS} threads")
