@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -338,6 +338,8 @@ def _time(session: Session, workspace_id: int, client: Client, projects: Mapping
         selection = time_entries(session, workspace_id, list(hourly), period)
         lines = group_entries(selection.rows, grouping, rule)
         billed = _Billed.built(lines, selection.entry_ids, invoice_totals(lines, kind, rate), extra)
+        if grouping is Grouping.ENTRY:  # the modal's summary by entry counts its ties without placing them: word
+            billed = replace(billed, ties=len(billed.ties))  # the note the same way, so both say the same
         _unpriced_note(len(selection.unpriced_ids), selection.unpriced_minutes, draft)
     else:
         summary = summarize(session, workspace_id, hourly, period, grouping, rule, kind, rate, SHOWN_LINES)
@@ -379,7 +381,7 @@ def _tie_note(ties: tuple[int, ...] | int, draft: _Draft) -> None:
     if not count:
         return
     which = (f"line {', '.join(str(i + 1) for i in ties)}" if isinstance(ties, tuple) and count <= 5
-             else f"{count} lines")
+             else f"{count} line" if count == 1 else f"{count} lines")
     draft.note(f"The tax on {which} falls exactly on a half cent: Xero may round it the other way, so the tax total "
                "could differ by a cent per such line.")
 

@@ -172,3 +172,17 @@ def test_creation_refuses_when_entries_changed_since_the_modal(db: Database, wor
         actor = s.get(Member, world["members"][0])
         assert actor is not None
         create_invoice(s, actor, request, TODAY, seen=summary.fingerprint)
+
+
+def test_a_half_cent_tie_is_worded_alike_in_the_summary_and_the_full_build(db: Database,
+                                                                            world: dict[str, Any]) -> None:
+    """60.00 at 8.875 % is 5.325 of tax (half-up and half-even disagree): the summary by entry counts such lines
+    without placing them."""
+    _refill(db, world, [(0, 0, 3, 60, "60.00", "one hour")], "Exclusive", "8.875", RoundingRule())
+    for grouping in ("entry", "project", "date", "member"):
+        summary, full = _previews(db, world, grouping)
+        assert summary.notes == full.notes
+        ties = [note for note in full.notes if "half cent" in note]
+        assert ties == ["The tax on " + ("1 line" if grouping == "entry" else "line 1") + " falls exactly on a "
+                        "half cent: Xero may round it the other way, so the tax total could differ by a cent per "
+                        "such line."]
