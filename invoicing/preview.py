@@ -337,9 +337,10 @@ def _time(session: Session, workspace_id: int, client: Client, projects: Mapping
     if detail:
         selection = time_entries(session, workspace_id, list(hourly), period)
         lines = group_entries(selection.rows, grouping, rule)
-        billed = _Billed.built(lines, selection.entry_ids, invoice_totals(lines, kind, rate), extra)
+        figures = invoice_totals(lines, kind, rate)
+        billed = _Billed.built(lines, selection.entry_ids, figures, extra)
         if grouping is Grouping.ENTRY:  # the modal's summary by entry counts its ties without placing them: word
-            billed = replace(billed, ties=len(billed.ties))  # the note the same way, so both say the same
+            billed = replace(billed, ties=len(figures.tie_lines))  # the note the same way, so both say the same
         _unpriced_note(len(selection.unpriced_ids), selection.unpriced_minutes, draft)
     else:
         summary = summarize(session, workspace_id, hourly, period, grouping, rule, kind, rate, SHOWN_LINES)

@@ -40,7 +40,7 @@ from storage.types import utcnow
 from tests.support import xero_connection
 from tests.support.catalog import add_entry, make_client, make_member, make_project, member
 from tests.support.slack_requests import SignedSlack
-from tests.support.workspace import ALICE, OWNER, TEAM, token_mode_settings
+from tests.support.workspace import ALICE, OWNER, TEAM, token_and_xero_settings
 from tests.support.xero_connection import ConnectedWorkspace
 from xero.limits import LocalLimits
 
@@ -53,11 +53,7 @@ MONTH = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)
 @pytest.fixture
 def ctx(db: Database, xero_sb: XeroSandbox, slack_api: SlackSandbox, database_url: str,
         encryption_keys: tuple[str, ...]) -> JobContext:
-    settings = token_mode_settings(
-        slack_api, database_url, encryption_keys, XERO_CLIENT_ID=xero_sb.client_id,
-        XERO_CLIENT_SECRET=xero_sb.client_secret, XERO_LOGIN_URL=xero_sb.login_url,
-        XERO_IDENTITY_URL=xero_sb.identity_url, XERO_API_URL=xero_sb.api_url,
-        XERO_CONNECTIONS_URL=xero_sb.connections_url)
+    settings = token_and_xero_settings(slack_api, xero_sb, database_url, encryption_keys)
     return JobContext(db=db, settings=settings, tasks=task_registry(), services={"slack": SlackClients(settings),
                                                           "xero_limits": LocalLimits()})
 

@@ -23,7 +23,15 @@ from storage.db import Database
 from storage.models import Outbox, Workspace, XeroConnection, XeroContact, XeroSyncState
 from storage.types import utcnow
 from tests.support import xero_connection
-from tests.support.workspace import ALICE, BOB, KIRI, OWNER, SIGNING_SECRET, TEAM, token_mode_settings
+from tests.support.workspace import (
+    ALICE,
+    BOB,
+    KIRI,
+    OWNER,
+    SIGNING_SECRET,
+    TEAM,
+    token_and_xero_settings,
+)
 from tests.support.xero_connection import ConnectedWorkspace
 from xero.limits import LocalLimits
 from xero.status import mark_needs_reconnect
@@ -36,10 +44,7 @@ CONTACTS_PATH = "/api.xro/2.0/Contacts"
 
 
 def _settings(sb: XeroSandbox, slack_api: SlackSandbox, database_url: str, keys: tuple[str, ...]) -> Settings:
-    return token_mode_settings(
-        slack_api, database_url, keys, XERO_CLIENT_ID=sb.client_id, XERO_CLIENT_SECRET=sb.client_secret,
-        XERO_LOGIN_URL=sb.login_url, XERO_IDENTITY_URL=sb.identity_url, XERO_API_URL=sb.api_url,
-        XERO_CONNECTIONS_URL=sb.connections_url)
+    return token_and_xero_settings(slack_api, sb, database_url, keys)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.slack import SlackSandbox
+from sandbox.xero import XeroSandbox
 from settings import Settings, load_settings
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -40,3 +41,12 @@ def token_mode_settings(sandbox: SlackSandbox, database_url: str, keys: tuple[st
     }
     env.update(overrides)
     return load_settings(env)
+
+
+def token_and_xero_settings(sandbox: SlackSandbox, xero: XeroSandbox, database_url: str, keys: tuple[str, ...],
+                            **overrides: str) -> Settings:
+    """Token-mode settings with every XERO_* setting aimed at the Xero stand-in."""
+    return token_mode_settings(
+        sandbox, database_url, keys, XERO_CLIENT_ID=xero.client_id, XERO_CLIENT_SECRET=xero.client_secret,
+        XERO_LOGIN_URL=xero.login_url, XERO_IDENTITY_URL=xero.identity_url, XERO_API_URL=xero.api_url,
+        XERO_CONNECTIONS_URL=xero.connections_url, **overrides)

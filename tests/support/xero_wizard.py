@@ -30,7 +30,7 @@ from storage.models import (
     XeroTrackingOption,
 )
 from tests.support.slack_requests import SignedSlack
-from tests.support.workspace import SIGNING_SECRET, TEAM, token_mode_settings
+from tests.support.workspace import SIGNING_SECRET, TEAM, token_and_xero_settings
 from tests.support.xero_connection import connect_workspace
 
 
@@ -52,12 +52,7 @@ def wizard_world(slack_api: SlackSandbox, db: Database, database_url: str, encry
     from app import build_runtime
 
     connected = connect_workspace(db, xero_sb, team_id=TEAM)
-    settings = token_mode_settings(
-        slack_api, database_url, encryption_keys, XERO_CLIENT_ID=xero_sb.client_id,
-        XERO_CLIENT_SECRET=xero_sb.client_secret, XERO_LOGIN_URL=xero_sb.login_url,
-        XERO_IDENTITY_URL=xero_sb.identity_url, XERO_API_URL=xero_sb.api_url,
-        XERO_CONNECTIONS_URL=xero_sb.connections_url,
-    )
+    settings = token_and_xero_settings(slack_api, xero_sb, database_url, encryption_keys)
     runtime = build_runtime(settings)
     slack_api.reset_calls()
     try:
