@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace  # noqa: E402
 from storage.crypto import generate_key, keyring
 from storage.db import Database
 from tests.support.services import clean, migrated_database_url, redis_url_or_skip
@@ -83,7 +84,6 @@ def slack(runtime: Any, slack_api: SlackSandbox) -> SignedSlack:
 # --- the Xero stand-in, and a workspace connected to it --------------------------------------------------------
 
 from sandbox.xero import XeroSandbox  # noqa: E402
-from tests.support.xero_connection import ConnectedWorkspace, connect_workspace  # noqa: E402
 
 
 @pytest.fixture

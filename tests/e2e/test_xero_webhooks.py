@@ -19,10 +19,10 @@ from werkzeug.serving import make_server
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
 from sandbox.xero.webhooks import new_webhook_key
+from sandbox.xero_connection import ConnectedWorkspace
 from storage.db import Database
 from storage.models import Outbox, XeroWebhookEvent
 from tests.support.workspace import token_mode_settings
-from tests.support.xero_connection import ConnectedWorkspace
 from xero.sync_status import SYNC_TASK, dedupe_key
 from xero.webhooks import parse, signature, verify
 

@@ -25,6 +25,7 @@ from jobs.execute import execute
 from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace
 from storage.db import Database
 from storage.models import (
     Invoice,
@@ -37,11 +38,9 @@ from storage.models import (
     XeroTaxRate,
 )
 from storage.types import utcnow
-from tests.support import xero_connection
 from tests.support.catalog import add_entry, make_client, make_member, make_project, member
 from tests.support.slack_requests import SignedSlack
 from tests.support.workspace import ALICE, OWNER, TEAM, token_and_xero_settings
-from tests.support.xero_connection import ConnectedWorkspace
 from xero.limits import LocalLimits
 
 PUT_INVOICES = "PUT /api.xro/2.0/Invoices"
@@ -77,7 +76,7 @@ def invoice_defaults(s: Any, workspace_id: int) -> None:
 
 
 def make_world(db: Database, sb: XeroSandbox, clients: int) -> World:
-    ws = xero_connection.connect_workspace(db, sb, team_id=TEAM)
+    ws = connect_workspace(db, sb, team_id=TEAM)
     tag = ws.workspace_id
     with db.session() as s:
         invoice_defaults(s, ws.workspace_id)

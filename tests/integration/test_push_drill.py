@@ -38,6 +38,7 @@ from sqlalchemy import func, insert, select
 
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import connect_workspace, xero_settings
 from storage.db import Database
 from storage.models import Client, Invoice, InvoiceLine, Outbox
 from tests.support import xero_connection
@@ -171,7 +172,7 @@ def test_push_drill_every_invoice_reaches_xero_exactly_once(
     if db.is_sqlite:
         pytest.skip("the push drill needs PostgreSQL (set TEST_DATABASE_URL): SQLite serialises every writer")
     started = time.monotonic()
-    ws = xero_connection.connect_workspace(db, xero_sb)
+    ws = connect_workspace(db, xero_sb)
     tenant = ws.tenant_id
     contact_id = xero_sb.add_contact(tenant, "Drill Client Ltd")
     with db.session() as s:
@@ -187,7 +188,7 @@ def test_push_drill_every_invoice_reaches_xero_exactly_once(
     for seed, kind in enumerate(FAULTS):
         xero_sb.faults.add(FAULT_ROUTE, kind, probability=0.07, seed=seed, seconds=1.5, retry_after=1)
 
-    settings = xero_connection.xero_settings(xero_sb, database_url, redis_url=private_redis.url)
+    settings = xero_settings(xero_sb, database_url, redis_url=private_redis.url)
     pool = Pool({"keys": list(encryption_keys), "database_url": database_url, "redis_url": private_redis.url,
                  "queue": "hourcap-drill", "settings": xero_connection.settings_payload(settings)}, tmp_path)
     stop_clock = threading.Event()

@@ -35,6 +35,7 @@ from sqlalchemy import select
 from jobs.relay import fast_path, relay_due
 from jobs.rq_transport import RQTransport
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace, xero_settings
 from storage import outbox
 from storage.db import Database
 from storage.models import Client, Invoice, InvoiceLine, Outbox, OutboxStatus
@@ -121,9 +122,9 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
-def shop(db: Database, xero_sb: XeroSandbox) -> tuple[xero_connection.ConnectedWorkspace, int]:
+def shop(db: Database, xero_sb: XeroSandbox) -> tuple[ConnectedWorkspace, int]:
     """A workspace connected to the sandbox and a client mapped to a Xero contact: (workspace, client id)."""
-    ws = xero_connection.connect_workspace(db, xero_sb)
+    ws = connect_workspace(db, xero_sb)
     contact_id = xero_sb.add_contact(ws.tenant_id, "Resilient Client Ltd")
     with db.session() as s:
         client = Client(workspace_id=ws.workspace_id, name="Resilient Client", name_key="resilient client",
@@ -136,7 +137,7 @@ def shop(db: Database, xero_sb: XeroSandbox) -> tuple[xero_connection.ConnectedW
 @pytest.fixture
 def workers(database_url: str, encryption_keys: tuple[str, ...], xero_sb: XeroSandbox, private_redis: PrivateRedis,
             tmp_path: Path) -> Iterator[Workers]:
-    settings = xero_connection.xero_settings(xero_sb, database_url, redis_url=private_redis.url)
+    settings = xero_settings(xero_sb, database_url, redis_url=private_redis.url)
     pool = Workers({"keys": list(encryption_keys), "database_url": database_url, "redis_url": private_redis.url,
                     "queue": f"hourcap-resilience-{uuid.uuid4().hex[:8]}",
                     "settings": xero_connection.settings_payload(settings)}, tmp_path)
@@ -145,7 +146,7 @@ def workers(database_url: str, encryption_keys: tuple[str, ...], xero_sb: XeroSa
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-def create_invoice(db: Database, shop: tuple[xero_connection.ConnectedWorkspace, int], number: int) -> int:
+def create_invoice(db: Database, shop: tuple[ConnectedWorkspace, int], number: int) -> int:
     """What `invoicing.create` commits: a queued invoice with one line, and its push recorded in the outbox."""
     ws, client_id = shop
     with db.session() as s:
@@ -198,7 +199,7 @@ def assert_pushed_once(db: Database, sb: XeroSandbox, tenant: str, invoice_id: i
 
 # -- the cases --------------------------------------------------------------------------------------------------
 def test_redis_down_at_creation_is_delivered_by_the_relay_once_redis_is_back(
-        db: Database, xero_sb: XeroSandbox, shop: tuple[xero_connection.ConnectedWorkspace, int],
+        db: Database, xero_sb: XeroSandbox, shop: tuple[ConnectedWorkspace, int],
         private_redis: PrivateRedis, workers: Workers) -> None:
     transport = RQTransport(private_redis.url, workers.config["queue"])
     relay_now = fast_path(db, transport)  # what a web process registers: relay right after commit
@@ -244,7 +245,7 @@ def test_redis_down_at_creation_is_delivered_by_the_relay_once_redis_is_back(
 
 
 def test_a_crash_between_commit_and_enqueue_is_picked_up_by_the_relay(
-        db: Database, xero_sb: XeroSandbox, shop: tuple[xero_connection.ConnectedWorkspace, int],
+        db: Database, xero_sb: XeroSandbox, shop: tuple[ConnectedWorkspace, int],
         private_redis: PrivateRedis, workers: Workers) -> None:
     private_redis.start()
     invoice_id = create_invoice(db, shop, 2)  # committed; no listener here: the process "died" before enqueueing
@@ -259,7 +260,7 @@ def test_a_crash_between_commit_and_enqueue_is_picked_up_by_the_relay(
 
 
 def test_a_worker_killed_after_xero_answered_is_found_by_reference_not_duplicated(
-        db: Database, xero_sb: XeroSandbox, shop: tuple[xero_connection.ConnectedWorkspace, int],
+        db: Database, xero_sb: XeroSandbox, shop: tuple[ConnectedWorkspace, int],
         private_redis: PrivateRedis, workers: Workers) -> None:
     tenant = shop[0].tenant_id
     xero_sb.idempotency_window_seconds = 0  # the retry cannot lean on the Idempotency-Key

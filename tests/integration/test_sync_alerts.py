@@ -18,11 +18,11 @@ from jobs.execute import execute as execute_row
 from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace
 from settings import Settings
 from storage.db import Database
 from storage.models import Outbox, Workspace, XeroConnection, XeroContact, XeroSyncState
 from storage.types import utcnow
-from tests.support import xero_connection
 from tests.support.workspace import (
     ALICE,
     BOB,
@@ -32,7 +32,6 @@ from tests.support.workspace import (
     TEAM,
     token_and_xero_settings,
 )
-from tests.support.xero_connection import ConnectedWorkspace
 from xero.limits import LocalLimits
 from xero.status import mark_needs_reconnect
 from xero.sync import RESOURCES
@@ -59,7 +58,7 @@ def ctx(db: Database, xero_sb: XeroSandbox, slack_api: SlackSandbox, database_ur
 
 @pytest.fixture
 def ws(db: Database, xero_sb: XeroSandbox) -> ConnectedWorkspace:
-    connected = xero_connection.connect_workspace(db, xero_sb, team_id=TEAM)
+    connected = connect_workspace(db, xero_sb, team_id=TEAM)
     _set_alerts_channel(db, connected.workspace_id, ALERTS)
     return connected
 
@@ -259,7 +258,7 @@ def test_ten_home_opens_record_one_background_sync_and_never_call_xero(
 ) -> None:
     from tests.support.slack_requests import SignedSlack
 
-    connected = xero_connection.connect_workspace(db, xero_sb, team_id=TEAM)
+    connected = connect_workspace(db, xero_sb, team_id=TEAM)
     slack = SignedSlack(home_runtime.web_app.test_client(), SIGNING_SECRET,
                         response_base=slack_api.response_url_base)
     xero_sb.reset_calls()

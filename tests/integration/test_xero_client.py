@@ -22,17 +22,12 @@ import pytest
 from sqlalchemy import select
 
 from sandbox.xero import SandboxClock, XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace, xero_settings
 from settings import Settings
 from storage.db import Database
 from storage.models import ConnectionStatus, Outbox, XeroConnection
 from storage.types import utcnow
-from tests.support.xero_connection import (
-    ConnectedWorkspace,
-    connect_workspace,
-    refresh_calls,
-    settings_payload,
-    xero_settings,
-)
+from tests.support.xero_connection import refresh_calls, settings_payload
 from tests.support.xero_openapi import Contract, require_specs
 from tests.support.xero_sandbox import running_sandbox
 from xero.client import XeroClient

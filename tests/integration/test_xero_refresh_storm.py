@@ -23,17 +23,16 @@ import pytest
 from sqlalchemy import select
 
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, xero_settings
 from storage.db import Database
 from storage.models import ConnectionStatus, XeroConnection
 from tests.support.xero_connection import (
-    ConnectedWorkspace,
     expire_access_token,
     invalid_grants,
     refresh_calls,
     settings_payload,
     storm_job,
     token_lock,
-    xero_settings,
 )
 from xero.limits import LocalLimits
 

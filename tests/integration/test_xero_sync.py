@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace
 from storage.db import Database
 from storage.models import (
     XeroAccount,
@@ -22,8 +23,6 @@ from storage.models import (
     XeroTrackingCategory,
     XeroTrackingOption,
 )
-from tests.support import xero_connection
-from tests.support.xero_connection import ConnectedWorkspace
 from tests.support.xero_openapi import accounting_spec, as_xero_request, validate_answer
 from xero import sync
 from xero.sync import RESOURCES, sync_resource
@@ -184,7 +183,7 @@ def test_full_refresh_resources_delete_what_xero_stopped_returning(
 def test_workspaces_never_see_each_others_rows(
     db: Database, xero_sb: XeroSandbox, connected: ConnectedWorkspace, reader: TokenReader
 ) -> None:
-    other = xero_connection.connect_workspace(db, xero_sb, tenant_id=xero_sb.tenants.second_tenant_id)
+    other = connect_workspace(db, xero_sb, tenant_id=xero_sb.tenants.second_tenant_id)
     other_reader = TokenReader(xero_sb, other)
     try:
         for resource in RESOURCES:

@@ -15,19 +15,12 @@ from app import task_registry
 from jobs.execute import execute
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import SCOPES, ConnectedWorkspace, connect_workspace, xero_settings
+from sandbox.xero_consent import connect
 from storage.db import Database
 from storage.models import ConnectionStatus, Outbox, OutboxStatus, XeroConnection
 from storage.types import utcnow
-from tests.support import xero_connection
-from tests.support.xero_connection import (
-    ConnectedWorkspace,
-    connect_workspace,
-    expire_access_token,
-    invalid_grants,
-    refresh_calls,
-    xero_settings,
-)
-from tests.support.xero_sandbox import connect
+from tests.support.xero_connection import expire_access_token, invalid_grants, refresh_calls
 from xero import tokens
 from xero.client import XeroClient
 from xero.errors import NeedsReconnect, TenantNotConnected
@@ -158,7 +151,7 @@ def test_invalid_grant_after_someone_else_stored_a_new_token_set_is_not_a_reconn
     def reconnect_meanwhile(request: httpx2.Request) -> None:
         if stored or not request.url.path.endswith("/connect/token"):
             return
-        token = connect(xero_sb, tenant_ids=[connected.tenant_id], scope=xero_connection.SCOPES).token
+        token = connect(xero_sb, tenant_ids=[connected.tenant_id], scope=SCOPES).token
         stored.update(token)
         httpx2.post(xero_sb.revocation_url, data={"token": connected.refresh_token},
                     auth=(xero_sb.client_id, xero_sb.client_secret)).raise_for_status()

@@ -30,7 +30,8 @@ from invoicing.money import from_cents
 from invoicing.retainer import RetainerTerms, retainer_month
 from invoicing.totals import LineAmountType, Totals, invoice_totals
 from sandbox.xero import XeroSandbox
-from tests.support.xero_sandbox import Connected, connect, running_sandbox
+from sandbox.xero_consent import Connected, connect
+from tests.support.xero_sandbox import running_sandbox
 from xero.push import DraftLine, line_item
 
 D = Decimal

@@ -15,7 +15,7 @@ import httpx2
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
-from tests.support.xero_sandbox import REDIRECT_URI, SCOPES, follow_until_callback, submit_consent
+from sandbox.xero_consent import REDIRECT_URI, SCOPES, follow_until_callback, submit_consent
 
 ROOT = Path(__file__).resolve().parents[2]
 

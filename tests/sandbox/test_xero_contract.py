@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 
 from sandbox.xero import XeroSandbox
+from sandbox.xero_consent import Connected, connect
 from tests.support.xero_openapi import as_xero_request, load_spec, require_specs, validate_answer
-from tests.support.xero_sandbox import Connected, connect, running_sandbox, webhook_receiver
+from tests.support.xero_sandbox import running_sandbox, webhook_receiver
 
 
 @pytest.fixture(autouse=True)

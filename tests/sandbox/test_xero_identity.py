@@ -12,7 +12,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from sandbox.xero import XeroSandbox
-from tests.support.xero_sandbox import REDIRECT_URI, SCOPES, connect, running_sandbox, submit_consent
+from sandbox.xero_consent import REDIRECT_URI, SCOPES, connect, submit_consent
+from tests.support.xero_sandbox import running_sandbox
 
 
 @pytest.fixture

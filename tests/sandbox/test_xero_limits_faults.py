@@ -9,7 +9,8 @@ import httpx2
 import pytest
 
 from sandbox.xero import XeroSandbox
-from tests.support.xero_sandbox import Connected, connect, running_sandbox
+from sandbox.xero_consent import Connected, connect
+from tests.support.xero_sandbox import running_sandbox
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 
 from sandbox.xero import XeroSandbox
 from sandbox.xero.webhooks import sign
-from tests.support.xero_sandbox import Receiver, connect, running_sandbox, webhook_receiver, xero_signature
+from sandbox.xero_consent import connect
+from tests.support.xero_sandbox import Receiver, running_sandbox, webhook_receiver, xero_signature
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from jobs.execute import execute
 from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import ConnectedWorkspace, connect_workspace
 from storage import outbox
 from storage.db import Database
 from storage.models import (
@@ -36,7 +37,6 @@ from storage.models import (
 from storage.types import utcnow
 from tests.support.catalog import add_entry, make_client, make_member, make_project, member
 from tests.support.workspace import ALICE, OWNER, TEAM, token_and_xero_settings
-from tests.support.xero_connection import ConnectedWorkspace, connect_workspace
 from xero.limits import LocalLimits
 
 ALERTS = "C0ALERTS"

@@ -1,5 +1,5 @@
 """Xero connection helpers for tests. The connected workspace itself (`connect_workspace`, `xero_settings`,
-`ConnectedWorkspace`, `SCOPES`) lives in sandbox/xero_connection.py, shared with the benches; imported here.
+`ConnectedWorkspace`, `SCOPES`) lives in sandbox/xero_connection.py, shared with the benches.
 
 Also the entry points of the worker processes the Xero tests start (`storm_worker`, `limits_worker`): they live
 here, importing the sandbox and authlib only when a test needs them, so a worker process starts quickly.
@@ -18,12 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
-from sandbox.xero_connection import (  # noqa: F401  (tests import them from here too)
-    SCOPES,
-    ConnectedWorkspace,
-    connect_workspace,
-    xero_settings,
-)
 from settings import Settings
 from storage.db import Database
 from storage.models import XeroConnection

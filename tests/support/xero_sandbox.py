@@ -1,5 +1,5 @@
-"""The Xero stand-in for tests: a running sandbox, a real OAuth connection through authlib, a consent-form
-submitter that knows only HTML, and a webhook receiver on loopback."""
+"""The Xero stand-in for tests: a running sandbox and a webhook receiver on loopback. (The real OAuth connection
+through authlib and the consent-form submitter live in sandbox/xero_consent.py, shared with the benches.)"""
 
 from __future__ import annotations
 
@@ -16,14 +16,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from sandbox.xero import SandboxClock, XeroSandbox
-from sandbox.xero_consent import (  # noqa: F401  (the consent driver, shared with benches; tests import it here)
-    REDIRECT_URI,
-    SCOPES,
-    Connected,
-    connect,
-    follow_until_callback,
-    submit_consent,
-)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from catalog.form_input import name_key
 from sandbox.slack import SlackSandbox
 from sandbox.slack_views import validate_view
 from sandbox.xero import XeroSandbox
+from sandbox.xero_connection import connect_workspace
 from storage.db import Database
 from storage.models import (
     Client,
@@ -31,7 +32,6 @@ from storage.models import (
 )
 from tests.support.slack_requests import SignedSlack
 from tests.support.workspace import SIGNING_SECRET, TEAM, token_and_xero_settings
-from tests.support.xero_connection import connect_workspace
 
 
 @dataclass
