@@ -1,5 +1,5 @@
-"""Global middleware: what every listener gets through `context`, Events API redeliveries dropped, and the
-workspace and member resolved for every request.
+"""Global middleware: what every listener gets through `context`, Events API redeliveries and replayed modal
+submissions dropped, and the workspace and member resolved for every request.
 
 Listeners read shared plumbing from Bolt's `BoltContext` rather than capturing it:
 
@@ -13,13 +13,14 @@ Listeners read shared plumbing from Bolt's `BoltContext` rather than capturing i
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -73,6 +74,9 @@ class Actor:
         return get_member(session, self.workspace_id, self.member_id)
 
 
+REPLAY_PREFIX = "view:"  # receipts of modal submissions share the Events API receipts' table and pruning
+
+
 def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = None) -> None:
     known = MemberIds()
     single_workspace = not settings.multi_workspace
@@ -94,6 +98,24 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
             try:
                 with db.session() as session:
                     session.add(SlackEventReceipt(event_id=str(event_id)[:64]))
+            except IntegrityError:
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.middleware
+    def drop_replayed_submissions(req: BoltRequest, body: dict[str, Any],
+                                  next: Callable[[], None]) -> BoltResponse | None:
+        """A signed modal submission delivered again byte for byte (same body, same timestamp) is a replay, not a
+        person submitting: Slack never resends one. Act on the first; answer a replay with an empty 200 (which
+        closes the modal) and change nothing. A resubmission after field errors differs, so it is processed."""
+        stamps = req.headers.get("x-slack-request-timestamp") or []
+        timestamp = stamps[0] if stamps else None
+        if body.get("type") == "view_submission" and timestamp:
+            digest = hashlib.sha256(f"{timestamp}:".encode() + req.raw_body.encode("utf-8")).hexdigest()
+            try:
+                with db.session() as session:
+                    session.add(SlackEventReceipt(event_id=f"{REPLAY_PREFIX}{digest}"[:64]))
             except IntegrityError:
                 return BoltResponse(status=200, body="")
         next()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -70,6 +72,30 @@ def test_modal_logs_time_and_confirms_in_the_channel(slack: SignedSlack, slack_a
     assert posted.params["user"] == ALICE and posted.params["channel"] == "C0GENERAL"
     assert "Logged 1 h 30 min on Acme — Mobile app" in posted.params["text"]
     assert ACTION_UNDO in json.dumps(posted.params["blocks"])
+
+
+def test_a_replayed_submission_changes_nothing_a_corrected_one_is_processed(
+        slack: SignedSlack, slack_api: SlackSandbox, db: Database, catalog: Catalog) -> None:
+    view = open_modal(slack, slack_api)
+    today = today_in(LONDON).isoformat()
+    payload = {"type": "view_submission", "team": {"id": slack.team_id, "domain": "acme"},
+               "user": {"id": ALICE, "username": "alice", "team_id": slack.team_id}, "api_app_id": slack.app_id,
+               "token": "verification-token-unused", "trigger_id": "trigger.replayed",
+               "view": {**view, "id": "VREPLAYED", "hash": "h", "team_id": slack.team_id,
+                        "state": {"values": form(catalog.app, today, "2", "Workshop")}},
+               "response_urls": [], "is_enterprise_install": False}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    stamp = int(time.time())
+    first = slack.post(body, "application/x-www-form-urlencoded", timestamp=stamp)
+    replay = slack.post(body, "application/x-www-form-urlencoded", timestamp=stamp)  # the same bytes, signed alike
+    assert first.status_code == replay.status_code == 200 and not replay.data
+    assert [e.minutes for e in entries_of(db, ALICE)] == [120]
+
+    payload["view"]["state"] = {"values": form(catalog.app, today, "1", "Workshop, the rest")}
+    corrected = slack.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded",
+                           timestamp=stamp)
+    assert corrected.status_code == 200
+    assert sorted(e.minutes for e in entries_of(db, ALICE)) == [60, 120]
 
 
 @pytest.mark.parametrize(("values", "field", "fragment"), [
