@@ -27,6 +27,11 @@ def profile_loader(client: WebClient) -> ProfileLoader:
             display_name=str(name or user_id),
             timezone=str(user.get("tz") or "UTC"),
             is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+            team_id=str(user["team_id"]) if user.get("team_id") else None,
+            enterprise_id=str((user.get("enterprise_user") or {}).get("enterprise_id") or "") or None,
+            is_bot=bool(user.get("is_bot") or user.get("is_app_user")),
+            deleted=bool(user.get("deleted")),
+            is_stranger=bool(user.get("is_stranger")),
         )
 
     return load

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from catalog.form_input import Field, parse_money
 from catalog.projects import find_project
-from errors import Problems
+from errors import InvalidInput, Problems
 from storage.audit import audit
 from storage.models import Member, Project, ProjectMemberRate, Workspace
-from team.members import ProfileLoader, ensure_member, find_member
+from team.members import ProfileLoader, colleague
 from team.roles import Permission, require
 
 LIST_LIMIT = 60  # rows a rates modal lists (one section of text); the count of the rest is shown
@@ -46,21 +46,19 @@ def _member_for(session: Session, actor: Member, slack_user_id: str | None, load
                 problems: Problems) -> Member | None:
     """The picked person as a member of the actor's workspace (created on first mention, like role changes).
 
-    A Slack user id Slack does not know in this workspace (a crafted payload) is refused, not invented.
+    Only an active human member of this workspace qualifies (`team.members.colleague`); anyone else, or an id Slack
+    does not know here (a crafted payload), is a field error and nothing is created.
     """
-    user_id = (slack_user_id or "").strip()
-    if not user_id:
+    if not (slack_user_id or "").strip():
         problems.add(Field.MEMBER, "Pick a person.")
-        return None
-    member = find_member(session, actor.workspace_id, user_id)
-    if member is not None:
-        return member
-    if load_profile(user_id) is None:
-        problems.add(Field.MEMBER, "Slack couldn't tell me about that person just now; try again in a moment.")
         return None
     workspace = session.get(Workspace, actor.workspace_id)
     assert workspace is not None
-    return ensure_member(session, workspace, user_id, load_profile)
+    try:
+        return colleague(session, workspace, slack_user_id, load_profile, field=Field.MEMBER, what="a rate")
+    except InvalidInput as refused:
+        problems.add(Field.MEMBER, refused.message)
+        return None
 
 
 def set_default_rate(session: Session, actor: Member, slack_user_id: str | None, rate_text: str | None,

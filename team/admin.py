@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput, PermissionDenied
 from storage.audit import audit
 from storage.models import Member, Role, Workspace
-from team.members import ProfileLoader, ensure_member
+from team.members import ProfileLoader, colleague
 from team.roles import Permission, require
 
 ASSIGNABLE = (Role.MEMBER, Role.MANAGER, Role.ADMIN)
@@ -44,7 +44,7 @@ def change_role(session: Session, actor: Member, target_user_id: str | None, new
         raise InvalidInput("Ownership moves with “Transfer ownership”, not as a role.", field="role")
     workspace = session.get(Workspace, actor.workspace_id)
     assert workspace is not None
-    target = ensure_member(session, workspace, target_user_id, load_profile)
+    target = colleague(session, workspace, target_user_id, load_profile, field="user", what="a role")
     if target.role_enum is Role.OWNER:
         raise PermissionDenied("The owner's role cannot be changed. The owner can transfer ownership instead.")
     old = target.role_enum
@@ -64,7 +64,7 @@ def transfer_ownership(session: Session, actor: Member, target_user_id: str | No
         raise InvalidInput("You already own Hour Cap: pick someone else.", field="user")
     workspace = session.get(Workspace, actor.workspace_id)
     assert workspace is not None
-    target = ensure_member(session, workspace, target_user_id, load_profile)
+    target = colleague(session, workspace, target_user_id, load_profile, field="user", what="ownership")
     old = target.role_enum
     target.role = Role.OWNER.value
     actor.role = Role.ADMIN.value

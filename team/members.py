@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from errors import NotFound
+from errors import InvalidInput, NotFound
 from storage.models import Member, Role, Workspace
 from storage.types import utcnow
 
@@ -21,6 +22,19 @@ class Profile:
     display_name: str
     timezone: str
     is_workspace_admin: bool = False
+    team_id: str | None = None  # the person's own Slack workspace
+    enterprise_id: str | None = None  # their Enterprise Grid organisation, if any
+    is_bot: bool = False  # a bot or app user (Slackbot included)
+    deleted: bool = False  # the account is deactivated
+    is_stranger: bool = False  # a person of another organisation, seen through a shared channel
+
+    def belongs_to(self, workspace: Workspace) -> bool:
+        """A member of `workspace` as Slack sees it (its own team, or the same Enterprise Grid organisation)."""
+        if self.is_stranger:
+            return False
+        if self.team_id is None or self.team_id == workspace.slack_team_id:
+            return True
+        return workspace.slack_enterprise_id is not None and self.enterprise_id == workspace.slack_enterprise_id
 
 
 ProfileLoader = Callable[[str], Profile | None]
@@ -93,6 +107,38 @@ def ensure_member(session: Session, workspace: Workspace, slack_user_id: str, lo
             if claim_owner_if_admin and profile.is_workspace_admin and owner_of(session, workspace.id) is None:
                 member.role = Role.OWNER.value
     return member
+
+
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")  # what Slack sends for a person: U… or, on Grid, W…
+
+
+def colleague(session: Session, workspace: Workspace, slack_user_id: str | None, load_profile: ProfileLoader,
+              *, field: str, what: str = "that") -> Member:
+    """The person someone picked for a role, ownership or a rate, as a member of `workspace`.
+
+    Only an active human member of this workspace qualifies: another organisation's person in a shared channel,
+    a bot or app, a deactivated account, or an id Slack would never send is refused under `field`, and nothing is
+    created. Slack is asked every time (users.info), so a choice reflects who the person is now.
+    """
+    user_id = (slack_user_id or "").strip()
+    if not user_id:
+        raise InvalidInput("Pick a person first.", field=field)
+    if not SLACK_USER_ID.fullmatch(user_id):
+        raise InvalidInput("That is not a person Slack knows in this workspace: pick someone from the list.",
+                           field=field)
+    profile = load_profile(user_id)
+    if profile is None:
+        raise InvalidInput("Slack couldn't tell me about that person (not in this workspace, or Slack did not "
+                           "answer): pick someone from the list, or try again in a moment.", field=field)
+    name = profile.display_name or user_id
+    if profile.is_bot or user_id == "USLACKBOT":
+        raise InvalidInput(f"{name} is an app, not a person: pick a person for {what}.", field=field)
+    if profile.deleted:
+        raise InvalidInput(f"{name}'s Slack account is deactivated: pick an active member for {what}.", field=field)
+    if not profile.belongs_to(workspace):
+        raise InvalidInput(f"{name} belongs to another Slack organisation: only members of this workspace can be "
+                           f"picked for {what}.", field=field)
+    return ensure_member(session, workspace, user_id, lambda _user_id: profile)
 
 
 def record_install(session: Session, team_id: str, team_name: str | None, enterprise_id: str | None,

@@ -495,6 +495,23 @@ def test_archive_and_unarchive_with_confirmation(slack: SignedSlack, slack_api: 
 # ---- rates and rounding --------------------------------------------------------------------------------------
 
 
+def test_a_rate_is_only_for_an_active_person_of_the_workspace(slack: SignedSlack, slack_api: SlackSandbox,
+                                                               db: Database) -> None:
+    slack_api.add_user("UROBOT02", team_id="T0HOURCAP", name="robot", is_bot=True)
+    slack_api.add_user("UGONE002", team_id="T0HOURCAP", name="gone", deleted=True)
+    first_contact(slack, slack_api, OWNER)
+    project = seed_project(db, seed_client(db), "acme-web", hourly_rate="100")
+    view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.PROJECT_RATES}:{project}")
+    for picked, fragment in (("UROBOT02", "is an app"), ("UGONE002", "deactivated"), (STRANGER, "couldn't tell me"),
+                             ("not-an-id", "not a person Slack knows")):
+        answer = submit(slack, view, rate_values(picked, "90"))
+        assert answer["response_action"] == "errors" and fragment in answer["errors"][Field.MEMBER]
+    with db.session() as s:
+        assert s.scalars(select(ProjectMemberRate)).all() == []
+        assert s.scalars(select(Member.slack_user_id).where(
+            Member.slack_user_id.in_(["UROBOT02", "UGONE002", STRANGER, "not-an-id"]))).all() == []
+
+
 def test_member_rates_and_default_rates(slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
     first_contact(slack, slack_api, OWNER)
     acme = seed_client(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot.views.home import ACTION_APPLY_ROLE, ACTION_TRANSFER
@@ -111,6 +112,27 @@ def test_missing_choice_gets_a_friendly_message(slack: SignedSlack, slack_api: S
     slack.home_action(ACTION_APPLY_ROLE, user=OWNER, state=team_state(ALICE, None))
     assert "Pick a role" in slack_api.wait_for("chat.postMessage")[0].params["text"]
     assert role_of(db, ALICE) is None  # nothing created or changed
+
+
+@pytest.mark.parametrize(("picked", "fragment"), [
+    (STRANGER, "Slack couldn't tell me about that person"),  # another organisation's person: Slack won't say
+    ("UROBOT01", "is an app, not a person"),
+    ("UGONE001", "Slack account is deactivated"),
+    ("<@U1>", "not a person Slack knows"),
+    ("W0OTHERORG", "Slack couldn't tell me about that person"),
+])
+def test_only_active_people_of_the_workspace_can_take_a_role_or_ownership(
+        slack: SignedSlack, slack_api: SlackSandbox, db: Database, picked: str, fragment: str) -> None:
+    slack_api.add_user("UROBOT01", team_id="T0HOURCAP", name="robot", is_bot=True)
+    slack_api.add_user("UGONE001", team_id="T0HOURCAP", name="gone", real_name="Gone Away", deleted=True)
+    first_contact(slack, slack_api, OWNER)
+    for action, state in ((ACTION_APPLY_ROLE, team_state(picked, "manager")), (ACTION_TRANSFER, team_state(picked,
+                                                                                                           None))):
+        slack_api.reset_calls()
+        slack.home_action(action, user=OWNER, state=state)
+        assert fragment in slack_api.wait_for("chat.postMessage")[0].params["text"]
+        assert role_of(db, picked) is None  # no member row was created for them
+    assert role_of(db, OWNER) == Role.OWNER
 
 
 def test_people_of_another_workspace_are_separate(slack: SignedSlack, slack_api: SlackSandbox,
