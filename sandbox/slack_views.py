@@ -189,6 +189,8 @@ def _check_element(element: dict[str, Any], where: str) -> list[str]:
         errors += _check_length(element.get("text"), BUTTON_TEXT_LIMIT, f"{where}/text/text")
         errors += _check_length(element.get("value"), BUTTON_VALUE_LIMIT, f"{where}/value")
     options = element.get("options")
+    if element.get("type") == "static_select" and not options and not element.get("option_groups"):
+        errors.append(_error("must provide at least 1 items", f"{where}/options"))
     if isinstance(options, list):
         limit = CHECKBOX_OPTIONS_LIMIT if element.get("type") == "checkboxes" else OPTIONS_LIMIT
         if len(options) > limit:

@@ -33,6 +33,7 @@ from bot.views.hours import (
     ACTION_DELETE,
     ACTION_EDIT,
     ACTION_PAGE,
+    ACTION_PAGE_PREV,
     ACTION_UNDO,
     NO_TIMER,
     Reply,
@@ -46,7 +47,16 @@ from bot.views.hours import (
     timer_status_reply,
     timer_stopped_reply,
 )
-from bot.views.log_modal import ACTION_VALUE, CALLBACK_LOG, LogForm, build_log_modal, read_form, read_metadata
+from bot.views.log_modal import (
+    ACTION_VALUE,
+    CALLBACK_LOG,
+    NO_PROJECTS,
+    LogForm,
+    build_log_modal,
+    offers_projects,
+    read_form,
+    read_metadata,
+)
 from errors import InvalidInput
 from invoicing.create import check_can_create_invoices
 from storage.models import Workspace
@@ -130,6 +140,12 @@ class Outcome:
     then: Callable[[], None] | None = None  # runs after the ack (e.g. opening a modal that loads slowly)
 
 
+def _without_form(outcome: Outcome) -> Outcome:
+    """A form with no project to pick is never opened (Slack refuses it): say what to do, in the ack."""
+    lead = f"{outcome.reply[0]}\n" if outcome.reply is not None else ""
+    return Outcome(reply=text_reply(lead + NO_PROJECTS), then=outcome.then)
+
+
 class HoursCommand:
     """One `/hours` invocation: `do_<kind>` per subcommand, each returning its Outcome."""
 
@@ -143,6 +159,8 @@ class HoursCommand:
 
     def run(self, command: Command, ack: Ack) -> None:
         outcome: Outcome = getattr(self, f"do_{command.kind}")(command.rest)
+        if outcome.form is not None and not offers_projects(outcome.form):
+            outcome = _without_form(outcome)
         if outcome.reply is not None:
             text, blocks = outcome.reply
             ack(text=text, blocks=blocks, response_type="ephemeral")
@@ -335,6 +353,7 @@ def register(app: App) -> None:
     app.action(ACTION_UNDO)(handle_undo)
     app.action(ACTION_DELETE)(handle_delete)
     app.action(ACTION_PAGE)(handle_page)
+    app.action(ACTION_PAGE_PREV)(handle_page)  # both pager buttons carry "period|page"
     app.action(ACTION_EDIT)(handle_edit)
     app.action({"block_id": FIELD_PROJECT, "action_id": ACTION_VALUE})(handle_project_picked)
     app.view(CALLBACK_LOG)(handle_log_submitted)

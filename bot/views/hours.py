@@ -18,7 +18,8 @@ from timesheets.timers import RunningTimer, StopResult
 ACTION_UNDO = "hours_undo"
 ACTION_EDIT = "hours_edit"
 ACTION_DELETE = "hours_delete"
-ACTION_PAGE = "hours_page"
+ACTION_PAGE = "hours_page"  # the pager's "Next" (the id replies have always carried)
+ACTION_PAGE_PREV = "hours_page_prev"  # the pager's "Previous": one block may not hold an action id twice
 
 MESSAGE_BLOCK_LIMIT = 50
 _LIST_FIXED_BLOCKS = 4  # header, summary, pager context, pager buttons
@@ -161,7 +162,7 @@ def list_reply(listing: EntryListing, page: int = 0, note: str | None = None) ->
         blocks.append(b.context(note))
         buttons = []
         if page > 0:
-            buttons.append(b.button("Previous", ACTION_PAGE, f"{listing.period}|{page - 1}"))
+            buttons.append(b.button("Previous", ACTION_PAGE_PREV, f"{listing.period}|{page - 1}"))
         if page < len(pages) - 1:
             buttons.append(b.button(f"Next ({more} more)", ACTION_PAGE, f"{listing.period}|{page + 1}"))
         blocks.append(b.actions("hours_pager", buttons))

@@ -19,11 +19,16 @@ from timesheets.grammar.durations import format_compact
 from timesheets.lookup import FIELD_PROJECT, ProjectInfo
 
 CALLBACK_LOG = "hours_log"
+CALLBACK_NO_PROJECTS = "hours_no_projects"  # a notice without a submit button: nothing comes back
 ACTION_PICK_PROJECT = "hours_pick_project"
 ACTION_VALUE = "value"
 BLOCK_BILLABLE_PREFIX = "billable"
 BILLABLE_VALUE = "billable"
 BLOCK_PROBLEMS = "problems"
+OPTION_TEXT_LIMIT = 75  # Slack's limit for an option's plain_text
+CLIENT_SEPARATOR = " — "  # as in ProjectInfo.label (timesheets/lookup.py)
+NO_PROJECTS = ("No projects yet, so there is nothing to log time on. A manager creates one on the Hour Cap Home "
+               "tab (*Clients & projects* → *New project*); then try `/hours` again.")
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,27 @@ def read_metadata(raw: str | None) -> Metadata:
     return Metadata(data.get("entry"), _text(data.get("channel")), _text(data.get("list")), _text(data.get("period")))
 
 
-def _option_label(project: ProjectInfo) -> str:
-    label = f"{project.label} ({project.code})" if project.code else project.label
-    return label if len(label) <= 75 else label[:74] + "…"
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def option_label(project: ProjectInfo) -> str:
+    """"Client — Project (code)" within Slack's 75 characters for an option's text.
+
+    What a person picks by stays whole: the project name and its code. A long client name is shortened ("…")
+    first, and left out when there is no room for it; only when the name and code alone are too long is the
+    project name shortened, never the code.
+    """
+    code = f" ({project.code})" if project.code else ""
+    tail = f"{project.name}{code}"
+    if len(tail) > OPTION_TEXT_LIMIT:
+        return _clip(_clip(project.name, OPTION_TEXT_LIMIT - len(code)) + code, OPTION_TEXT_LIMIT)
+    if not project.client_name:
+        return tail
+    room = OPTION_TEXT_LIMIT - len(tail) - len(CLIENT_SEPARATOR)
+    if room < 4:  # not even a few letters and "…": the client is left out
+        return tail
+    return f"{_clip(project.client_name, room)}{CLIENT_SEPARATOR}{tail}"
 
 
 def _billable_default(form: LogForm) -> bool | None:
@@ -97,18 +120,37 @@ def _billable_default(form: LogForm) -> bool | None:
     return chosen[0].billable_default if chosen else None
 
 
+def _choices(form: LogForm) -> list[ProjectInfo]:
+    choices = list(form.projects)
+    if form.archived_project is not None and all(p.id != form.archived_project.id for p in choices):
+        choices.insert(0, form.archived_project)
+    return choices
+
+
+def offers_projects(form: LogForm) -> bool:
+    """False when the form would have no project to pick: Slack refuses a select without options, so the
+    caller answers `NO_PROJECTS` instead of opening the modal."""
+    return bool(_choices(form))
+
+
+def no_projects_modal() -> dict[str, Any]:
+    """What `build_log_modal` shows instead of a form with nothing to pick (callers answer in a message first)."""
+    return {"type": "modal", "callback_id": CALLBACK_NO_PROJECTS, "title": b.plain("Log time", 24),
+            "close": b.plain("Close", 24), "blocks": [b.section(NO_PROJECTS)]}
+
+
 def build_log_modal(form: LogForm) -> dict[str, Any]:
+    if not offers_projects(form):
+        return no_projects_modal()
     editing = form.entry_id is not None
     blocks: list[dict[str, Any]] = []
     if form.problems:
         text = "\n".join(f":warning: {esc(p)}" for p in form.problems)
         blocks.append({**b.section(text), "block_id": BLOCK_PROBLEMS})
 
-    choices = list(form.projects)
-    if form.archived_project is not None and all(p.id != form.archived_project.id for p in choices):
-        choices.insert(0, form.archived_project)
+    choices = _choices(form)
     select = b.static_select(ACTION_VALUE, "Pick a project",
-                             [(str(p.id), _option_label(p)) for p in choices],
+                             [(str(p.id), option_label(p)) for p in choices],
                              initial=None if form.project_id is None else str(form.project_id))
     blocks.append({"type": "input", "block_id": FIELD_PROJECT, "dispatch_action": True,
                    "label": b.plain("Project"), "element": select})

@@ -197,3 +197,14 @@ def test_undo_removes_the_entry_and_replaces_the_reply(slack: SignedSlack, slack
     assert params["replace_original"] is True
     assert "Undone" in _response_text(params)
     assert entries_of(db, ALICE) == []
+
+
+@pytest.mark.parametrize("text", ["", "2 acme-web Fixed the header"])
+def test_no_projects_yet_answers_what_to_do_instead_of_an_empty_form(
+        slack: SignedSlack, slack_api: SlackSandbox, db: Database, text: str) -> None:
+    """Slack refuses a select without options: with no project in the workspace, the form never opens."""
+    body = ack_body(slack.command(text, user=ALICE))
+    assert body.get("response_type") == "ephemeral"
+    assert "No projects yet" in body["text"] and "New project" in body["text"]
+    assert slack_api.calls_to("views.open") == []
+    assert entries_of(db, ALICE) == []
