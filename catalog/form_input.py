@@ -18,12 +18,27 @@ MAX_INCLUDED_HOURS = Decimal("744")  # a 31-day month, around the clock
 NAME_MAX = 120
 CODE_MAX = 32
 
-_MONEY = re.compile(r"\d{1,10}(?:[.,]\d+)?")
+_MONEY = re.compile(r"[0-9]{1,10}(?:[.,][0-9]+)?", re.ASCII)  # ASCII only: \d would take ١٠٠ or １００
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
 _SPACES = re.compile(r"\s+")
 
 
 T = TypeVar("T")
+
+
+def has_non_ascii_digit(value: str | None) -> bool:
+    """True if `value` holds a digit other than 0–9 (`١٠٠`, `１００`, `²`): Python's `int()`, `Decimal()` and
+    `str.isdigit()` read those as numbers, Hour Cap never does."""
+    return any(c.isdigit() and not c.isascii() for c in value or "")
+
+
+def digits_message(what: str, example: str) -> str:
+    """The one wording for a number typed with other digits: "Use the digits 0–9 for the rate (for example …)."."""
+    return f"Use the digits 0–9 for the {what} (for example {example})."
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]
 
 
 class Field:
@@ -88,6 +103,8 @@ def parse_money(value: str | None, label: str = "Rate", *, maximum: Decimal = MA
         if required:
             raise InvalidInput(f"{label} is required for this billing mode: enter a number like 120 or 95.50.")
         return None
+    if has_non_ascii_digit(text):
+        raise InvalidInput(digits_message(_lower_first(label), "120 or 95.50"))
     if not _MONEY.fullmatch(text):
         raise InvalidInput(f"{label} must be a number like 120 or 95.50.")
     whole, _, cents = text.replace(",", ".").partition(".")
@@ -108,6 +125,8 @@ def parse_hours_as_minutes(value: str | None, label: str = "Included hours", *, 
         if required:
             raise InvalidInput(f"{label} is required for a retainer: enter hours like 40 or 37.5.")
         return None
+    if has_non_ascii_digit(text):
+        raise InvalidInput(digits_message(_lower_first(label), "40 or 37.5"))
     if not _MONEY.fullmatch(text):
         raise InvalidInput(f"{label} must be a number of hours like 40 or 37.5.")
     hours = Decimal(text.replace(",", "."))

@@ -52,10 +52,10 @@ class RoundingRule:
             raise InvalidRounding("Rounding must be none, up or nearest.") from None
         if parsed_mode is RoundingMode.NONE:
             return cls()
-        try:
-            step = int(str(minutes).strip()) if minutes is not None else 0
-        except ValueError:
-            step = 0
+        text = str(minutes).strip() if minutes is not None else ""
+        if not text.isascii():  # int() would read ١٥ or １５ as 15
+            raise InvalidRounding("Use the digits 0–9 for the rounding step (for example 6 or 15 minutes).")
+        step = int(text) if text.isdigit() else 0  # ASCII digits only: no sign, spaces or 1_5
         if step not in INCREMENTS:
             raise InvalidRounding("Rounding steps can be 1, 6, 15 or 30 minutes.")
         return cls(parsed_mode, step)

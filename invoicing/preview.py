@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from catalog.form_input import digits_message, has_non_ascii_digit
 from catalog.rounding import RoundingRule
 from catalog.rounding_settings import rounding_for_client
 from errors import FormErrors
@@ -443,6 +444,9 @@ def _budget(session: Session, workspace_id: int, client: Client, projects: Mappi
     if not text:
         what = "percentage" if request.basis is BudgetBasis.PERCENT else "amount"
         draft.problem(InvoiceField.AMOUNT, f"Enter the {what} to bill.")
+    elif has_non_ascii_digit(text):  # Decimal() would read ١٠٠ or １００ as 100
+        what = "percentage" if request.basis is BudgetBasis.PERCENT else "amount"
+        draft.problem(InvoiceField.AMOUNT, digits_message(what, "50 or 1250.00"))
     else:
         try:
             value = Decimal(text)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.form_input import digits_message, has_non_ascii_digit
 from errors import Problems
 from storage.audit import audit
 from storage.models import (
@@ -40,7 +41,7 @@ PREFIX_MAX = 10
 TERMS_MIN, TERMS_MAX = 1, 365
 MAX_TRACKING = 2  # Xero: at most two tracking categories per line item
 _PREFIX = re.compile(r"[A-Za-z0-9/_-]*")
-_DIGITS = re.compile(r"[0-9]{1,6}")
+_DIGITS = re.compile(r"[0-9]{1,6}", re.ASCII)
 
 GROUPINGS: dict[str, str] = {"entry": "By time entry", "project": "By project", "date": "By date",
                              "member": "By team member"}
@@ -200,7 +201,9 @@ def save_defaults(session: Session, actor: Member, data: DefaultsInput) -> Works
         problems.add(DefaultsField.THEME, "That branding theme is no longer in Xero: pick another.")
     terms_text = (data.payment_terms or "").strip()
     terms = int(terms_text) if _DIGITS.fullmatch(terms_text) else None
-    if terms is None or not TERMS_MIN <= terms <= TERMS_MAX:
+    if has_non_ascii_digit(terms_text):
+        problems.add(DefaultsField.TERMS, digits_message("payment terms", "14 or 30 days"))
+    elif terms is None or not TERMS_MIN <= terms <= TERMS_MAX:
         problems.add(DefaultsField.TERMS, f"Payment terms are a whole number of days from {TERMS_MIN} to "
                                           f"{TERMS_MAX}.")
     prefix = (data.prefix or "").strip()

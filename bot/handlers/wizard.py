@@ -285,7 +285,7 @@ def handle_create(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
 def handle_page(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     raw = str(_action(body).get("value") or "0")
-    _refresh(client, body, context, page=int(raw) if raw.isdigit() and len(raw) < 6 else 0)
+    _refresh(client, body, context, page=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0)
 
 
 def register(app: App) -> None:

@@ -179,7 +179,7 @@ def test_huge_numbers_do_not_overflow() -> None:
         ("2 30", "isn't a duration"),
         ("+2", "isn't a duration"),
         ("--2", "isn't a duration"),
-        ("٢", "isn't a duration"),  # Arabic-Indic digit: ASCII digits only
+        ("٢", "use the digits 0–9"),  # Arabic-Indic digit: ASCII digits only
         ("2d", "isn't a duration"),
         ("", "Add how long you worked"),
         ("   ", "Add how long you worked"),

@@ -29,9 +29,11 @@ __all__ = [
     "MAX_MINUTES",
     "MIN_MINUTES",
     "DurationError",
+    "digits_message",
     "duration_syntax_ok",
     "format_compact",
     "format_duration",
+    "has_non_ascii_digit",
     "parse_duration",
 ]
 
@@ -147,6 +149,16 @@ def _clock(body: str) -> Decimal | str:
     return total
 
 
+def has_non_ascii_digit(text: str) -> bool:
+    """True if ``text`` holds a digit other than 0-9 (``١٠٠``, ``１００``, ``²``), which ``int()`` and ``Decimal()``
+    would read as a number: a duration is never read from those, the person is told to use 0-9."""
+    return any(c.isdigit() and not c.isascii() for c in text)
+
+
+def digits_message(text: str, what: str, example: str) -> str:
+    return f"“{_clip(text)}”: use the digits 0–9 for the {what} (for example {example})."
+
+
 def _unknown(text: str) -> str:
     return f"“{_clip(text)}” isn't a duration I understand — try {EXAMPLES}."
 
@@ -182,6 +194,8 @@ def parse_duration(text: str) -> int:
     stripped = text.strip()
     if not stripped:
         raise DurationError(f"Add how long you worked — e.g. {EXAMPLES}.")
+    if has_non_ascii_digit(stripped):
+        raise DurationError(digits_message(stripped, "duration", EXAMPLES))
     result = _syntax(stripped)
     if result is None:
         raise DurationError(_unknown(stripped))
@@ -192,7 +206,7 @@ def parse_duration(text: str) -> int:
 
 def duration_syntax_ok(text: str) -> bool:
     """True if ``text`` is a well-formed duration, ignoring the 1 min .. 24 h range (for token grouping)."""
-    return isinstance(_syntax(text.strip()), _Syntax)
+    return not has_non_ascii_digit(text) and isinstance(_syntax(text.strip()), _Syntax)
 
 
 def format_duration(minutes: int) -> str:

@@ -29,9 +29,11 @@ from timesheets.grammar.durations import (
     MAX_MINUTES,
     MIN_MINUTES,
     DurationError,
+    digits_message,
     duration_syntax_ok,
     format_compact,
     format_duration,
+    has_non_ascii_digit,
     parse_duration,
 )
 
@@ -166,6 +168,9 @@ _WEEKDAYS: Final[dict[str, int]] = {
 }
 _ISO_RE: Final = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
 _SLASH_RE: Final = re.compile(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?", re.ASCII)
+# Date-shaped with any Unicode digits (deliberately not re.ASCII): ``２４/１１`` is told to use 0-9, not taken as a
+# project or description word.
+_ANY_DIGITS_DATE_RE: Final = re.compile(r"\d+(?:-\d+-\d+|/\d+(?:/\d+)?)")
 
 
 def _date_word(word: str, today: date, day_first: bool) -> date | str | None:
@@ -180,6 +185,8 @@ def _date_word(word: str, today: date, day_first: bool) -> date | str | None:
             return today - timedelta(days=(today.weekday() - _WEEKDAYS[key]) % 7)
     except OverflowError:
         return f"“{_clip(word)}” is out of range."
+    if has_non_ascii_digit(word) and _ANY_DIGITS_DATE_RE.fullmatch(word):
+        return digits_message(word, "date", "24/11 or 2026-11-24" if day_first else "11/24 or 2026-11-24")
     iso = _ISO_RE.fullmatch(word)
     if iso:
         return _checked_date(word, int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), today, day_first)
@@ -388,7 +395,7 @@ def parse_hours(
             work_date = found
 
     take_date()
-    if index < len(tokens) and tokens[index].text[0] in _DURATION_START:
+    if index < len(tokens) and (tokens[index].text[0] in _DURATION_START or has_non_ascii_digit(tokens[index].text[0])):
         count = _duration_span(text, tokens, index)
         duration_text = text[tokens[index].start : tokens[index + count - 1].end]
         index += count
