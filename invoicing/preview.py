@@ -445,8 +445,9 @@ def _budget(session: Session, workspace_id: int, client: Client, projects: Mappi
         what = "percentage" if request.basis is BudgetBasis.PERCENT else "amount"
         draft.problem(InvoiceField.AMOUNT, f"Enter the {what} to bill.")
     elif has_non_ascii_digit(text):  # Decimal() would read ١٠٠ or １００ as 100
-        what = "percentage" if request.basis is BudgetBasis.PERCENT else "amount"
-        draft.problem(InvoiceField.AMOUNT, digits_message(what, "50 or 1250.00"))
+        percent = request.basis is BudgetBasis.PERCENT
+        draft.problem(InvoiceField.AMOUNT, digits_message("percentage" if percent else "amount",
+                                                          "25 or 50" if percent else "500 or 1250.00"))
     else:
         try:
             value = Decimal(text)

@@ -341,6 +341,44 @@ def test_invalid_values_are_field_errors_and_nothing_is_stored(slack: SignedSlac
     assert slack_api.calls_to("views.publish") == []
 
 
+def test_rates_typed_with_other_digits_are_field_errors_and_nothing_is_stored(
+        slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
+    """`１００` (fullwidth) or `١٠٠` (Arabic-Indic) would read as 100 through Python's `\\d` or `Decimal()`."""
+    first_contact(slack, slack_api, OWNER)
+    acme = seed_client(db)
+    project = seed_project(db, acme, "acme-web", hourly_rate="100")
+    before = audit_count(db)
+    view = open_from_home(slack, slack_api, ids.ACTION_NEW_PROJECT)
+    slack_api.reset_calls()
+
+    answer = submit(slack, view, project_values(acme, "Brand", "brand", rate="１００"))
+    assert answer == {"response_action": "errors",
+                      "errors": {Field.RATE: "Use the digits 0–9 for the rate (for example 120 or 95.50)."}}
+
+    retainer_view = project_modal(ProjectForm(clients=(ClientChoice(acme, "Acme"),), client_count=1,
+                                              billing_mode=BillingMode.RETAINER))
+    answer = submit(slack, retainer_view, project_values(acme, "Support", "support", mode="retainer",
+                                                         retainer="٤٠٠٠", included="٤٠", overage="１７５"))
+    assert answer["response_action"] == "errors"
+    assert answer["errors"] == {
+        Field.RETAINER_AMOUNT: "Use the digits 0–9 for the monthly amount (for example 120 or 95.50).",
+        Field.INCLUDED_HOURS: "Use the digits 0–9 for the included hours (for example 40 or 37.5).",
+        Field.OVERAGE_RATE: "Use the digits 0–9 for the overage rate (for example 120 or 95.50).",
+    }
+
+    rates_view = open_from_home(slack, slack_api, ids.ACTION_ROW_MENU, value=f"{ids.PROJECT_RATES}:{project}")
+    slack_api.reset_calls()
+    answer = submit(slack, rates_view, rate_values(ALICE, "١٠٠"))
+    assert answer == {"response_action": "errors",
+                      "errors": {Field.MEMBER_RATE: "Use the digits 0–9 for the rate (for example 120 or 95.50)."}}
+
+    assert set(projects(db)) == {"acme-web"} and projects(db)["acme-web"].hourly_rate == Decimal("100.00")
+    with db.session() as s:
+        assert s.scalars(select(ProjectMemberRate)).all() == []
+    assert audit_count(db) == before
+    assert slack_api.calls_to("views.publish") == []
+
+
 def test_new_project_without_clients_explains_what_to_do(slack: SignedSlack, slack_api: SlackSandbox,
                                                          db: Database) -> None:
     first_contact(slack, slack_api, OWNER)

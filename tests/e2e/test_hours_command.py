@@ -95,6 +95,23 @@ def test_ambiguous_or_unknown_opens_the_prefilled_modal_and_stores_nothing(
     assert entries_of(db, ALICE) == []
 
 
+@pytest.mark.parametrize(("text", "problem"), [
+    ("１００ acme-web Planning", "“１００”: use the digits 0–9 for the duration"),  # fullwidth: not 100 hours
+    ("٣ acme-web Planning", "“٣”: use the digits 0–9 for the duration"),  # Arabic-Indic 3
+    ("1:٣٠ acme-web Planning", "use the digits 0–9 for the duration"),
+    ("2 ２０２５-１１-２４ acme-web Planning", "use the digits 0–9 for the date"),
+])
+def test_other_digits_are_never_a_duration_or_date_the_prefilled_modal_says_use_0_9(
+        slack: SignedSlack, slack_api: SlackSandbox, db: Database, catalog: Catalog, text: str,
+        problem: str) -> None:
+    body = ack_body(slack.command(text, user=ALICE))
+    assert not body.get("text")
+    view = opened_view(slack_api)
+    assert view["callback_id"] == "hours_log"
+    assert problem in text_of(view["blocks"])
+    assert entries_of(db, ALICE) == []
+
+
 def test_ambiguous_prefix_offers_the_candidates_first(slack: SignedSlack, slack_api: SlackSandbox, db: Database,
                                                       catalog: Catalog) -> None:
     with db.session() as s:  # a second project whose name starts like "Mobile app"

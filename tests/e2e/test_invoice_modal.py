@@ -447,6 +447,10 @@ def test_fixed_budget_percent_and_amount(world: World) -> None:
         "Pick the fixed-budget project to bill.")
     view = pick(w, view, v.ACTION_BUDGET_PROJECT, str(w.budget))
     assert "10,000.00 remains" in text_of(view)
+    view = pick(w, view, v.ACTION_AMOUNT, "２５")  # fullwidth 25: never read as 25
+    assert submit(w, view)["errors"] == {
+        InvoiceField.AMOUNT: "Use the digits 0–9 for the percentage (for example 25 or 50)."}
+    assert invoices(w.db) == []
     view = pick(w, view, v.ACTION_AMOUNT, "25")
     assert "25% of the remaining budget" in text_of(view) and "Subtotal *2,500.00*" in text_of(view)
     assert submit(w, view) == {}

@@ -187,6 +187,7 @@ def test_the_wizard_completes_and_saves_what_a_push_reads(xworld: XWorld) -> Non
     (DefaultsField.TERMS, {"terms": "0"}, "from 1 to 365"),
     (DefaultsField.TERMS, {"terms": "366"}, "from 1 to 365"),
     (DefaultsField.TERMS, {"terms": "1.5"}, "whole number"),
+    (DefaultsField.TERMS, {"terms": "٣٠"}, "Use the digits 0–9 for the payment terms"),  # Arabic-Indic 30
     (DefaultsField.PREFIX, {"prefix": "INV 1"}, "letters, digits"),
     (DefaultsField.PREFIX, {"prefix": "ABCDEFGHIJK"}, "at most 10"),
     (DefaultsField.PREFIX, {"prefix": "INV#"}, "letters, digits"),
