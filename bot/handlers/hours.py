@@ -94,7 +94,7 @@ def _period(value: str) -> Period:
 
 
 def _page(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 class Replies:
