@@ -12,6 +12,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from settings import Settings
 from storage.db import Database
 from web.slack_guard import MAX_BODY_BYTES, Rejected, verify
+from web.slack_shape import problem
 from web.xero_routes import create_xero_blueprint
 
 log = logging.getLogger("hourcap.web")
@@ -33,6 +34,10 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
         except Rejected as rejected:
             log.info("refused Slack request from %s: %s", request.remote_addr, rejected.reason)
             return Response("", status=rejected.status)
+        malformed = problem(request.content_type, body)
+        if malformed is not None:
+            log.info("refused signed Slack request from %s: %s", request.remote_addr, malformed)
+            return Response(malformed, status=400, mimetype="text/plain")
         return slack.handle(request)  # type: ignore[no-any-return]
 
     if settings.multi_workspace:
