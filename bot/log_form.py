@@ -68,10 +68,10 @@ def current_form(session: Session, member: Member, submitted: Submitted, entry_i
     project_id = _int_or_none(submitted.project_id)
     work_date = _date_or_none(submitted.work_date)
     minutes: int | None = None
-    duration_text = submitted.duration
-    if submitted.duration:
+    duration_text = submitted.duration if isinstance(submitted.duration, str) else None
+    if duration_text:
         with contextlib.suppress(DurationError):
-            minutes, duration_text = parse_duration(submitted.duration), None
+            minutes, duration_text = parse_duration(duration_text), None
     archived = None
     if entry_id is not None and project_id is not None:
         project = find_project(session, member.workspace_id, project_id)
@@ -84,21 +84,22 @@ def current_form(session: Session, member: Member, submitted: Submitted, entry_i
 
 def _int_or_none(value: str | None) -> int | None:
     try:
-        return int(value) if value else None
+        return int(value) if isinstance(value, str) and value else None
     except ValueError:
         return None
 
 
 def _date_or_none(value: str | None) -> date | None:
+    """A picked day, or None: a `selected_date` that is not an ISO date string (Slack never sends one) too."""
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
     except ValueError:
         return None
 
 
 def entry_input(submitted: Submitted) -> EntryInput:
     """What the person asked to store, or a field error naming what to fix (nothing stored)."""
-    if not submitted.duration or not submitted.duration.strip():
+    if not isinstance(submitted.duration, str) or not submitted.duration.strip():
         raise InvalidInput("How long did you work? Enter a duration like 2.5, 1h30m, 1:30 or 45m.",
                            field=FIELD_DURATION)
     try:

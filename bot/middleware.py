@@ -8,7 +8,8 @@ Listeners read shared plumbing from Bolt's `BoltContext` rather than capturing i
 - `context["xero_limits"]`: the process's Xero call budget (shared with its jobs), or None for one per call;
 - `context["actor"]`: loads the acting `Member` inside a session, `context["actor"](session)` (set once the
   request names a workspace and a user, with `workspace_id` and `member_id`);
-- `context["form"]`: the view's `state.values` flattened into a `FormData` (empty when there is no view).
+- `context["form"]`: the view's `state.values` flattened into a `FormData` (empty when there is no view); a
+  modal submission with a value in a shape Slack never sends is answered with a field error under that block.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.errors import field_errors
 from bot.profiles import profile_loader
 from bot.views.state import FormData
+from errors import FormErrors
 from settings import Settings
 from storage.db import Database
 from storage.models import Member, SlackEventReceipt
@@ -82,13 +85,19 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
     single_workspace = not settings.multi_workspace
 
     @app.middleware
-    def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+    def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         """The plumbing every listener reads from `context` (see the module docstring)."""
         context["db"] = db
         context["settings"] = settings
         context["xero_limits"] = xero_limits
-        context["form"] = FormData.of(body)
+        context["form"] = form = FormData.of(body)
+        if form.problems and body.get("type") == "view_submission":
+            # A value in a shape Slack never sends: a field error under its block, nothing stored.
+            errors = field_errors(FormErrors(form.problems), body.get("view"))
+            if errors:
+                return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
         next()
+        return None
 
     @app.middleware
     def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
