@@ -6,6 +6,7 @@ import json
 import time
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from sandbox.slack import SlackSandbox
@@ -92,13 +93,15 @@ def test_redelivered_event_acts_once_but_a_new_event_acts(slack: SignedSlack, sl
 
 def test_known_answer_signature_vector() -> None:
     """python-slack-sdk's published vector, checked against our own guard."""
-    from web.slack_guard import signature_for, verify
+    from web.slack_guard import Rejected, verify
 
     body = (b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
             b"&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
             b"&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
             b"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
     expected = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
-    assert signature_for("8f742231b10e8888abcd99yyyzzz85a5", "1531420618", body) == expected
     verify({"X-Slack-Request-Timestamp": "1531420618", "X-Slack-Signature": expected}, body,
            "8f742231b10e8888abcd99yyyzzz85a5", now=1531420618)
+    with pytest.raises(Rejected, match="bad signature"):  # one byte changed
+        verify({"X-Slack-Request-Timestamp": "1531420618", "X-Slack-Signature": expected},
+               body.replace(b"xyzz", b"xyzZ"), "8f742231b10e8888abcd99yyyzzz85a5", now=1531420618)
