@@ -32,7 +32,8 @@ OWNER = "U0OLIVIA"
 
 
 class FormReader(HTMLParser):
-    """The first form of a page: its action, and what a browser would submit by default."""
+    """The first form of a page: its action, and what a browser would submit by default; `options` lists each
+    select's options and each group of checkboxes or radios as (value, label)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -43,6 +44,7 @@ class FormReader(HTMLParser):
         self._select: str | None = None
         self._picked = False
         self._option: str | None = None
+        self._choice: str | None = None
         self._done = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -53,6 +55,11 @@ class FormReader(HTMLParser):
             self.action = a.get("action", "")
         elif tag == "input" and a.get("type") in ("hidden", "text") and a.get("name"):
             self.fields.setdefault(a["name"], []).append(a.get("value", ""))
+        elif tag == "input" and a.get("type") in ("checkbox", "radio") and a.get("name"):
+            self._choice = a["name"]  # its label is the text that follows it
+            self.options.setdefault(a["name"], []).append((a.get("value", ""), ""))
+            if "checked" in a:
+                self.fields.setdefault(a["name"], []).append(a.get("value", ""))
         elif tag == "select" and a.get("name"):
             self._select, self._picked = a["name"], False
             self.options.setdefault(a["name"], [])
@@ -70,6 +77,10 @@ class FormReader(HTMLParser):
             name = self.options[self._select][-1][0]
             self.options[self._select][-1] = (name, data.strip())
             self._option = None
+        elif self._choice and data.strip():
+            value = self.options[self._choice][-1][0]
+            self.options[self._choice][-1] = (value, data.strip())
+            self._choice = None
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select" and self._select:

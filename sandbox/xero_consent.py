@@ -26,7 +26,8 @@ REDIRECT_URI = "http://localhost:8000/xero/callback"
 
 
 class FormParser(HTMLParser):
-    """Collects the first form: its action and the values a browser would submit by default."""
+    """Collects the first form: its action and the values a browser would submit by default (hidden fields, checked
+    boxes and radios, the selected option of a select)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -43,6 +44,10 @@ class FormParser(HTMLParser):
             self.action = a.get("action", "")
         elif tag == "input" and a.get("type") == "hidden":
             self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "input" and a.get("type") in ("checkbox", "radio") and a.get("name"):
+            self.options.append((a.get("value", ""), ""))
+            if "checked" in a:
+                self.fields.append((a["name"], a.get("value", "")))
         elif tag == "select":
             self._select, self._first_option, self._selected = a["name"], None, False
         elif tag == "option" and self._select:

@@ -33,16 +33,28 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
 }
-_STYLE = ("body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:36rem;margin:4rem auto;"
-          "padding:0 1rem;color:#1d1c1d;line-height:1.5}h1{font-size:1.5rem}select,button{font-size:1rem;"
-          "padding:.4rem .6rem;margin:.5rem 0}.muted{color:#616061;font-size:.9rem}")
+# Phone first: one column that never scrolls sideways (long names and references wrap), controls at least 44 px
+# high with their whole row clickable, and a focus ring that stays visible for keyboard users.
+_STYLE = ("*,*::before,*::after{box-sizing:border-box}"
+          "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:36rem;margin:0 auto;"
+          "padding:2rem 1rem;color:#1d1c1d;line-height:1.5;overflow-wrap:anywhere}"
+          "h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}"
+          "fieldset{border:0;padding:0;margin:1rem 0}legend{font-weight:600;padding:0;margin-bottom:.25rem}"
+          ".choice{display:flex;align-items:center;gap:.75rem;min-height:2.75rem;padding:.5rem .75rem;"
+          "margin:.5rem 0;border:1px solid #8d8d8d;border-radius:.375rem;cursor:pointer}"
+          ".choice:has(input:checked){border-color:#1264a3;background:#eef5fb}"
+          ".choice input{width:1.25rem;height:1.25rem;margin:0;flex:none}"
+          "button{font:inherit;font-weight:600;min-height:2.75rem;padding:.5rem 1.25rem;margin:.5rem 0;border:0;"
+          "border-radius:.375rem;background:#007a5a;color:#fff;cursor:pointer}"
+          ":focus-visible{outline:3px solid #1264a3;outline-offset:2px}"
+          ".muted{color:#5e5d60;font-size:.9rem}")
 
 
 def page(title: str, body_html: str, status: int = 200) -> Response:
     """A complete page; `body_html` must already be escaped."""
     html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{escape(title)} · Hour Cap</title>'
-            f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>{body_html}</body></html>")
+            f"<style>{_STYLE}</style></head><body><main><h1>{escape(title)}</h1>{body_html}</main></body></html>")
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
     response.headers.update(_HEADERS)
     return response
@@ -80,16 +92,20 @@ def connected_page(result: xc.Connected) -> Response:
 
 
 def chooser_page(choice: xc.Choice) -> Response:
-    options = "".join(f'<option value="{escape(t.tenant_id)}"{" selected" if i == 0 else ""}>'
-                      f"{escape(t.tenant_name)}</option>" for i, t in enumerate(choice.organisations))
+    """One radio button per organisation (none picked in advance: invoices go to the ledger chosen here), so the
+    list reads as one group, is a single Tab stop, and arrow keys or Space pick an organisation."""
+    options = "".join(f'<label class="choice"><input type="radio" name="tenant_id" value="{escape(t.tenant_id)}" '
+                      f'required><span>{escape(t.tenant_name)}</span></label>' for t in choice.organisations)
     return page("Choose the organisation",
                 "<p>You allowed Hour Cap into several Xero organisations. A Slack workspace uses one: which one "
                 "should Hour Cap send invoices to?</p>"
                 '<form method="post" action="/xero/choose">'
                 f'<input type="hidden" name="c" value="{escape(choice.token)}">'
-                f'<label for="tenant_id">Organisation</label><br><select id="tenant_id" name="tenant_id">{options}'
-                '</select><br><button type="submit">Connect this organisation</button></form>'
-                '<p class="muted">This page works for 10 minutes, in this browser only.</p>')
+                f"<fieldset><legend>Organisation</legend>{options}</fieldset>"
+                '<button type="submit">Connect this organisation</button></form>'
+                '<p class="muted">The organisations you do not choose are disconnected from Hour Cap at Xero, '
+                "unless another Slack workspace uses them through Hour Cap. This page works for 10 minutes, in "
+                "this browser only.</p>")
 
 
 def create_xero_blueprint(settings: Settings, db: Database) -> Blueprint:

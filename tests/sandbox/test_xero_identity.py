@@ -80,7 +80,7 @@ def test_consent_page_offers_an_organisation_chooser_and_echoes_state(sb: XeroSa
         )
         assert page.status_code == 200
         assert (
-            "Demo Company (NZ)" in page.text and "Kiwi Ventures Ltd" in page.text and "<select" in page.text
+            "Demo Company (NZ)" in page.text and "Kiwi Ventures Ltd" in page.text and 'type="checkbox"' in page.text
         )
         answer = submit_consent(http, page, tenant_ids=[sb.tenants.second_tenant_id])
     assert answer.status_code == 302 and _query(answer)["state"] == "s1" and "code" in _query(answer)
@@ -90,7 +90,7 @@ def test_single_organisation_still_asks_for_consent_and_deny_says_access_denied(
     sb.set_consenting_user("one@org.example", [sb.tenants.demo_tenant_id])
     with httpx2.Client() as http:
         page = http.get(str(_authorize(sb).request.url))
-        assert "<select" not in page.text and 'name="tenant_id"' in page.text
+        assert 'type="checkbox"' not in page.text and 'name="tenant_id"' in page.text
         denied = submit_consent(http, page, action="deny")
     assert _query(denied)["error"] == "access_denied" and _query(denied)["state"] == "xyz-state"
 
