@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, request
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_flask_response
 
 from settings import Settings
 from storage.db import Database
 from web.slack_guard import MAX_BODY_BYTES, Rejected, verify
-from web.slack_shape import problem
+from web.slack_shape import for_bolt, problem
 from web.xero_routes import create_xero_blueprint
 
 log = logging.getLogger("hourcap.web")
@@ -38,7 +39,9 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
         if malformed is not None:
             log.info("refused signed Slack request from %s: %s", request.remote_addr, malformed)
             return Response(malformed, status=400, mimetype="text/plain")
-        return slack.handle(request)  # type: ignore[no-any-return]
+        as_parsed = BoltRequest(body=for_bolt(request.content_type, body.decode("utf-8")),
+                                query=request.query_string.decode("utf-8"), headers=dict(request.headers))
+        return to_flask_response(bolt_app.dispatch(as_parsed))
 
     if settings.multi_workspace:
         @web.get("/slack/install")

@@ -43,6 +43,17 @@ def problem(content_type: str | None, body: bytes) -> str | None:
     return _json_object(payload, "payload") or _payload_shape(json.loads(payload))
 
 
+def for_bolt(content_type: str | None, body: str) -> str:
+    """The body as Bolt should parse it. Bolt reads any form body that merely contains the letters "payload" as
+    an interaction and finds no `payload` field in a slash command like `/hours 1 api Fixed the payload parser`,
+    so it answers 404 and Slack shows "dispatch_failed". In a command's fields those letters are percent-encoded
+    (same values once decoded); every other body is unchanged. Runs after the signature check on the raw bytes."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != FORM or "payload" not in body or "payload" in dict(parse_qsl(body, keep_blank_values=True)):
+        return body
+    return body.replace("payload", "p%61yload")
+
+
 def _json_object(text: str, what: str) -> str | None:
     try:
         parsed = json.loads(text)

@@ -225,3 +225,13 @@ def test_no_projects_yet_answers_what_to_do_instead_of_an_empty_form(
     assert "No projects yet" in body["text"] and "New project" in body["text"]
     assert slack_api.calls_to("views.open") == []
     assert entries_of(db, ALICE) == []
+
+
+@pytest.mark.parametrize("description", ["Fixed the payload parser", "payload=", "{payload}"])
+def test_the_word_payload_in_a_command_is_just_text(slack: SignedSlack, db: Database, catalog: Catalog,
+                                                    description: str) -> None:
+    """Bolt reads any form body containing "payload" as an interaction and would answer 404 (Slack shows
+    "dispatch_failed"); the command is logged like any other."""
+    body = ack_body(slack.command(f"1 acme-web {description}", user=ALICE))
+    [entry] = entries_of(db, ALICE)
+    assert entry.description == description and "Logged 1 h" in body["text"]
