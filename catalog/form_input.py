@@ -18,6 +18,7 @@ MAX_INCLUDED_HOURS = Decimal("744")  # a 31-day month, around the clock
 NAME_MAX = 120
 CODE_MAX = 32
 
+PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)  # digits and one decimal point: no NaN, 1e3, -5
 _MONEY = re.compile(r"[0-9]{1,10}(?:[.,][0-9]+)?", re.ASCII)  # ASCII only: \d would take ١٠٠ or １００
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
 _SPACES = re.compile(r"\s+")

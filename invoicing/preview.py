@@ -22,14 +22,14 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from catalog.form_input import digits_message, has_non_ascii_digit
+from catalog.form_input import PLAIN_NUMBER, digits_message, has_non_ascii_digit
 from catalog.rounding import RoundingRule
 from catalog.rounding_settings import rounding_for_client
 from errors import FormErrors
@@ -448,11 +448,10 @@ def _budget(session: Session, workspace_id: int, client: Client, projects: Mappi
         percent = request.basis is BudgetBasis.PERCENT
         draft.problem(InvoiceField.AMOUNT, digits_message("percentage" if percent else "amount",
                                                           "25 or 50" if percent else "500 or 1250.00"))
+    elif not PLAIN_NUMBER.fullmatch(text):  # Decimal() would also take NaN, Infinity or 1e3
+        draft.problem(InvoiceField.AMOUNT, "Enter a number, like 50 or 1250.00.")
     else:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            draft.problem(InvoiceField.AMOUNT, "Enter a number, like 50 or 1250.00.")
+        value = Decimal(text)
     if project is None:
         return (), extra
     extra["period_project_id"] = project.id

@@ -451,6 +451,10 @@ def test_fixed_budget_percent_and_amount(world: World) -> None:
     assert submit(w, view)["errors"] == {
         InvoiceField.AMOUNT: "Use the digits 0–9 for the percentage (for example 25 or 50)."}
     assert invoices(w.db) == []
+    for odd in ("NaN", "Infinity", "1e3", "-25", "0x19"):  # Decimal() reads the first four as numbers
+        view = pick(w, view, v.ACTION_AMOUNT, odd)
+        assert submit(w, view)["errors"] == {InvoiceField.AMOUNT: "Enter a number, like 50 or 1250.00."}, odd
+    assert invoices(w.db) == []
     view = pick(w, view, v.ACTION_AMOUNT, "25")
     assert "25% of the remaining budget" in text_of(view) and "Subtotal *2,500.00*" in text_of(view)
     assert submit(w, view) == {}
