@@ -5,18 +5,20 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.views.invoice_status import InvoiceView
-from invoicing.push_status import hint_for
-from storage.models import Client, Invoice
+from invoicing.push_status import CHECK_HINT, hint_for
+from storage.models import Client, Invoice, InvoiceStatus
 
 
 def invoice_view(session: Session, invoice: Invoice) -> InvoiceView:
     client = session.get(Client, invoice.client_id)
     message = invoice.error_message
+    hint = (hint_for(message) if invoice.status == InvoiceStatus.FAILED
+            else CHECK_HINT if invoice.status == InvoiceStatus.CHECK_IN_XERO else None)
     return InvoiceView(
         invoice_id=invoice.id, reference=invoice.reference, status=invoice.status,
         client_name=client.name if client is not None else "(deleted client)", total=invoice.total,
         subtotal=invoice.subtotal, line_amount_type=invoice.line_amount_type, currency=invoice.currency,
         xero_number=invoice.xero_invoice_number, xero_url=invoice.xero_url, xero_total=invoice.xero_total,
-        error_message=message, hint=hint_for(message) if invoice.status == "failed" else None,
+        error_message=message, hint=hint,
         push_attempt=invoice.push_attempt,
     )

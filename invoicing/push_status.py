@@ -1,4 +1,5 @@
-"""An invoice's way to Xero, as state changes: queued → pushing → pushed, or failed (Retry → queued, or Cancel).
+"""An invoice's way to Xero, as state changes: queued → pushing → pushed (or check in Xero, when Xero's copy
+differs from what was sent), or failed (Retry → queued, or Cancel).
 
 The invoice row is the record (the database is the source of truth: docs/architecture.md); every change here is a
 conditional UPDATE on the state it expects, so two workers, a redelivered job and a person pressing Retry can
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -26,15 +27,19 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from errors import NotFound, UserError
+from invoicing.totals import totals
 from storage import outbox
 from storage.audit import audit
 from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, TimeEntry, XeroConnection
 from storage.types import utcnow
 from team.roles import Permission, require
 from xero.push import DraftInvoice, DraftLine, XeroDraft
+from xero.push_check import SentInvoice, compare_invoice
 
 PUSH_TASK = "invoice.push"
 NOTIFY_TASK = "invoice.notify"
+IN_XERO = (InvoiceStatus.PUSHED, InvoiceStatus.CHECK_IN_XERO)  # states that are final: the draft exists
+CENT = Decimal("0.01")
 DEFAULT_LEASE = timedelta(minutes=2)  # a push is at most a token refresh, a lookup and a PUT (30 s timeout each)
 
 
@@ -43,6 +48,7 @@ class Event(StrEnum):
 
     PUSHING = "pushing"
     PUSHED = "pushed"
+    CHECK_IN_XERO = "check_in_xero"  # in Xero, but not what was sent: same value as the status
     FAILED = "failed"
     RETRYING = "retrying"
     CANCELLED = "cancelled"
@@ -168,34 +174,54 @@ def draft_for(session: Session, invoice_id: int) -> tuple[DraftInvoice, str | No
     return draft, short_code
 
 
-def totals_difference(invoice: Invoice, xero: XeroDraft) -> str | None:
-    """Plain words when Xero's totals differ from ours (shown on the invoice and in Slack, never hidden)."""
-    ours = (invoice.subtotal, invoice.tax_total, invoice.total)
-    theirs = (xero.subtotal, xero.total_tax, xero.total)
-    if theirs[2] is None:
-        return "Xero did not report a total for this draft: check it in Xero."
-    if all(t is None or Decimal(t) == Decimal(o) for o, t in zip(ours, theirs, strict=True)):
-        return None
-    return (f"Totals differ: Xero computed subtotal {theirs[0]}, tax {theirs[1]}, total {theirs[2]}; Hour Cap "
-            f"previewed subtotal {ours[0]}, tax {ours[1]}, total {ours[2]}. Check the draft in Xero before "
-            "approving it.")
+def sent_invoice(session: Session, invoice: Invoice, draft: DraftInvoice | None = None) -> SentInvoice:
+    """What was sent for the invoice (`draft`, when the caller has it; else rebuilt from the row, which is what
+    the draft is built from) and what the preview showed, with its half-cent tie lines counted the way
+    `invoicing.totals` counts them."""
+    if draft is None:
+        try:
+            draft, _ = draft_for(session, invoice.id)
+        except UserError:  # the client was unlinked since: what was sent is no longer known, so nothing matches
+            draft = DraftInvoice(invoice.workspace_id, invoice.id, invoice.push_attempt, "", invoice.invoice_date,
+                                 invoice.due_date, invoice.line_amount_type, invoice.reference, [])
+    amounts = tuple((line.quantity * line.unit_amount).quantize(CENT, rounding=ROUND_HALF_UP) for line in draft.lines)
+    snapshot = invoice.settings_snapshot or {}
+    ties = 0
+    try:
+        if snapshot.get("tax_rate") not in (None, ""):
+            ties = len(totals(amounts, invoice.line_amount_type, Decimal(str(snapshot["tax_rate"]))).tie_lines)
+    except (ArithmeticError, ValueError):
+        ties = 0
+    client = session.get(Client, invoice.client_id)
+    return SentInvoice(
+        contact_id=draft.contact_id, reference=draft.reference, line_amount_type=draft.line_amount_type,
+        line_amounts=amounts, subtotal=Decimal(invoice.subtotal), total_tax=Decimal(invoice.tax_total),
+        total=Decimal(invoice.total), tie_lines=ties,
+        contact_name=client.xero_contact_name if client is not None else None,
+    )
 
 
-def mark_pushed(session: Session, invoice_id: int, xero: XeroDraft, url: str) -> Invoice | None:
-    """Record Xero's id, number, total and link. The truth wins over our bookkeeping: a late success is recorded
-    even if this run lost its lease or the invoice was marked failed meanwhile (never if cancelled)."""
+def mark_pushed(session: Session, invoice_id: int, xero: XeroDraft, url: str,
+                sent: DraftInvoice | None = None) -> Invoice | None:
+    """Record Xero's id, number, total and link, after comparing Xero's copy with what was sent (`sent`, the
+    draft the request carried): equal (or differing only in an explained half-cent rounding, kept as a note)
+    → pushed; anything else → check in Xero, with the differences in plain words. Either way the invoice is in
+    Xero: its time stays reserved and nothing sends it again. The truth wins over our bookkeeping: a late
+    success is recorded even if this run lost its lease or the invoice was marked failed meanwhile (never if
+    cancelled)."""
     invoice = session.get(Invoice, invoice_id, with_for_update=True)
-    if invoice is None or invoice.status in (InvoiceStatus.PUSHED, InvoiceStatus.CANCELLED):
+    if invoice is None or invoice.status in IN_XERO or invoice.status == InvoiceStatus.CANCELLED:
         return None
-    invoice.status = InvoiceStatus.PUSHED.value
+    check = compare_invoice(sent_invoice(session, invoice, sent), xero)
+    invoice.status = (InvoiceStatus.PUSHED if check.matches else InvoiceStatus.CHECK_IN_XERO).value
     invoice.xero_invoice_id = xero.invoice_id
     invoice.xero_invoice_number = xero.number or None
     invoice.xero_total = xero.total
     invoice.xero_url = url
     invoice.pushed_at = utcnow()
     invoice.lease_until = None
-    invoice.error_message = totals_difference(invoice, xero)
-    _notify(session, invoice, Event.PUSHED)
+    invoice.error_message = check.words()
+    _notify(session, invoice, Event.PUSHED if check.matches else Event.CHECK_IN_XERO)
     return invoice
 
 
@@ -215,6 +241,10 @@ def mark_failed(session: Session, invoice_id: int, message: str, *, lease_until:
     session.refresh(invoice)
     _notify(session, invoice, Event.FAILED)
     return True
+
+
+CHECK_HINT = ("Open the draft in Xero and check the difference above; correct it there before you approve it. "
+              "It is in Xero, so Hour Cap will not send it again, and its time entries stay on this invoice.")
 
 
 def hint_for(message: str | None) -> str:

@@ -7,8 +7,9 @@ Args: `invoice_ids` (recorded by `invoicing.batch.create_month_batch`, one row p
   or whose lease another run holds, goes to the single path (`invoice.push`), which looks it up by reference
   before any re-create.
 - The request carries an `Idempotency-Key` derived from the sorted invoice ids and their attempt numbers.
-- `summarizeErrors=false`: Xero answers each element on its own, in the order sent. OK → pushed (`mark_pushed`,
-  as the single push records it); ERROR → failed with Xero's own message (`mark_failed`, as the single push).
+- `summarizeErrors=false`: Xero answers each element on its own, in the order sent. OK → pushed, or check in
+  Xero when Xero's copy differs (`mark_pushed`, as the single push records it); ERROR → failed with Xero's own
+  message (`mark_failed`, as the single push).
 - 429 (Xero's or our own budget) proves nothing was created: the invoices go back to queued and the task is
   rescheduled at Retry-After.
 - Any other failure of the whole request is never re-sent as a batch: Needs reconnect and 4xx answers prove nothing
@@ -165,7 +166,8 @@ def _send(ctx: JobContext, leased: list[_Leased]) -> None:
     with db.session() as session:
         for item, element in zip(leased, elements, strict=True):
             if isinstance(element, XeroDraft):
-                mark_pushed(session, item.invoice_id, element, deep_link(element.invoice_id, item.short_code))
+                mark_pushed(session, item.invoice_id, element, deep_link(element.invoice_id, item.short_code),
+                            item.draft)
                 log.info("invoice.push_batch %s: pushed as %s (%s)", item.invoice_id, element.invoice_id,
                          element.number)
             else:

@@ -13,7 +13,8 @@
 - 429 → RetryAt(Retry-After). Transient failures (5xx, timeouts, dropped connections, garbled answers) retry with
   the registry's exponential backoff up to `MAX_RETRIES` times, then the invoice fails with a clear message.
   Validation errors fail the invoice at once with Xero's own words; nothing retries them.
-- Success stores Xero's id, number, total and the deep link, and flags a totals difference.
+- Success stores Xero's id, number, total and the deep link after comparing Xero's copy with what was sent
+  (`xero.push_check`): a difference marks the invoice "check in Xero" (it is in Xero: never sent again).
 
 Every outcome records `invoice.notify` in the same transaction: bot/notify/invoice.py tells Slack.
 """
@@ -125,7 +126,7 @@ def _push_claimed(ctx: JobContext, invoice_id: int, claim: Claim, pause: timedel
         _transient(ctx, invoice_id, lease, exc)
     else:
         with db.session() as session:
-            recorded = mark_pushed(session, invoice_id, result, deep_link(result.invoice_id, short_code))
+            recorded = mark_pushed(session, invoice_id, result, deep_link(result.invoice_id, short_code), draft)
         log.info("invoice.push %s: %s as %s (%s)", invoice_id, "pushed" if recorded else "already recorded",
                  result.invoice_id, result.number)
 

@@ -1,5 +1,6 @@
 """Demo chapter: the push — the invoice created in chapter 15 reaches Xero as a draft (fetched back and compared
-with the preview), then a push that fails (an archived contact), its alert, the fix and the Retry."""
+with the preview), then a push that fails (an archived contact), its alert, the fix and the Retry; last, a draft
+Xero keeps with another total is flagged "check in Xero" with the difference."""
 
 from __future__ import annotations
 
@@ -124,14 +125,25 @@ def push(demo: Demo) -> None:
     demo.say(f"{pushed.reference} is now draft {pushed.xero_invoice_number} in Xero; the alert reads: "
              f"“{_once_it_reads(demo, lambda: _message_text(demo, CHANNEL, alert.get('ts')), 'Resolved')}”")
 
+    demo.say("Last, Xero is told to keep the next draft with another total (a stand-in control). Alice invoices the "
+             "Globex retainer for the month before; Hour Cap compares Xero's copy with what it sent:")
+    xero.alterations.add("Invoices", {"Total": "9999.00"})
+    _create_retainer_invoice(demo, months_back=2)
+    odd = _wait_status(demo, _invoice(demo).reference, "check_in_xero", "pushed")
+    state = "marked “check in Xero”" if odd.status == "check_in_xero" else f"{odd.status}, NOT flagged"
+    demo.say(f"{odd.reference} is {state}: {odd.error_message}")
+    demo.say(f"  “{_once_it_reads(demo, lambda: _status_text(demo, odd.reference), 'Check in Xero')}”")
 
-def _create_retainer_invoice(demo: Demo) -> None:
+
+def _create_retainer_invoice(demo: Demo, months_back: int = 1) -> None:
     from datetime import date, timedelta
 
     from bot.views import invoice_modal as v
     from sandbox.demo_invoices import _inputs, _pick, _values
 
-    first = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = date.today().replace(day=1)
+    for _ in range(months_back):
+        first = (first - timedelta(days=1)).replace(day=1)
     before = len(demo.slack_api.calls_to("views.update"))
     demo.slack.command("invoice", user=ALICE, channel=CHANNEL)
     demo.slack_api.wait_for("views.update", before + 1, timeout=10)

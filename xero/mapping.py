@@ -7,7 +7,9 @@
 - `contact_options`: type-ahead over the caller's workspace's ACTIVE synced contacts (never another workspace's).
 - `link_contact` / `unlink`: by managers, admins and the owner; the contact must be an active synced contact.
 - `create_in_xero`: PUT /Contacts with the client's name. When Xero answers that the name is already assigned to
-  another (active) contact, that contact is looked up and linked instead of failing.
+  another (active) contact, that contact is looked up and linked instead of failing. A contact Xero created under
+  another name than the one sent is still linked (it exists in Xero), with the difference reported so a person
+  checks it there (`xero.push_check.contact_name_difference`).
 
 `xero_link_source` says how a link was made: "auto", "manual", "created"; "unlinked" marks a client a person
 unlinked on purpose, so the next automatic match leaves it alone.
@@ -47,6 +49,7 @@ from xero.errors import (
     XeroValidationError,
 )
 from xero.limits import TenantLimits
+from xero.push_check import contact_name_difference
 from xero.status import usable
 
 log = logging.getLogger("hourcap.xero.mapping")
@@ -283,6 +286,7 @@ class CreateResult:
     contact_id: str
     contact_name: str
     created: bool  # False: Xero already had an active contact with that name, which is now linked
+    difference: str | None = None  # Xero created the contact under another name: check it in Xero
 
 
 def _where_string(text: str) -> str:
@@ -394,6 +398,10 @@ def create_in_xero(db: Database, settings: Settings, actor: Member, client_id: A
     except XeroError as error:
         raise _plain(error) from error
     contact_id, contact_name = str(row["ContactID"]), str(row.get("Name") or client_name)
+    difference = contact_name_difference(client_name, row.get("Name") if isinstance(row.get("Name"), str) else None) \
+        if created else None
+    if difference:
+        log.warning("client %s: Xero created contact %s under another name: %s", client_pk, contact_id, difference)
     with db.session() as session:
         member = get_member(session, workspace_id, actor.id)
         client = find_client(session, workspace_id, client_pk)
@@ -401,6 +409,6 @@ def create_in_xero(db: Database, settings: Settings, actor: Member, client_id: A
         client.xero_contact_id, client.xero_contact_name = contact_id, contact_name
         client.xero_link_source = CREATED if created else MANUAL
         audit(session, member, "xero.contact.create" if created else "xero.contact.link_existing",
-              f"client:{client.id}", contact_id=contact_id, contact_name=contact_name)
+              f"client:{client.id}", contact_id=contact_id, contact_name=contact_name, difference=difference)
     log.info("client %s linked to Xero contact %s (%s)", client_pk, contact_id, "created" if created else "existing")
-    return CreateResult(client_pk, contact_id, contact_name, created)
+    return CreateResult(client_pk, contact_id, contact_name, created, difference)

@@ -133,7 +133,9 @@ def _encode(value: Any) -> str:
 # -- what Xero says ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class XeroDraft:
-    """Xero's copy of the invoice: its id and number, and the totals it computed (compared with ours)."""
+    """Xero's copy of the invoice: its id and number, and what it holds — status, contact, reference, amount
+    type, line amounts and the totals it computed — for `xero.push_check` to compare with what was sent.
+    `line_amounts` is None when the answer carried no line items (Xero's invoice lists leave them out)."""
 
     invoice_id: str
     number: str
@@ -144,6 +146,9 @@ class XeroDraft:
     total_tax: Decimal | None
     total: Decimal | None
     warnings: tuple[str, ...] = ()
+    contact_name: str | None = None
+    line_amount_type: str | None = None
+    line_amounts: tuple[Decimal | None, ...] | None = None
 
 
 class DraftRefused(Exception):  # noqa: N818 - reads as what happened
@@ -179,6 +184,13 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
+def _line_amounts(element: dict[str, Any]) -> tuple[Decimal | None, ...] | None:
+    lines = element.get("LineItems")
+    if not isinstance(lines, list):
+        return None
+    return tuple(_decimal(line.get("LineAmount")) if isinstance(line, dict) else None for line in lines)
+
+
 def draft_from(element: dict[str, Any]) -> XeroDraft:
     contact = element.get("Contact") if isinstance(element.get("Contact"), dict) else {}
     warnings = tuple(str(w.get("Message")) for w in element.get("Warnings") or [] if isinstance(w, dict))
@@ -192,6 +204,9 @@ def draft_from(element: dict[str, Any]) -> XeroDraft:
         total_tax=_decimal(element.get("TotalTax")),
         total=_decimal(element.get("Total")),
         warnings=warnings,
+        contact_name=str(contact.get("Name")) if contact and contact.get("Name") is not None else None,
+        line_amount_type=str(element["LineAmountTypes"]) if element.get("LineAmountTypes") else None,
+        line_amounts=_line_amounts(element),
     )
 
 

@@ -269,6 +269,9 @@ def handle_create(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
     def change() -> str:
         result = create_in_xero(context["db"], context["settings"], actor, client_id,
                                 limits=context.get("xero_limits"))
+        if result.created and result.difference:
+            return (f":warning: Created the contact in Xero and linked it, but check it in Xero: "
+                    f"{esc(result.difference)}. Open the contact in Xero and correct its name there if it is wrong.")
         if result.created:
             return f":sparkles: Created *{esc(result.contact_name)}* in Xero and linked it."
         return (f":link: Xero already had an active contact *{esc(result.contact_name)}*: linked to it "

@@ -2,9 +2,10 @@
 
 Recorded by every status change of an invoice (`invoicing.push_status`) and when its status message is attached
 after the invoice already moved on (`invoicing.create.attach_status_message`). It renders the invoice's *current*
-state: the status message edited in place, a DM to the creator (pushed or failed, once per event), and ONE alert
-per failed invoice in the alerts channel with Retry and Cancel (edited on later failures, resolved on success or
-cancel, "retrying" while a Retry runs).
+state: the status message edited in place, a DM to the creator (pushed, check in Xero or failed, once per event),
+and ONE alert per failed invoice in the alerts channel with Retry and Cancel (edited on later failures, resolved on
+success or cancel, "retrying" while a Retry runs). An invoice Xero holds differently from what was sent ("check in
+Xero") gets its alert too, without buttons: it is in Xero, so the fix is made there.
 
 Notifications of one invoice can run side by side — a Retry's "retrying" and the push's "pushed" are recorded
 moments apart and two workers take them — and Slack applies edits in the order they arrive, not the order the
@@ -35,7 +36,8 @@ from storage.models import Invoice, Member, Workspace
 log = logging.getLogger(__name__)
 
 MAX_PASSES = 4  # an invoice still changing after this many edits gets a notification of its own for the change
-ALERT_EVENTS = (Event.FAILED, Event.RETRYING, Event.PUSHED, Event.CANCELLED)  # the rest leave the alert alone
+ALERT_EVENTS = (Event.FAILED, Event.RETRYING, Event.PUSHED, Event.CHECK_IN_XERO, Event.CANCELLED)
+DM_EVENTS = (Event.PUSHED, Event.CHECK_IN_XERO, Event.FAILED)  # the rest leave the alert alone
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
 def _dm_creator(slack: WebClient, seen: Seen, event: str) -> None:
     """Once, for the event this notification is about. A month batch's creator has its summary; failures
     still reach them one by one."""
-    if event not in (Event.PUSHED, Event.FAILED) or seen.view.status != event or not seen.creator_user:
+    if event not in DM_EVENTS or seen.view.status != event or not seen.creator_user:
         return
     if seen.in_batch and event == Event.PUSHED:
         return
@@ -124,6 +126,10 @@ def _show_alert(db: Database, slack: WebClient, seen: Seen, event: str, alert: W
     channel, ts = alert
     if view.status == "failed":
         if event == Event.FAILED or ts:
+            return _alert(db, slack, view, seen.alerts_channel, alert)
+        return alert
+    if view.status == "check_in_xero":  # its own alert (or the failure's, edited): kept, as the state is final
+        if event == Event.CHECK_IN_XERO or ts:
             return _alert(db, slack, view, seen.alerts_channel, alert)
         return alert
     if channel and ts:

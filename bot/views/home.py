@@ -81,7 +81,8 @@ def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
 
 
 INVOICE_STATUS_LABELS = {"queued": ":hourglass_flowing_sand: queued", "pushing": ":arrows_counterclockwise: pushing",
-                         "pushed": ":white_check_mark: draft in Xero", "failed": ":x: failed",
+                         "pushed": ":white_check_mark: draft in Xero", "check_in_xero": ":warning: check in Xero",
+                         "failed": ":x: failed",
                          "cancelled": ":no_entry_sign: cancelled"}
 
 
@@ -108,8 +109,11 @@ def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
     ]
     if not model.invoices:
         return blocks + [b.section("No invoices yet: create one from tracked time.")]
-    settled = [_invoice_row(i) for i in model.invoices if i.status != "failed"]
+    settled = [_invoice_row(i) for i in model.invoices if i.status not in ("failed", "check_in_xero")]
     for invoice in model.invoices:
+        if invoice.status == "check_in_xero":  # in Xero, but not what was sent: the difference, and what to do
+            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{_esc(invoice.error_message or '')[:300]}_\n"
+                                    "Open it in Xero and check the difference before approving it."))
         if invoice.status == "failed":
             blocks.append(b.section(f"{_invoice_row(invoice)}\n_{_esc(invoice.error_message or '')[:300]}_"))
             blocks.append(b.actions(f"invoice_row.{invoice.invoice_id}", invoice_buttons(invoice.invoice_id,

@@ -1,5 +1,5 @@
 """What Slack shows about an invoice's push (pure): the status message edited in place, the creator's DM, and the
-one alert per failed invoice with Retry and Cancel.
+one alert per failed invoice with Retry and Cancel (or per invoice to check in Xero, without them).
 
 The status message always shows the invoice's *current* state, so the `invoice.notify` task can render it any
 number of times, in any order, and Slack ends up right.
@@ -76,6 +76,11 @@ def headline(view: InvoiceView) -> str:
         number = view.xero_number or view.reference
         link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
         return f":white_check_mark: Draft {number} for {name}, {amount_label(view)}{link}"
+    if view.status == "check_in_xero":
+        number = view.xero_number or view.reference
+        link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
+        return (f":warning: Check in Xero: draft {number} for {name} is in Xero, but Xero's copy differs from what "
+                f"Hour Cap sent{link}")
     if view.status == "failed":
         return f":x: Invoice {view.reference} for {name} could not be pushed to Xero."
     if view.status == "cancelled":
@@ -85,8 +90,11 @@ def headline(view: InvoiceView) -> str:
 
 def _details(view: InvoiceView) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    if view.status == "pushed" and view.error_message:  # a totals difference: flagged, never hidden
-        blocks.append(section(f":warning: *Totals differ from Xero's.* {_esc(view.error_message)}"))
+    if view.status == "pushed" and view.error_message:  # an explained rounding difference: said, never hidden
+        blocks.append(section(f":information_source: {_esc(view.error_message)}"))
+    if view.status == "check_in_xero":
+        blocks.append(section(f"*What differs:* {_esc(view.error_message or 'Xero did not say')}\n"
+                              f"*What to do:* {_esc(view.hint or '')}"))
     if view.status == "failed":
         blocks.append(section(f"*Xero said:* {_esc(view.error_message or 'no reason given')}\n"
                               f"*What to do:* {_esc(view.hint or '')}"))
@@ -113,6 +121,8 @@ def creator_dm(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
 
 def alert_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     """The alerts channel's one message per failed invoice: what happened, why (Xero's words), what to do."""
+    if view.status == "check_in_xero":
+        return _check_alert(view)
     what = f":warning: *Pushing invoice {view.reference} for {_esc(view.client_name)} to Xero failed.*"
     why = _esc(view.error_message or "no reason given")
     blocks = [
@@ -123,6 +133,22 @@ def alert_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
                 "fails again, and says so when it is resolved."),
     ]
     text = (f"Pushing invoice {view.reference} for {view.client_name} to Xero failed. Why: {view.error_message}. "
+            f"What to do: {view.hint}")
+    return text, blocks
+
+
+def _check_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
+    """The alert for an invoice Xero holds differently from what was sent: no Retry (it is in Xero), no Cancel
+    (its time is billed there); the person fixes the draft in Xero."""
+    number = view.xero_number or view.reference
+    link = f" <{view.xero_url}|Open in Xero>" if view.xero_url else ""
+    blocks = [
+        section(f":warning: *Check invoice {view.reference} for {_esc(view.client_name)} in Xero.* It is in Xero as "
+                f"draft {number}, but Xero's copy differs from what Hour Cap sent.{link}"),
+        section(f"*What differs:* {_esc(view.error_message or 'Xero did not say')}\n"
+                f"*What to do:* {_esc(view.hint or '')}"),
+    ]
+    text = (f"Check invoice {view.reference} for {view.client_name} in Xero: {view.error_message} "
             f"What to do: {view.hint}")
     return text, blocks
 
@@ -158,6 +184,8 @@ def _buttons(view: InvoiceView) -> dict[str, Any]:
 
 def _plain(text: str, view: InvoiceView) -> str:
     """Notification text (no Slack link markup)."""
-    if view.status == "pushed" and view.xero_url:
-        return text.replace(f" — <{view.xero_url}|Open in Xero>", f" — Open in Xero: {view.xero_url}")
+    if view.status in ("pushed", "check_in_xero") and view.xero_url:
+        text = text.replace(f" — <{view.xero_url}|Open in Xero>", f" — Open in Xero: {view.xero_url}")
+    if view.status == "check_in_xero":
+        text += f". What differs: {view.error_message or 'Xero did not say'}"
     return text

@@ -166,6 +166,9 @@ def save_one(
         return None, errors
     contact = existing or Contact(new_id(), final_name, ctx.state.clock.now())
     contact.name, contact.status = final_name, status
+    changes = ctx.state.alterations.take("contacts") if existing is None else None
+    if changes and "Name" in changes:  # an armed alteration: Xero keeps the new contact under another name
+        contact.name = str(changes["Name"])
     for key, attr in (
         ("FirstName", "first_name"),
         ("LastName", "last_name"),

@@ -26,6 +26,9 @@ DELETE /calls                                 forget recorded calls
 GET    /token-calls                           counts by grant type
 POST   /faults                                ``{"route","kind","count"?,"probability"?,"seed"?,"seconds"?}``
 DELETE /faults                                disarm all faults
+POST   /alterations                           ``{"collection": "Invoices"|"Contacts", "changes", "count"?}``:
+                                              the next created one is stored with those fields changed
+DELETE /alterations                           disarm all alterations
 POST   /limits                                ``{"per_minute","in_flight","per_day","app_per_minute"}``
 POST   /starter-mode                          ``{"enabled": bool}``
 POST   /settings                              ``{"idempotency_window_seconds"?, "rounding"?,
@@ -145,6 +148,16 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
         return ok
     if (method, path) == ("DELETE", "/faults"):
         sb.faults.clear()
+        return ok
+    if (method, path) == ("POST", "/alterations"):
+        changes = body["changes"]
+        if not isinstance(changes, dict):
+            raise ValueError("changes is a JSON object")
+        count = body.get("count", 1)
+        sb.alterations.add(str(body["collection"]), changes, None if count is None else int(count))
+        return ok
+    if (method, path) == ("DELETE", "/alterations"):
+        sb.alterations.clear()
         return ok
     if (method, path) == ("POST", "/limits"):
         sb.set_limits(**{k: int(v) for k, v in body.items()})

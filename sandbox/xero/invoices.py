@@ -233,12 +233,32 @@ def _save_one(ctx: ApiContext, element: dict[str, Any], unitdp: int) -> tuple[In
         now,
         existing.created_by_client if existing else ctx.access.client_id,
     )
+    if existing is None:
+        changes = state.alterations.take("invoices")
+        if changes:
+            _alter(invoice, changes)
     tenant.invoices[invoice.invoice_id] = invoice
     if draft.type == "ACCREC" and not contact.is_customer:
         contact.is_customer = True
         state.contact_written(tenant, contact, created=False)
     state.webhooks.emit(tenant.tenant_id, "INVOICE", "UPDATE" if existing else "CREATE", invoice.invoice_id)
     return invoice, []
+
+
+def _alter(invoice: Invoice, changes: dict[str, Any]) -> None:
+    """An armed alteration (``faults.Alterations``): keep the new invoice with some fields changed."""
+    texts = {"Status": "status", "Reference": "reference", "ContactID": "contact_id",
+             "LineAmountTypes": "line_amount_types"}
+    money = {"SubTotal": "sub_total", "TotalTax": "total_tax", "Total": "total"}
+    for key, value in changes.items():
+        if key in texts:
+            setattr(invoice, texts[key], str(value))
+        elif key in money:
+            setattr(invoice, money[key], Decimal(str(value)))
+        elif key == "DropLastLine" and value and invoice.lines:
+            invoice.lines = invoice.lines[:-1]
+        elif key == "LastLineAmount" and invoice.lines:
+            invoice.lines[-1].line_amount = Decimal(str(value))
 
 
 def _as_input(tenant: Tenant, inv: Invoice) -> dict[str, Any]:

@@ -272,6 +272,11 @@ class XeroSandbox:
     def faults(self) -> Any:
         return self.state.faults
 
+    @property
+    def alterations(self) -> Any:
+        """``alterations.add("Invoices", {"Total": "1210.00"})``: the next created invoice is stored that way."""
+        return self.state.alterations
+
     def set_limits(
         self, per_minute: int = 60, in_flight: int = 5, per_day: int = 5000, app_per_minute: int = 10000
     ) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import SandboxClock
-from .faults import Faults
+from .faults import Alterations, Faults
 from .idempotency import IdempotencyStore
 from .models import Contact, Tenant
 from .oauth_store import IdentityStore, User
@@ -55,6 +55,7 @@ class SandboxState:
     limiter: RateLimiter
     webhooks: WebhookSender
     faults: Faults = field(default_factory=Faults)
+    alterations: Alterations = field(default_factory=Alterations)
     idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
     settings: Settings = field(default_factory=Settings)
     tenants: dict[str, Tenant] = field(default_factory=dict)

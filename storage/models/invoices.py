@@ -17,6 +17,8 @@ class InvoiceStatus(StrEnum):
     QUEUED = "queued"
     PUSHING = "pushing"
     PUSHED = "pushed"
+    # In Xero, but Xero's copy differs from what was sent (error_message says how): never pushed again.
+    CHECK_IN_XERO = "check_in_xero"
     FAILED = "failed"
     CANCELLED = "cancelled"
 

@@ -46,6 +46,8 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Draft INV-0001 for Acme" in text and "→ equal to the cent" in text
     assert "The contact has been archived" in text and "[Retry] [Cancel invoice]" in text
     assert "Resolved: invoice INV-0002 is in Xero" in text
+    assert "INV-0003 is marked “check in Xero”: Xero holds total 9,999.00, Hour Cap sent 3,450.00." in text
+    assert "Check in Xero: draft" in text
     # month-end: one draft per client for last month, confirmed, pushed together
     assert "Create *2* draft invoices for" in text and "Acme — nothing to bill" in text
     assert "Xero received them in 1 request(s)" in text

@@ -136,8 +136,8 @@ def test_a_totals_difference_is_flagged_not_hidden(push_ctx: JobContext, push_wo
         s.execute(update(Invoice).where(Invoice.id == invoice_id).values(total=Decimal("534.76")))
     assert run_push(push_ctx, invoice_id) == "done"
     invoice = load(push_ctx.db, invoice_id)
-    assert invoice.status == "pushed" and invoice.xero_total == Decimal("534.75")
-    assert invoice.error_message and "Totals differ" in invoice.error_message and "534.76" in invoice.error_message
+    assert invoice.status == "check_in_xero" and invoice.xero_total == Decimal("534.75")
+    assert invoice.error_message == "Xero holds total 534.75, Hour Cap sent 534.76."
 
 
 # -- outcomes ---------------------------------------------------------------------------------------------------

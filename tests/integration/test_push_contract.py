@@ -18,6 +18,7 @@ import httpx2
 import pytest
 
 from invoicing.push_status import PUSH_TASK, push_dedupe_key
+from invoicing.totals import totals
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
 from storage import outbox
@@ -76,15 +77,17 @@ def queue(db: Database, w: PushWorld, number: int, reference: str, *, line_amoun
           lines: list[dict[str, Any]], theme_id: str | None) -> int:
     """A queued time-entries invoice, its lines and reserved entries, and its push recorded (as in
     test_invoice_push.queue_invoice, with item codes, several tracking categories and a chosen tax mode)."""
-    subtotal = sum((Decimal(li["quantity"]) * Decimal(li["unit"]) for li in lines), Decimal("0.00"))
+    amounts = [(Decimal(li["quantity"]) * Decimal(li["unit"])).quantize(Decimal("0.01")) for li in lines]
+    figures = totals(amounts, line_amount_type, Decimal("15"))  # OUTPUT2 is 15% GST: what the preview would say
     with db.session() as s:
         owner = s.get(Member, w.owner_id)
         assert owner is not None
         invoice = Invoice(workspace_id=w.ws.workspace_id, client_id=w.client_id, created_by_member_id=w.owner_id,
                           number=number, reference=reference, status="queued",
                           invoice_date=date(2026, 11, 1), due_date=date(2026, 11, 20), currency="NZD",
-                          line_amount_type=line_amount_type, subtotal=subtotal, tax_total=Decimal("0.00"),
-                          total=subtotal, settings_snapshot={"branding_theme_id": theme_id} if theme_id else {})
+                          line_amount_type=line_amount_type, subtotal=figures.subtotal,
+                          tax_total=figures.total_tax, total=figures.total,
+                          settings_snapshot={"branding_theme_id": theme_id} if theme_id else {})
         s.add(invoice)
         s.flush()
         for position, li in enumerate(lines):
