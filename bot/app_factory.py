@@ -13,7 +13,19 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot import errors, middleware
-from bot.handlers import catalog, home, hours, invoice_actions, invoice_batch, invoices, sync, team, wizard, xero
+from bot.handlers import (
+    catalog,
+    home,
+    hours,
+    invoice_actions,
+    invoice_batch,
+    invoices,
+    people,
+    sync,
+    team,
+    wizard,
+    xero,
+)
 from bot.install_store import EncryptedInstallationStore
 from bot.profiles import profile_loader
 from settings import SLACK_BOT_SCOPES, Settings
@@ -92,6 +104,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
         )
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
-    for surface in (home, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions, invoice_batch):
+    for surface in (home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
+                    invoice_batch):
         surface.register(app)
     return app

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.views.log_modal import LogForm, Submitted
 from errors import InvalidInput
 from storage.models import Member
-from timesheets.entries import FIELD_DATE, FIELD_DURATION, EntryInput, StoredEntry
+from timesheets.entries import FIELD_DATE, FIELD_DURATION, EntryInput, StoredEntry, require_can_log
 from timesheets.grammar.durations import DurationError, parse_duration
 from timesheets.grammar.parse import HoursParse
 from timesheets.lookup import ProjectInfo, channel_project_id, find_project, picker_projects, workspace_projects
@@ -23,7 +23,9 @@ from timesheets.member_calendar import member_today
 
 
 def _form(session: Session, member: Member, *, first: tuple[int, ...] = (), **values: Any) -> LogForm:
-    """The form with the workspace's active projects (`first` ids leading) and `values` pre-filled."""
+    """The form with the workspace's active projects (`first` ids leading) and `values` pre-filled; never for
+    someone who may not log time (the refusal says why)."""
+    require_can_log(member)
     projects = workspace_projects(session, member.workspace_id)
     shown, count = picker_projects(projects, first)
     return LogForm(today=member_today(member), projects=tuple(shown), project_count=count, **values)

@@ -10,11 +10,15 @@ Listeners read shared plumbing from Bolt's `BoltContext` rather than capturing i
   request names a workspace and a user, with `workspace_id` and `member_id`);
 - `context["form"]`: the view's `state.values` flattened into a `FormData` (empty when there is no view); a
   modal submission with a value in a shape Slack never sends is answered with a field error under that block.
+
+Everything happens in the workspace Bolt authorized the request for; a person Slack does not place in that
+workspace is told Hour Cap is not installed for their workspace, and no listener runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -23,17 +27,21 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.errors import field_errors
+from bot.errors import field_errors, tell_user
 from bot.profiles import profile_loader
 from bot.views.state import FormData
-from errors import FormErrors
+from errors import FormErrors, InvalidInput
 from settings import Settings
 from storage.db import Database
-from storage.models import Member, SlackEventReceipt
-from team.members import ensure_member, ensure_workspace, get_member
+from storage.models import Inactive, Member, SlackEventReceipt
+from team.members import NOT_INSTALLED_HERE, NotAMemberHere, ensure_member, ensure_workspace, get_member
+
+log = logging.getLogger(__name__)
 
 
 class MemberIds:
@@ -131,19 +139,102 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
         return None
 
     @app.middleware
-    def resolve_member(context: BoltContext, client: WebClient, next: Callable[[], None]) -> None:
-        """Put `workspace_id` and `member_id` in the context; people become members on first contact."""
-        team_id, user_id = context.team_id, context.user_id
-        if team_id and user_id:
+    def resolve_member(context: BoltContext, body: dict[str, Any], client: WebClient,
+                       next: Callable[[], None]) -> BoltResponse | None:
+        """Put `workspace_id` and `member_id` in the context; people become members on first contact.
+
+        Hour Cap acts in the workspace Bolt authorized the request for. Someone becomes a member there only when
+        Slack says they belong to it: when the payload names another team for the request or the person (a
+        person of another organisation in a Slack Connect channel, a modal opened from another workspace),
+        users.info must confirm it. Otherwise nothing is created, no listener runs, and the person is told that
+        Hour Cap is not installed for their workspace.
+        """
+        team_id, user_id = authorized_team(context), context.user_id
+        if team_id and user_id and not describes_a_person(body):
+            foreign = bool(named_teams(body) - {team_id})
             ids = known.get(team_id, user_id)
+            refusal: str | None = None
             if ids is None:
                 with db.session() as session:
                     workspace = ensure_workspace(session, team_id, enterprise_id=context.enterprise_id)
-                    member = ensure_member(session, workspace, user_id, profile_loader(client),
-                                           claim_owner_if_admin=single_workspace)
-                    ids = (workspace.id, member.id)
-                    if member.profile_fetched_at is not None:
-                        known.put(team_id, user_id, *ids)
+                    load = profile_loader(client)
+                    try:
+                        member = ensure_member(session, workspace, user_id, load,
+                                               claim_owner_if_admin=single_workspace, confirm=foreign)
+                    except NotAMemberHere as refused:
+                        # Slack knowing nobody of that id here is an answer, not silence.
+                        refusal = NOT_INSTALLED_HERE if user_id in load.unknown else refused.message
+                    else:
+                        if member.inactive_reason == Inactive.ELSEWHERE.value:
+                            refusal = NOT_INSTALLED_HERE
+                        ids = (workspace.id, member.id)
+                        if refusal is None and member.profile_fetched_at is not None:
+                            known.put(team_id, user_id, *ids)
+            if refusal is not None or ids is None:
+                log.info("refused a request of %s: not a member of team %s", user_id, team_id)
+                return refuse(body, client, refusal or NOT_INSTALLED_HERE)
             context["workspace_id"], context["member_id"] = ids
             context["actor"] = Actor(*ids)
         next()
+        return None
+
+
+PEOPLE_EVENTS = frozenset({"user_change", "team_join"})  # events about a person, not by one
+
+
+def describes_a_person(body: dict[str, Any]) -> bool:
+    """An event whose user is the subject (a profile change), not someone acting: nobody is resolved for it."""
+    event = body.get("event")
+    return body.get("type") == "event_callback" and isinstance(event, dict) and event.get("type") in PEOPLE_EVENTS
+
+
+def authorized_team(context: BoltContext) -> str | None:
+    """The workspace the request was authorized for: the installation (or, with a single bot token, the token's
+    own team), else the team Bolt read from the payload."""
+    result = context.authorize_result
+    return (result.team_id if result is not None and result.team_id else None) or context.team_id
+
+
+def named_teams(body: dict[str, Any]) -> set[str]:
+    """Every team a payload names for the request or the person acting: `team_id`, `team.id`, `user.team_id`,
+    `view.app_installed_team_id`, `authorizations[0].team_id`, an event's `user_team`."""
+    def field(value: Any, key: str) -> Any:
+        return value.get(key) if isinstance(value, dict) else None
+
+    team = body.get("team")
+    authorizations = body.get("authorizations")
+    candidates = [
+        body.get("team_id"),
+        team if isinstance(team, str) else field(team, "id"),
+        field(body.get("user"), "team_id"),
+        field(body.get("view"), "app_installed_team_id"),
+        field(authorizations[0], "team_id") if isinstance(authorizations, list) and authorizations else None,
+        field(body.get("event"), "user_team"),
+    ]
+    return {value for value in candidates if isinstance(value, str) and value}
+
+
+def refuse(body: dict[str, Any], client: WebClient, text: str) -> BoltResponse:
+    """Answer a request Hour Cap will not act on with `text` for the person, the way each kind of request allows:
+    the slash command's ephemeral reply, a modal's field error, the interaction's response_url; otherwise a DM
+    attempt (Slack may refuse it for a person of another organisation) and an empty acknowledgement."""
+    if body.get("command"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+    kind = body.get("type")
+    if kind == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
+    if kind == "view_submission":
+        # A message under no field of the form lands under its first input block.
+        errors = field_errors(InvalidInput(text, field="-"), body.get("view"))
+        if errors:
+            return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
+    response_url = body.get("response_url")
+    if isinstance(response_url, str) and response_url:
+        try:
+            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
+            return BoltResponse(status=200, body="")
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("could not answer through the response_url: %s", exc.__class__.__name__)
+    if kind != "event_callback":
+        tell_user(client, body, text)
+    return BoltResponse(status=200, body="")

@@ -35,6 +35,7 @@ from catalog.rounding_settings import client_override, workspace_rounding
 from errors import FormErrors, InvalidInput, NotFound, Problems
 from storage.audit import audit
 from storage.models import BillingMode, Client, Member, Project, ProjectMemberRate
+from team.members import active_members
 from team.roles import Permission, require
 
 MODE_LABELS = {
@@ -321,7 +322,9 @@ def catalog(session: Session, actor: Member) -> Catalog:
     projects = session.scalars(select(Project).where(Project.workspace_id == workspace_id)
                                .order_by(Project.code_key, Project.id)).all()
     rate_counts = dict(session.execute(
-        select(ProjectMemberRate.project_id, func.count()).where(ProjectMemberRate.workspace_id == workspace_id)
+        select(ProjectMemberRate.project_id, func.count())
+        .join(Member, Member.id == ProjectMemberRate.member_id)
+        .where(ProjectMemberRate.workspace_id == workspace_id, active_members())  # as the rates modal lists them
         .group_by(ProjectMemberRate.project_id)).all())
     by_client: dict[int, list[ProjectSummary]] = {}
     for project in projects:

@@ -18,7 +18,7 @@ from catalog.projects import find_project
 from errors import InvalidInput, Problems
 from storage.audit import audit
 from storage.models import Member, Project, ProjectMemberRate, Workspace
-from team.members import ProfileLoader, colleague
+from team.members import ProfileLoader, active_members, colleague
 from team.roles import Permission, require
 
 LIST_LIMIT = 60  # rows a rates modal lists (one section of text); the count of the rest is shown
@@ -117,7 +117,8 @@ def project_member_rates(session: Session, actor: Member, project_id: object) ->
     rows = session.execute(
         select(Member, ProjectMemberRate.hourly_rate)
         .join(ProjectMemberRate, ProjectMemberRate.member_id == Member.id)
-        .where(ProjectMemberRate.workspace_id == actor.workspace_id, ProjectMemberRate.project_id == project.id)
+        .where(ProjectMemberRate.workspace_id == actor.workspace_id, ProjectMemberRate.project_id == project.id,
+               active_members())
     ).all()
     rates = sorted((RateRow(m.slack_user_id, m.display_name, r) for m, r in rows),
                    key=lambda row: row.display_name.casefold())
@@ -125,10 +126,10 @@ def project_member_rates(session: Session, actor: Member, project_id: object) ->
 
 
 def default_rates(session: Session, actor: Member) -> list[RateRow]:
-    """Everyone with a default rate, by name (for the default rates modal)."""
+    """Everyone active with a default rate, by name (for the default rates modal)."""
     require(actor, Permission.MANAGE_CATALOG)
     members = session.scalars(select(Member).where(Member.workspace_id == actor.workspace_id,
-                                                   Member.default_rate.is_not(None))).all()
+                                                   Member.default_rate.is_not(None), active_members())).all()
     rows = [RateRow(m.slack_user_id, m.display_name, m.default_rate) for m in members if m.default_rate is not None]
     return sorted(rows, key=lambda row: row.display_name.casefold())
 

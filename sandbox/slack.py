@@ -22,6 +22,8 @@ Each POST body is a JSON object of the facade method's keyword arguments.
 ``POST /_sandbox/fail_next``   ``{"method", "error"?, "status"?, "retry_after"?, "times"?}``
 ``POST /_sandbox/teams``       ``add_team``: ``{"team_id", "name", "domain"?}``
 ``POST /_sandbox/users``       ``add_user``: ``{"user_id", "team_id", "name", "tz"?, "is_admin"?, ...}``
+``POST /_sandbox/deactivate``  ``deactivate_user``: ``{"user_id"}`` -> ``{"user"}`` (the user_change object)
+``POST /_sandbox/reactivate``  ``reactivate_user``: ``{"user_id"}`` -> ``{"user"}``
 ``POST /_sandbox/channels``    ``add_channel``: ``{"channel_id", "name", "team_id", "is_private"?, ...}``
 ``POST /_sandbox/oauth_apps``  ``register_oauth_app``: ``{"client_id", "client_secret", "redirect_uri"?}``
 ``POST /_sandbox/installer``   ``set_installer``: ``{"team_id", "user_id"}``
@@ -49,6 +51,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sandbox.slack_api import im_channel
 from sandbox.slack_demo import seed_demo
 from sandbox.slack_http import SlackSandboxApp
+from sandbox.slack_methods import user_object
 from sandbox.slack_modals import close_view, trigger_for
 from sandbox.slack_state import (
     DEFAULT_BOT_SCOPES,
@@ -163,8 +166,10 @@ class SlackSandbox:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        shared_with: tuple[str, ...] | list[str] = (),
     ) -> None:
-        """Add a member; ``tz_offset`` defaults to the zone's current offset (DST-aware)."""
+        """Add a member; ``tz_offset`` defaults to the zone's current offset (DST-aware). ``shared_with``: teams
+        that meet this person in a Slack Connect channel (users.info answers for them there)."""
         offset = tz_offset if tz_offset is not None else tz_details(tz)[0]
         user = User(
             user_id,
@@ -179,10 +184,33 @@ class SlackSandbox:
             is_bot=is_bot,
             deleted=deleted,
             email=email,
+            shared_with=tuple(shared_with),
         )
         with self.state.lock:
             self._require_team(team_id)
             self.state.users[user_id] = user
+
+    def deactivate_user(self, user_id: str) -> dict[str, Any]:
+        """A workspace admin deactivates the account: users.info says ``deleted: true`` from now on, and DMs to
+        the person fail. Returns the user object Slack's ``user_change`` event carries."""
+        return self._set_deleted(user_id, True)
+
+    def reactivate_user(self, user_id: str) -> dict[str, Any]:
+        """The account is reactivated; returns the user object of the ``user_change`` event."""
+        return self._set_deleted(user_id, False)
+
+    def user_object(self, user_id: str) -> dict[str, Any]:
+        """The person's user object as users.info (and a ``user_change`` event) shows it."""
+        with self.state.lock:
+            return user_object(self.state.users[user_id])
+
+    def _set_deleted(self, user_id: str, deleted: bool) -> dict[str, Any]:
+        with self.state.lock:
+            user = self.state.users.get(user_id)
+            if user is None:
+                raise ValueError(f"no user {user_id!r}")
+            user.deleted = deleted
+            return user_object(user)
 
     def add_channel(
         self,

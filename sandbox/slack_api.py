@@ -95,6 +95,15 @@ def find_user(call: Call, user_id: str) -> User:
     return user
 
 
+def find_visible_user(call: Call, user_id: str) -> User:
+    """A person users.info answers for: of the caller's team, or of another organisation met through a Slack
+    Connect channel shared with the caller's team (their object carries their own ``team_id``)."""
+    user = call.state.users.get(user_id)
+    if user is None or (user.team_id != call.bot.team_id and call.bot.team_id not in user.shared_with):
+        raise ApiError("user_not_found")
+    return user
+
+
 def find_channel(call: Call, ref: str, *, hide_private: bool = True) -> Channel:
     """A channel of the caller's team by id, ``#name`` or bare name; IMs by their D id.
 

@@ -25,6 +25,8 @@ POST_ROUTES: dict[str, Action] = {
     "fail_next": lambda sandbox, body: sandbox.fail_next(body.pop("method"), **body),
     "teams": lambda sandbox, body: sandbox.add_team(**body),
     "users": lambda sandbox, body: sandbox.add_user(body.pop("user_id"), **body),
+    "deactivate": lambda sandbox, body: {"user": sandbox.deactivate_user(body["user_id"])},
+    "reactivate": lambda sandbox, body: {"user": sandbox.reactivate_user(body["user_id"])},
     "channels": lambda sandbox, body: sandbox.add_channel(body.pop("channel_id"), body.pop("name"), **body),
     "oauth_apps": lambda sandbox, body: sandbox.register_oauth_app(**body),
     "installer": lambda sandbox, body: sandbox.set_installer(**body),

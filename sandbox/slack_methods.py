@@ -14,6 +14,7 @@ from sandbox.slack_api import (
     Call,
     find_channel,
     find_user,
+    find_visible_user,
     postable_channel,
     require_scope,
 )
@@ -87,7 +88,7 @@ def user_object(user: User, *, include_locale: bool = False) -> dict[str, Any]:
 
 def users_info(call: Call) -> dict[str, Any]:
     require_scope(call, "users:read")
-    user = find_user(call, call.text("user"))
+    user = find_visible_user(call, call.text("user"))
     return {"user": user_object(user, include_locale=call.flag("include_locale"))}
 
 

@@ -65,6 +65,9 @@ class User:
     is_bot: bool = False
     deleted: bool = False
     email: str | None = None
+    # Teams that see this person through a Slack Connect channel they share: users.info answers there too, with
+    # the person's own team_id.
+    shared_with: tuple[str, ...] = ()
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput, PermissionDenied
 from storage.audit import audit
 from storage.models import Member, Role, Workspace
-from team.members import ProfileLoader, colleague
+from team.members import ProfileLoader, active_members, colleague
 from team.roles import Permission, require
 
 ASSIGNABLE = (Role.MEMBER, Role.MANAGER, Role.ADMIN)
@@ -73,8 +73,9 @@ def transfer_ownership(session: Session, actor: Member, target_user_id: str | No
 
 
 def roster(session: Session, workspace_id: int) -> list[Member]:
-    """Everyone above member, highest role first: the Team section of App Home."""
+    """Everyone active above member, highest role first: the Team section of App Home."""
     members = session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, Member.role != Role.MEMBER.value)
+        select(Member).where(Member.workspace_id == workspace_id, Member.role != Role.MEMBER.value,
+                             active_members())
     ).all()
     return sorted(members, key=lambda m: (-m.role_enum.rank, m.display_name.lower()))

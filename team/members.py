@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from errors import InvalidInput, NotFound
-from storage.models import Member, Role, Workspace
+from errors import InvalidInput, NotFound, PermissionDenied
+from storage.models import Inactive, Member, Role, Workspace
 from storage.types import utcnow
 
 
@@ -36,8 +37,87 @@ class Profile:
             return True
         return workspace.slack_enterprise_id is not None and self.enterprise_id == workspace.slack_enterprise_id
 
+    def standing(self, workspace: Workspace) -> Inactive | None:
+        """None for an active human member of `workspace`, else why they are not one."""
+        if self.deleted:
+            return Inactive.DEACTIVATED
+        if self.is_bot:
+            return Inactive.BOT
+        if not self.belongs_to(workspace):
+            return Inactive.ELSEWHERE
+        return None
+
 
 ProfileLoader = Callable[[str], Profile | None]
+
+NOT_INSTALLED_HERE = ("Hour Cap is not installed for your workspace, so it can't do anything for you here. "
+                      "Ask an admin of your own Slack workspace to install Hour Cap there.")
+NOT_CONFIRMED = ("Slack couldn't confirm that you belong to this workspace just now, so Hour Cap did nothing. "
+                 "Please try again in a moment.")
+
+
+class NotAMemberHere(PermissionDenied):
+    """Slack does not (or could not) confirm that the person belongs to the workspace the request is for."""
+
+
+INACTIVE_MESSAGES = {
+    Inactive.DEACTIVATED: "Your Slack account is deactivated in this workspace, so Hour Cap can't {what} for you. "
+                          "If that's a mistake, ask an admin of this workspace to reactivate it.",
+    Inactive.BOT: "Slack lists this account as an app, not a person, so Hour Cap can't {what} for it. "
+                  "Ask an admin if that's a mistake.",
+    Inactive.ELSEWHERE: "Slack says your account now belongs to another workspace, so Hour Cap can't {what} for you "
+                        "here. Ask an admin of this workspace if that's a mistake.",
+}
+
+
+def require_active(member: Member, what: str = "log time", *, field: str | None = None) -> None:
+    """Refuse anything for a member Slack no longer counts as an active person here; their past entries stay.
+    `field`: the form field the refusal is shown under, in a modal."""
+    if member.deactivated_at is not None:
+        reason = Inactive(member.inactive_reason or Inactive.DEACTIVATED.value)
+        raise PermissionDenied(INACTIVE_MESSAGES[reason].format(what=what), field=field)
+
+
+def active_members() -> ColumnElement[bool]:
+    """The WHERE clause of every list or picker of people: only active human members."""
+    return Member.deactivated_at.is_(None)
+
+
+def apply_standing(member: Member, reason: Inactive | None, event_at: datetime | None = None) -> bool:
+    """Record what Slack said about the member's standing; returns whether anything changed.
+
+    `event_at`: the time of the event that said it. Events may arrive out of order, so one older than the last
+    applied changes nothing; the same event twice changes nothing either. A users.info answer (no `event_at`) is
+    the state right now and always applies, without moving the events' clock (Slack's clock, not ours).
+    """
+    if event_at is not None:
+        if member.standing_seen_at is not None and event_at < member.standing_seen_at:
+            return False
+        member.standing_seen_at = event_at
+    new_reason = None if reason is None else reason.value
+    if member.inactive_reason == new_reason and (reason is None) == (member.deactivated_at is None):
+        return False
+    member.inactive_reason = new_reason
+    member.deactivated_at = None if reason is None else (event_at or utcnow())
+    return True
+
+
+def record_standing(session: Session, workspace: Workspace, slack_user_id: str, profile: Profile,
+                    event_at: datetime | None = None) -> Member | None:
+    """Slack told us about a person (a users.info answer, or a user_change event at `event_at`): update their
+    member row in `workspace` (standing, name, timezone), if they have one. Nobody becomes a member this way.
+    Returns the member when there is one."""
+    member = find_member(session, workspace.id, slack_user_id)
+    if member is None:
+        return None
+    if event_at is not None and member.standing_seen_at is not None and event_at < member.standing_seen_at:
+        return member  # older news than what is recorded
+    apply_standing(member, profile.standing(workspace), event_at)
+    if profile.display_name:
+        member.display_name = profile.display_name
+    if profile.timezone:
+        member.timezone = profile.timezone
+    return member
 
 
 def find_workspace(session: Session, team_id: str) -> Workspace | None:
@@ -82,13 +162,24 @@ def owner_of(session: Session, workspace_id: int) -> Member | None:
 
 
 def ensure_member(session: Session, workspace: Workspace, slack_user_id: str, load_profile: ProfileLoader,
-                  *, claim_owner_if_admin: bool = False) -> Member:
+                  *, claim_owner_if_admin: bool = False, confirm: bool = False) -> Member:
     """The member for `slack_user_id`, created on first contact; the profile is (re)fetched until Slack answers.
 
+    Someone Slack says belongs to another workspace or organisation is never made a member: `NotAMemberHere`,
+    nothing created. `confirm`: the request itself named another workspace than the one it is for, so the person
+    becomes (or acts as) a member only once Slack confirms they belong here, and a silent Slack is a refusal too.
+    A deactivated account or a bot that Slack describes is recorded as such (its requests are refused later).
     `claim_owner_if_admin`: single-workspace mode has no install step, so the first Slack workspace admin to
     use Hour Cap becomes its owner.
     """
     member = find_member(session, workspace.id, slack_user_id)
+    profile: Profile | None = None
+    if member is None or member.profile_fetched_at is None or confirm:
+        profile = load_profile(slack_user_id)
+        if profile is None and confirm:
+            raise NotAMemberHere(NOT_CONFIRMED)
+        if profile is not None and (member is None or confirm) and not profile.belongs_to(workspace):
+            raise NotAMemberHere(NOT_INSTALLED_HERE)
     if member is None:
         try:
             with session.begin_nested():
@@ -98,9 +189,9 @@ def ensure_member(session: Session, workspace: Workspace, slack_user_id: str, lo
         except IntegrityError:
             member = find_member(session, workspace.id, slack_user_id)
             assert member is not None
-    if member.profile_fetched_at is None:
-        profile = load_profile(slack_user_id)
-        if profile is not None:
+    if profile is not None:
+        apply_standing(member, profile.standing(workspace))
+        if member.profile_fetched_at is None:
             member.display_name = profile.display_name or slack_user_id
             member.timezone = profile.timezone or "UTC"
             member.profile_fetched_at = utcnow()
@@ -138,7 +229,7 @@ def colleague(session: Session, workspace: Workspace, slack_user_id: str | None,
     if not profile.belongs_to(workspace):
         raise InvalidInput(f"{name} belongs to another Slack organisation: only members of this workspace can be "
                            f"picked for {what}.", field=field)
-    return ensure_member(session, workspace, user_id, lambda _user_id: profile)
+    return ensure_member(session, workspace, user_id, lambda _user_id: profile, confirm=True)
 
 
 def record_install(session: Session, team_id: str, team_name: str | None, enterprise_id: str | None,

@@ -6,6 +6,7 @@ from enum import Enum
 
 from errors import PermissionDenied
 from storage.models import Member, Role
+from team.members import require_active
 
 WHO_MAY = {
     Role.MANAGER: "managers, admins and the owner",
@@ -49,7 +50,9 @@ def allows(member: Member, permission: Permission) -> bool:
 
 def require(member: Member, permission: Permission) -> None:
     """Refuse the action unless `member` holds its role or higher; the message names the role needed. Every use
-    case that changes or reveals what only some roles may calls this first, so every surface gets the check."""
+    case that changes or reveals what only some roles may calls this first, so every surface gets the check.
+    Someone Slack no longer counts as an active person here (deactivated, say) keeps no privilege."""
+    require_active(member, permission.action)
     if not allows(member, permission):
         raise PermissionDenied(
             f"Only {WHO_MAY[permission.role]} can {permission.action}. You are a "

@@ -81,6 +81,17 @@ def slack(runtime: Any, slack_api: SlackSandbox) -> SignedSlack:
     return SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET, response_base=slack_api.response_url_base)
 
 
+@pytest.fixture
+def two_teams(slack_api: SlackSandbox, db: Database, database_url: str,
+              encryption_keys: tuple[str, ...]) -> Iterator[SignedSlack]:
+    """Signed requests into the app installed (OAuth, multi-workspace) in TEAM by OWNER and OTHER_TEAM by
+    STRANGER: each request acts in the workspace its team's installation authorizes."""
+    from tests.support.two_workspaces import two_workspaces
+
+    with two_workspaces(slack_api, database_url, encryption_keys) as signed:
+        yield signed
+
+
 # --- the Xero stand-in, and a workspace connected to it --------------------------------------------------------
 
 from sandbox.xero import XeroSandbox  # noqa: E402

@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput, NotFound
 from storage.ids import payload_id
 from storage.models import Member, Project, ProjectMemberRate, TimeEntry
+from team.members import require_active
 from timesheets.burn import burn_line
 from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_duration
 from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
-from timesheets.lookup import ProjectInfo, find_project, loggable_project
+from timesheets.lookup import FIELD_PROJECT, ProjectInfo, find_project, loggable_project
 from timesheets.member_calendar import member_today
 
 FIELD_DATE = "date"
@@ -146,9 +147,17 @@ def checked_description(text: str) -> str:
     return text
 
 
+def require_can_log(member: Member) -> None:
+    """Only an active member logs or changes time: someone Slack reports deactivated is refused (their entries stay,
+    reports and invoices still count them). In the Log time form the refusal shows under the project."""
+    require_active(member, "log time", field=FIELD_PROJECT)
+
+
 def _lock_member(session: Session, member: Member) -> None:
-    """Serialise a member's writes (PostgreSQL row lock; SQLite already serialises writers at BEGIN)."""
-    session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
+    """Serialise a member's writes (PostgreSQL row lock; SQLite already serialises writers at BEGIN), then check
+    under the lock that they may still log time (a deactivation may have landed since they were loaded)."""
+    session.refresh(member, ["deactivated_at", "inactive_reason"], with_for_update=True)
+    require_can_log(member)
 
 
 def _check_daily_cap(session: Session, member: Member, work_date: date, minutes: int, today: date,
@@ -187,6 +196,7 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
               project: ProjectInfo | None = None, now: datetime | None = None) -> StoredEntry:
     """Store a new entry for `member`; `project` may be passed when the caller already resolved it (it is checked
     again here: it may have been archived since, and only the caller's workspace's projects take time)."""
+    require_can_log(member)
     today = member_today(member, now)
     project = loggable_project(session, member.workspace_id, data.project_id if project is None else project.id)
     minutes = _checked_minutes(data.minutes)
@@ -239,6 +249,7 @@ def _project_of(session: Session, entry: TimeEntry) -> ProjectInfo:
 
 def entry_for_edit(session: Session, member: Member, entry_id: object, *, now: datetime | None = None) -> StoredEntry:
     """The entry the Edit button refers to, checked editable (the modal opens pre-filled with it)."""
+    require_can_log(member)
     entry = _changeable(session, member, entry_id, "edited")
     return _stored(entry, _project_of(session, entry), member_today(member, now))
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput
 from storage.models import Member, Timer
 from storage.types import utcnow
-from timesheets.entries import EntryInput, StoredEntry, checked_description, log_entry
+from timesheets.entries import EntryInput, StoredEntry, checked_description, log_entry, require_can_log
 from timesheets.grammar.durations import MAX_MINUTES, format_duration
 from timesheets.lookup import ProjectInfo, find_project, loggable_project
 
@@ -86,6 +86,7 @@ def timer_status(session: Session, member: Member, now: datetime | None = None) 
 
 def start_timer(session: Session, member: Member, project_id: object, description: str,
                 now: datetime | None = None) -> RunningTimer:
+    require_can_log(member)
     now = now or utcnow()
     project: ProjectInfo = loggable_project(session, member.workspace_id, project_id)
     description = checked_description(description)
@@ -107,6 +108,7 @@ def start_timer(session: Session, member: Member, project_id: object, descriptio
 def stop_timer(session: Session, member: Member, *, discard: bool = False,
                now: datetime | None = None) -> StopResult | None:
     """Stop the member's timer (None if none runs). Errors (day full, project archived) keep it running."""
+    require_can_log(member)
     now = now or utcnow()
     timer = _timer_row(session, member)
     if timer is None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import reported
 from bot.home import publish_home, read_home_state
-from bot.profiles import profile_loader
+from bot.profiles import people_lookup
 from bot.slack_errors import update_view
 from bot.views.blocks import option
 from bot.views.catalog import ids
@@ -293,10 +293,10 @@ def handle_save_project(ack: Ack, body: dict[str, Any], context: BoltContext, cl
 def handle_save_project_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     form = context["form"]
     project_id = read_metadata(body.get("view")).get("project")
-    with context["db"].session() as session:
+    with people_lookup(client, context["db"], context["workspace_id"]) as load, context["db"].session() as session:
         set_project_member_rate(session, context["actor"](session), project_id,
                                 form.text(Field.MEMBER, ids.ACTION_MEMBER),
-                                form.text(Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
+                                form.text(Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), load)
     ack()
     _publish(client, context, _home_of(body))
 
@@ -304,9 +304,9 @@ def handle_save_project_rate(ack: Ack, body: dict[str, Any], context: BoltContex
 @reported
 def handle_save_default_rate(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     form = context["form"]
-    with context["db"].session() as session:
+    with people_lookup(client, context["db"], context["workspace_id"]) as load, context["db"].session() as session:
         set_default_rate(session, context["actor"](session), form.text(Field.MEMBER, ids.ACTION_MEMBER),
-                         form.text(Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), profile_loader(client))
+                         form.text(Field.MEMBER_RATE, ids.ACTION_MEMBER_RATE), load)
     ack()
     _publish(client, context, _home_of(body))
 

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.errors import reported
 from bot.home import publish_home
-from bot.profiles import profile_loader
+from bot.profiles import people_lookup
 from bot.views.home import (
     ACTION_APPLY_ROLE,
     ACTION_PICK_ROLE,
@@ -39,9 +39,9 @@ def handle_selection_made(ack: Ack) -> None:
 def handle_apply_role(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     values = context["form"].get(BLOCK_TEAM_CONTROLS, {})
-    with context["db"].session() as session:
+    with people_lookup(client, context["db"], context["workspace_id"]) as load, context["db"].session() as session:
         change = change_role(session, context["actor"](session), values.get(ACTION_PICK_USER),
-                             parse_role(values.get(ACTION_PICK_ROLE)), profile_loader(client))
+                             parse_role(values.get(ACTION_PICK_ROLE)), load)
     _announce(client, context, change)
 
 
@@ -49,9 +49,8 @@ def handle_apply_role(ack: Ack, body: dict[str, Any], context: BoltContext, clie
 def handle_transfer(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     values = context["form"].get(BLOCK_TEAM_CONTROLS, {})
-    with context["db"].session() as session:
-        change = transfer_ownership(session, context["actor"](session), values.get(ACTION_PICK_USER),
-                                    profile_loader(client))
+    with people_lookup(client, context["db"], context["workspace_id"]) as load, context["db"].session() as session:
+        change = transfer_ownership(session, context["actor"](session), values.get(ACTION_PICK_USER), load)
     _announce(client, context, change)
 
 

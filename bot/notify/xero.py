@@ -19,6 +19,7 @@ from bot.views.xero import connected_message, needs_reconnect_message
 from jobs.registry import JobContext, TaskRegistry
 from storage.models import ConnectionStatus, Member, Role, Workspace, XeroConnection
 from storage.types import utcnow
+from team.members import active_members
 from xero.connection import ANNOUNCE_CONNECTED_TASK
 from xero.status import ANNOUNCE_TASK
 
@@ -74,7 +75,8 @@ def announce_needs_reconnect(ctx: JobContext, connection_id: int) -> None:
             return
         workspace = session.get(Workspace, connection.workspace_id)
         admins = [(m.id, m.slack_user_id) for m in session.scalars(
-            select(Member).where(Member.workspace_id == connection.workspace_id, Member.role.in_(ADMIN_ROLES))
+            select(Member).where(Member.workspace_id == connection.workspace_id, Member.role.in_(ADMIN_ROLES),
+                                 active_members())
         )]
         tenant_name, reason = connection.tenant_name, connection.status_reason
     if workspace is None:

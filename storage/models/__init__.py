@@ -4,7 +4,7 @@ from storage.models.base import Base
 from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
-from storage.models.team import ROLE_ORDER, Member, Role, Workspace
+from storage.models.team import ROLE_ORDER, Inactive, Member, Role, Workspace
 from storage.models.work import BillingMode, Client, Project, ProjectMemberRate, TimeEntry, Timer
 from storage.models.xero import ConnectionStatus, XeroAuthRequest, XeroConnection, XeroPendingConsent
 from storage.models.xero_data import (
@@ -29,6 +29,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceMode",
+    "Inactive",
     "InvoiceStatus",
     "Member",
     "Outbox",

@@ -31,6 +31,14 @@ class Role(StrEnum):
 ROLE_ORDER = (Role.MEMBER, Role.MANAGER, Role.ADMIN, Role.OWNER)
 
 
+class Inactive(StrEnum):
+    """Why a member no longer counts as an active human member of their workspace."""
+
+    DEACTIVATED = "deactivated"  # the Slack account is deactivated
+    BOT = "bot"  # Slack lists the account as a bot or app
+    ELSEWHERE = "elsewhere"  # the account now belongs to another workspace or organisation
+
+
 class Workspace(Base, Timestamped):
     __tablename__ = "workspaces"
 
@@ -71,6 +79,18 @@ class Member(Base, WorkspaceScoped, Timestamped):
     default_rate: Mapped[Decimal | None] = mapped_column(Rate)
     # None until users.info answered: first contact never fails because Slack was slow.
     profile_fetched_at: Mapped[datetime | None]
+    # Set while Slack says the person is no longer an active human member of this workspace (deactivated, turned
+    # into a bot, or moved to another organisation); `inactive_reason` says which (an `Inactive` value). Their
+    # entries stay; they can no longer log time and drop out of pickers and lists.
+    deactivated_at: Mapped[datetime | None]
+    inactive_reason: Mapped[str | None] = mapped_column(String(16))
+    # The time of the last user_change event applied: an older one arriving late (events can come out of order)
+    # changes nothing.
+    standing_seen_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
 
     @property
     def role_enum(self) -> Role:

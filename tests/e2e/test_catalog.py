@@ -22,7 +22,7 @@ from catalog.projects import ProjectInput, create_project
 from catalog.rounding import NO_ROUNDING
 from sandbox.slack import SlackSandbox
 from storage.db import Database
-from storage.models import AuditLog, BillingMode, Client, Member, Project, ProjectMemberRate, Role, Workspace
+from storage.models import AuditLog, BillingMode, Client, Member, Project, ProjectMemberRate, Workspace
 from tests.support.slack_app import first_contact, team_state
 from tests.support.slack_requests import SignedSlack, selected, text_value
 from tests.support.workspace import ALICE, BOB, OTHER_TEAM, OWNER, STRANGER
@@ -439,15 +439,11 @@ def test_members_crafted_buttons_and_submissions_are_refused(slack: SignedSlack,
     assert slack_api.calls_to("views.publish") == []
 
 
-def test_ids_from_another_workspace_are_not_found(slack: SignedSlack, slack_api: SlackSandbox,
+def test_ids_from_another_workspace_are_not_found(two_teams: SignedSlack, slack_api: SlackSandbox,
                                                   db: Database) -> None:
-    first_contact(slack, slack_api, OWNER)
+    slack = two_teams  # installed in both workspaces; the stranger owns Other Co's
     acme = seed_client(db)
     project = seed_project(db, acme, "acme-web")
-    slack.home_opened(STRANGER, team=OTHER_TEAM)
-    slack_api.wait_for("views.publish")
-    with db.session() as s:  # the stranger manages their own workspace's catalog
-        s.scalars(select(Member).where(Member.slack_user_id == STRANGER)).one().role = Role.MANAGER.value
     before = audit_count(db)
 
     slack_api.reset_calls()

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from bot.views.home import ACTION_APPLY_ROLE, ACTION_TRANSFER
 from sandbox.slack import SlackSandbox
 from storage.db import Database
-from storage.models import AuditLog, Member, Role
+from storage.models import AuditLog, Member, Role, Workspace
 from tests.support.slack_app import first_contact, team_state
 from tests.support.slack_requests import SignedSlack
-from tests.support.workspace import ALICE, BOB, KIRI, OTHER_TEAM, OWNER, STRANGER
+from tests.support.workspace import ALICE, BOB, KIRI, OTHER_TEAM, OWNER, STRANGER, TEAM
 
 
 def role_of(db: Database, user: str) -> str | None:
@@ -138,10 +138,14 @@ def test_only_active_people_of_the_workspace_can_take_a_role_or_ownership(
 def test_people_of_another_workspace_are_separate(slack: SignedSlack, slack_api: SlackSandbox,
                                                   db: Database) -> None:
     first_contact(slack, slack_api, OWNER)
-    # A user from another team pressing an admin button only ever acts inside their own (new) workspace.
+    # A user from another team pressing an admin button: Hour Cap acts only in the workspace its token is for,
+    # where Slack does not know them; nothing is created, for them or for their team.
     slack.home_action(ACTION_APPLY_ROLE, user=STRANGER, team=OTHER_TEAM, state=team_state(OWNER, "member"))
-    assert "Only admins" in slack_api.wait_for("chat.postMessage")[0].params["text"]
+    assert "not installed for your workspace" in slack_api.wait_for("chat.postMessage")[0].params["text"]
     assert role_of(db, OWNER) == Role.OWNER
+    assert role_of(db, STRANGER) is None
+    with db.session() as s:
+        assert s.scalars(select(Workspace.slack_team_id)).all() == [TEAM]
 
 
 def test_unexpected_failure_apologises_with_a_reference(slack: SignedSlack, slack_api: SlackSandbox,

@@ -187,8 +187,9 @@ def suggestion(slack: SignedSlack, *, user: str, team: str, query: str, block_id
     return json.loads(response.get_data(as_text=True))
 
 
-def test_a_signed_options_request_never_returns_another_workspaces_contacts(db: Database, slack: SignedSlack,
+def test_a_signed_options_request_never_returns_another_workspaces_contacts(db: Database, two_teams: SignedSlack,
                                                                             slack_api: SlackSandbox) -> None:
+    slack = two_teams  # installed in both workspaces
     slack.home_opened(OWNER)
     slack.home_opened(ALICE)
     slack.home_opened(STRANGER, team=OTHER_TEAM)
