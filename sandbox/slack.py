@@ -33,6 +33,10 @@ Each POST body is a JSON object of the facade method's keyword arguments.
 ``GET  /_sandbox/home``        ``?user=U…`` -> the user's published Home view (or null)
 ``GET  /_sandbox/views``       open modals by view id
 
+Socket Mode (``apps.connections.open`` with an app-level token from ``add_app_token``, and the websocket it hands
+out) is ``sandbox.slack_socket``; tests drive it with the ``socket_*`` methods, ``request_refresh`` and
+``drop_connection``.
+
 Run standalone with ``python -m sandbox.slack --port 0 --demo`` (``main``); the first line printed
 is ``SLACK_API_URL=<base_url>``.
 """
@@ -41,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import secrets
 import sys
 import threading
 from types import TracebackType
@@ -53,6 +58,8 @@ from sandbox.slack_demo import seed_demo
 from sandbox.slack_http import SlackSandboxApp
 from sandbox.slack_methods import user_object
 from sandbox.slack_modals import close_view, trigger_for
+from sandbox.slack_signer import SignedSlack
+from sandbox.slack_socket import APP_SCOPE, SocketAck, SocketModeServer, SocketPoster
 from sandbox.slack_state import (
     DEFAULT_BOT_SCOPES,
     Channel,
@@ -62,6 +69,7 @@ from sandbox.slack_state import (
     RecordedCall,
     SlackState,
     Team,
+    Token,
     User,
     tz_details,
 )
@@ -84,6 +92,7 @@ class SlackSandbox:
         self._requested_port = port
         self._quiet = quiet
         self.state = SlackState()
+        self.socket = SocketModeServer(host)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -93,6 +102,7 @@ class SlackSandbox:
         """Serve on a daemon thread (a threaded server: Bolt calls from several threads)."""
         if self._server is not None:
             return self
+        self.socket.start()
         handler = _QuietHandler if self._quiet else WSGIRequestHandler
         self._server = make_server(
             self.host, self._requested_port, SlackSandboxApp(self), threaded=True, request_handler=handler
@@ -114,6 +124,7 @@ class SlackSandbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server, self._thread = None, None
+        self.socket.stop()
 
     def __enter__(self) -> SlackSandbox:
         return self.start()
@@ -405,11 +416,72 @@ class SlackSandbox:
         return self.state.wait_for(method, count, timeout)
 
     def reset(self) -> None:
-        """Between tests: forget calls, faults, messages, views and used triggers; keep workspace data."""
+        """Between tests: forget calls, faults, messages, views and used triggers, Socket Mode acks and envelopes
+        still waiting; keep workspace data and open Socket Mode connections."""
         with self.state.lock:
             self.reset_calls()
             self.clear_faults()
             self.state.reset_interactions()
+        self.socket.reset()
+
+    # ---- Socket Mode ---------------------------------------------------------------------------------
+
+    def add_app_token(self, token: str | None = None, *, team_id: str, app_id: str = "A0HOURCAP",
+                      scopes: tuple[str, ...] | list[str] = (APP_SCOPE,)) -> str:
+        """Register an app-level token (``xapp-…``): the only kind ``apps.connections.open`` takes."""
+        value = token or f"xapp-1-{app_id}-{self.state.new_id('')}-{secrets.token_hex(16)}"
+        if not value.startswith("xapp-"):
+            raise ValueError("app-level tokens start with xapp-")
+        with self.state.lock:
+            self._require_team(team_id)
+            self.state.tokens[value] = Token(value, team_id, "app", "", app_id, tuple(scopes))
+        return value
+
+    def socket_slack(self, *, team_id: str = "T0HOURCAP", app_id: str = "A0HOURCAP",
+                     timeout: float = 10.0) -> SignedSlack:
+        """``SignedSlack``'s payload builders (commands, Home and message buttons, modal submissions, events)
+        delivered over the Socket Mode connection; each returns the ``SocketAck``."""
+        return SignedSlack(SocketPoster(self.socket, timeout=timeout), "socket-mode-is-not-signed", team_id=team_id,
+                           app_id=app_id, response_base=self.response_url_base)
+
+    def socket_send_command(self, text: str, *, user: str, channel: str = "C0GENERAL", team: str = "T0HOURCAP",
+                            command: str = "/hours", timeout: float = 10.0) -> SocketAck:
+        """A slash command as a ``slash_commands`` envelope; returns its ack (the reply is its payload)."""
+        ack: SocketAck = self.socket_slack(team_id=team, timeout=timeout).command(
+            text, user=user, channel=channel, command=command)
+        return ack
+
+    def socket_send_interaction(self, payload: dict[str, Any], *, timeout: float = 10.0) -> SocketAck:
+        """An ``interactive`` envelope (block_actions, view_submission, ...); returns its ack."""
+        ack: SocketAck = self.socket_slack(timeout=timeout).interaction(payload)
+        return ack
+
+    def socket_send_event(self, event: dict[str, Any], *, team: str = "T0HOURCAP", event_id: str | None = None,
+                          timeout: float = 10.0) -> SocketAck:
+        """An ``events_api`` envelope around ``event`` (an event_callback, as over HTTP); returns its ack."""
+        ack: SocketAck = self.socket_slack(team_id=team, timeout=timeout).event(event, team=team, event_id=event_id)
+        return ack
+
+    @property
+    def socket_acks(self) -> list[SocketAck]:
+        return list(self.socket.acks)
+
+    def wait_socket_connected(self, opened: int = 1, timeout: float = 10.0) -> None:
+        """Until ``opened`` Socket Mode connections in all have been opened and one is ready for envelopes."""
+        self.socket.wait_connected(opened, timeout)
+
+    def fail_next_connections_open(self, times: int = 1, *, error: str = "internal_error", status: int = 500) -> None:
+        """The next ``times`` ``apps.connections.open`` calls fail (default: HTTP 500, as when Slack is down)."""
+        self.fail_next("apps.connections.open", error=error, status=status, retry_after=None, times=times)
+
+    def request_refresh(self) -> int:
+        """Slack's ``disconnect`` (``refresh_requested``) on every ready connection; returns how many."""
+        return self.socket.request_refresh()
+
+    def drop_connection(self) -> int:
+        """Cut every Socket Mode connection without a close frame (a network failure); returns how many."""
+        return self.socket.drop_connection()
+
 
 
 def main(argv: list[str]) -> int:

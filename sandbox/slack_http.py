@@ -47,6 +47,7 @@ METHODS: dict[str, Handler] = {
     "views.publish": v.views_publish,
 }
 NO_TOKEN_METHODS = frozenset({"oauth.v2.access"})  # authenticated by client id and secret instead
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # app-level tokens only, and only these
 JSON_STRING_FIELDS = ("view", "blocks", "attachments", "metadata")
 
 
@@ -122,7 +123,8 @@ def fault_response(fault: Fault) -> Response:
     return json_response({"ok": False, "error": fault.error}, fault.status, headers)
 
 
-def call_method(state: SlackState, method: str, request: Request) -> Response:
+def call_method(state: SlackState, method: str, request: Request,
+                methods: dict[str, Handler] = METHODS) -> Response:
     """Record the call, then answer it: injected fault, unknown method, auth error or handler result.
 
     The whole exchange runs under the state lock, so a test woken by ``wait_for`` already sees the
@@ -146,13 +148,15 @@ def call_method(state: SlackState, method: str, request: Request) -> Response:
         fault = state.take_fault(method)
         if fault is not None:
             return fault_response(fault)
-        handler = METHODS.get(method)
+        handler = methods.get(method)
         if handler is None:
             return json_response({"ok": False, "error": "unknown_method", "req_method": method})
         call = Call(state, method, params, basic_auth=basic)
         try:
             if method not in NO_TOKEN_METHODS:
                 call.token = authenticate(state, token)
+                if (call.token.kind == "app") != (method in APP_TOKEN_METHODS):
+                    raise ApiError("not_allowed_token_type")
             body, status, headers = {"ok": True, **handler(call)}, 200, {}
         except ApiError as error:
             body, status, headers = error.body(), error.status, error.headers
@@ -194,6 +198,8 @@ class SlackSandboxApp:
 
     def __init__(self, sandbox: SlackSandbox) -> None:
         self.sandbox = sandbox
+        # Socket Mode's method hands out the sandbox's own websocket URLs (sandbox/slack_socket.py).
+        self.methods: dict[str, Handler] = {**METHODS, "apps.connections.open": sandbox.socket.connections_open}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -203,7 +209,7 @@ class SlackSandboxApp:
         path = request.path
         state = self.sandbox.state
         if path.startswith("/api/") and request.method in ("GET", "POST"):
-            return call_method(state, path.removeprefix("/api/"), request)
+            return call_method(state, path.removeprefix("/api/"), request, self.methods)
         if path == "/oauth/v2/authorize" and request.method == "GET":
             return authorize(state, request.args)
         if path.startswith("/hooks/") and request.method == "POST":
