@@ -20,6 +20,18 @@ POST   /tenants/{tid}/contacts/{cid}/archive
 POST   /tenants/{tid}/contacts/{cid}/rename   ``{"name"}``
 POST   /tenants/{tid}/disconnect              disconnect "from Xero's side"
 GET    /tenants/{tid}/invoices                invoices created
+POST   /tenants/{tid}/invoices                ``{"amount", "contact_id"?, "status"?, "reference"?, "n"?, "emit"?}``:
+                                              invoices a person made in Xero (no app) → ``{"InvoiceIDs"}``
+POST   /tenants/{tid}/invoices/{iid}/submit   DRAFT → SUBMITTED
+POST   /tenants/{tid}/invoices/{iid}/approve  ``{"number"?}``: → AUTHORISED (Xero's number, or the one given)
+POST   /tenants/{tid}/invoices/{iid}/lines    ``{"lines": [Xero line elements]}``: the accountant edits lines
+POST   /tenants/{tid}/invoices/{iid}/pay      ``{"amount"?, "date"?}``: a payment (none: all that is due)
+POST   /tenants/{tid}/invoices/{iid}/void     ``{"remove_payments"?}``: AUTHORISED → VOIDED
+POST   /tenants/{tid}/invoices/{iid}/delete   DRAFT/SUBMITTED → DELETED
+POST   /tenants/{tid}/invoices/{iid}/touch    a change with no visible field changed
+POST   /tenants/{tid}/invoices/bulk           ``{"action", "ids"}``: one of the above (no body) for many invoices
+GET    /foreign-invoice-reads                 invoices an app was shown that it did not create
+DELETE /foreign-invoice-reads                 forget them
 GET    /tenants/{tid}/peak-in-flight          ``{"peak"}``
 GET    /calls?path_prefix=&tenant_id=         ``{"count", "calls"}``
 DELETE /calls                                 forget recorded calls
@@ -40,10 +52,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from .invoice_lifecycle import LifecycleError
 from .responses import json_response
 
 if TYPE_CHECKING:
@@ -130,6 +145,11 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
             if c.path.lower().startswith((prefix or "").lower()) and (tenant is None or c.tenant_id == tenant)
         ]
         return json_response({"count": len(calls), "calls": calls})
+    if (method, path) == ("GET", "/foreign-invoice-reads"):
+        return json_response([{"client_id": c, "invoice_id": i, "request": r} for c, i, r in sb.foreign_invoice_reads])
+    if (method, path) == ("DELETE", "/foreign-invoice-reads"):
+        sb.forget_foreign_invoice_reads()
+        return ok
     if (method, path) == ("DELETE", "/calls"):
         sb.reset_calls()
         return ok
@@ -205,6 +225,41 @@ def _tenant_route(sb: XeroSandbox, method: str, path: str, body: dict[str, Any])
         return json_response({"removed": sb.disconnect_tenant(tid)})
     if (method, rest) == ("GET", "/invoices"):
         return json_response(sb.invoices(tid))
+    if rest.startswith("/invoices") and method == "POST":
+        return _invoice_route(sb, tid, rest, body)
     if (method, rest) == ("GET", "/peak-in-flight"):
         return json_response({"peak": sb.peak_in_flight(tid)})
     return json_response({"error": "unknown control route"}, status=404)
+
+
+def _invoice_route(sb: XeroSandbox, tid: str, rest: str, body: dict[str, Any]) -> Response:
+    """The accountant's side of an invoice (``sandbox.xero.invoice_lifecycle``); Xero's refusals are 400s."""
+    try:
+        if rest == "/invoices":
+            ids = sb.add_foreign_invoices(
+                tid, Decimal(str(body["amount"])), n=int(body.get("n", 1)), contact_id=body.get("contact_id"),
+                status=str(body.get("status", "AUTHORISED")), reference=str(body.get("reference", "")),
+                emit=bool(body.get("emit", True)))
+            return json_response({"InvoiceIDs": ids})
+        if rest == "/invoices/bulk":
+            done = [sb.change_invoice(tid, str(i), str(body["action"])) for i in body["ids"]]
+            return json_response({"changed": len(done)})
+        found = re.fullmatch(r"/invoices/([^/]+)/(submit|approve|lines|pay|void|delete|touch)", rest)
+        if not found:
+            return json_response({"error": "unknown control route"}, status=404)
+        invoice_id, action = found.group(1), found.group(2)
+        options: dict[str, Any] = {}
+        if action == "approve" and body.get("number"):
+            options["number"] = str(body["number"])
+        if action == "lines":
+            options["lines"] = list(body["lines"])
+        if action == "pay":
+            if body.get("amount") is not None:
+                options["amount"] = Decimal(str(body["amount"]))
+            if body.get("date"):
+                options["day"] = date.fromisoformat(str(body["date"]))
+        if action == "void":
+            options["remove_payments"] = bool(body.get("remove_payments", False))
+        return json_response(sb.change_invoice(tid, invoice_id, action, **options))
+    except LifecycleError as error:
+        return json_response({"error": str(error)}, status=400)

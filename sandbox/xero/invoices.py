@@ -18,7 +18,7 @@ from . import invoice_rules
 from .accounting import ApiContext, ApiError
 from .contacts import contact_json, save_one
 from .dates import date_string, day_as_datetime, ms_date
-from .models import Invoice, Line, Tenant
+from .models import Invoice, Line, Payment, Tenant
 from .money import Rounder
 from .responses import envelope, json_response, not_found, validation_error
 
@@ -52,19 +52,27 @@ def line_json(line: Line, unitdp: int) -> dict[str, Any]:
     return row
 
 
-def invoice_json(tenant: Tenant, inv: Invoice, *, unitdp: int = 2, lines: bool = True) -> dict[str, Any]:
+def _payment_json(payment: Payment) -> dict[str, Any]:
+    return {"PaymentID": payment.payment_id, "Date": ms_date(day_as_datetime(payment.day)),
+            "Amount": payment.amount}
+
+
+def invoice_json(tenant: Tenant, inv: Invoice, *, unitdp: int = 2, lines: bool = True,
+                 summary: bool = False) -> dict[str, Any]:
+    """Xero's invoice; ``summary`` (``summaryOnly=true``) leaves out the heavy parts: lines, payments, credits."""
     contact = tenant.contacts.get(inv.contact_id)
     row: dict[str, Any] = {
         "Type": inv.type,
         "InvoiceID": inv.invoice_id,
         "InvoiceNumber": inv.number,
         "Reference": inv.reference,
-        "Payments": [],
-        "CreditNotes": [],
-        "Prepayments": [],
-        "Overpayments": [],
-        "AmountDue": inv.total,
-        "AmountPaid": Decimal("0.00"),
+    }
+    if not summary:
+        row.update({"Payments": [_payment_json(p) for p in inv.payments], "CreditNotes": [], "Prepayments": [],
+                    "Overpayments": []})
+    row.update({
+        "AmountDue": inv.amount_due,
+        "AmountPaid": inv.amount_paid,
         "AmountCredited": Decimal("0.00"),
         "CurrencyRate": Decimal("1.0000000000"),
         "IsDiscounted": False,
@@ -73,14 +81,16 @@ def invoice_json(tenant: Tenant, inv: Invoice, *, unitdp: int = 2, lines: bool =
         "Contact": contact_json(contact, summary=True) if contact else {"ContactID": inv.contact_id},
         "DateString": date_string(inv.issue_date),
         "Date": ms_date(day_as_datetime(inv.issue_date)),
-    }
+    })
+    if inv.fully_paid_on:
+        row["FullyPaidOnDate"] = ms_date(day_as_datetime(inv.fully_paid_on))
     if inv.due_date:
         row["DueDateString"] = date_string(inv.due_date)
         row["DueDate"] = ms_date(day_as_datetime(inv.due_date))
     if inv.branding_theme_id:
         row["BrandingThemeID"] = inv.branding_theme_id
     row.update({"Status": inv.status, "LineAmountTypes": inv.line_amount_types})
-    if lines:
+    if lines and not summary:
         row["LineItems"] = [line_json(line, unitdp) for line in inv.lines]
     row.update(
         {
@@ -126,9 +136,12 @@ def list_invoices(ctx: ApiContext) -> Response:
     rows = ctx.filtered(rows, lambda i: _where_record(tenant, i))
     extra: dict[str, Any] = {}
     page = ctx.int_arg("page")
+    size = ctx.int_arg("pageSize")
+    if page is None and size is not None:
+        page = 1  # Xero pages as soon as a pageSize is given
     with_lines = False
     if page is not None:
-        size = ctx.int_arg("pageSize", PAGE_SIZE) or PAGE_SIZE
+        size = size or PAGE_SIZE
         if page < 1 or size < 1 or size > 1000:
             raise ApiError(validation_error("page must be 1 or more and pageSize between 1 and 1000"))
         extra["pagination"] = {
@@ -139,7 +152,9 @@ def list_invoices(ctx: ApiContext) -> Response:
         }
         rows = rows[(page - 1) * size : page * size]
         with_lines = not ctx.flag("summaryOnly")
-    items = [invoice_json(tenant, i, unitdp=unitdp, lines=with_lines) for i in rows]
+    summary = ctx.flag("summaryOnly")
+    ctx.state.invoices_read(ctx.access.client_id, rows, f"GET /Invoices?{ctx.request.query_string.decode()}")
+    items = [invoice_json(tenant, i, unitdp=unitdp, lines=with_lines, summary=summary) for i in rows]
     return json_response(envelope("Invoices", items, ctx.state.clock.now(), **extra))
 
 
@@ -154,6 +169,7 @@ def get_invoice(ctx: ApiContext) -> Response:
     inv = _find(ctx.tenant, ctx.params["id"])
     if inv is None:
         raise ApiError(not_found())
+    ctx.state.invoices_read(ctx.access.client_id, [inv], f"GET /Invoices/{ctx.params['id']}")
     body = envelope("Invoices", [invoice_json(ctx.tenant, inv, unitdp=_unitdp(ctx))], ctx.state.clock.now())
     return json_response(body)
 

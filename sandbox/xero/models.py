@@ -106,6 +106,13 @@ class Line:
 
 
 @dataclass
+class Payment:
+    payment_id: str
+    day: date
+    amount: Decimal
+
+
+@dataclass
 class Invoice:
     invoice_id: str
     type: str
@@ -124,6 +131,16 @@ class Invoice:
     total: Decimal
     updated: datetime
     created_by_client: str = ""
+    payments: list[Payment] = field(default_factory=list)
+    fully_paid_on: date | None = None
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments), Decimal("0.00"))
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid if self.status in ("AUTHORISED", "PAID") else self.total
 
 
 @dataclass

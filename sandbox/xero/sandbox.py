@@ -11,12 +11,15 @@ Typical use::
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from . import invoice_lifecycle as lifecycle
 from .clock import SandboxClock
 from .invoices import invoice_json
-from .models import Contact, new_id
+from .models import Contact, Invoice, new_id
 from .oauth_store import IdentityStore, OAuthApp, User
 from .ratelimit import Limits, RateLimiter
 from .seed import DEMO_TENANT_ID, SECOND_TENANT_ID, bulk_contacts, demo_company, second_company
@@ -245,6 +248,38 @@ class XeroSandbox:
         with self.state.data_lock:
             tenant = self.state.tenants[tenant_id]
             return [invoice_json(tenant, inv, unitdp=4) for inv in tenant.invoices.values()]
+
+    def add_foreign_invoices(self, tenant_id: str, amount: Decimal, *, n: int = 1, contact_id: str | None = None,
+                             status: str = "AUTHORISED", reference: str = "", emit: bool = True) -> list[str]:
+        """Invoices made in Xero by a person (no app created them); returns their ids."""
+        with self.state.data_lock:
+            tenant = self.state.tenants[tenant_id]
+            contact = contact_id or next(iter(tenant.contacts))
+            return [lifecycle.add_foreign(self.state, tenant, contact_id=contact, amount=amount, status=status,
+                                          reference=reference, emit=emit).invoice_id for _ in range(n)]
+
+    def change_invoice(self, tenant_id: str, invoice_id: str, action: str, **options: Any) -> dict[str, Any]:
+        """The accountant's change (``submit``, ``approve``, ``lines``, ``pay``, ``void``, ``delete``, ``touch``;
+        see ``invoice_lifecycle``); returns the invoice as Xero's JSON. Raises ``LifecycleError`` as Xero refuses."""
+        actions: dict[str, Callable[..., Invoice]] = {
+            "submit": lifecycle.submit, "approve": lifecycle.approve, "lines": lifecycle.edit_lines,
+            "pay": lifecycle.pay, "void": lifecycle.void, "delete": lifecycle.delete, "touch": lifecycle.touch}
+        if action not in actions:
+            raise lifecycle.LifecycleError(f"unknown invoice action {action!r}")
+        with self.state.data_lock:
+            tenant = self.state.tenants[tenant_id]
+            invoice = actions[action](self.state, tenant, invoice_id, **options)
+            return invoice_json(tenant, invoice, unitdp=4)
+
+    @property
+    def foreign_invoice_reads(self) -> list[tuple[str, str, str]]:
+        """(app's client id, invoice id, request) for every invoice an app was shown that it did not create."""
+        with self.state.calls_lock:
+            return list(self.state.foreign_invoice_reads)
+
+    def forget_foreign_invoice_reads(self) -> None:
+        with self.state.calls_lock:
+            self.state.foreign_invoice_reads.clear()
 
     # -- inspection and limits --------------------------------------------------------------------------
     @property

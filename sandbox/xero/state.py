@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from .clock import SandboxClock
 from .faults import Alterations, Faults
 from .idempotency import IdempotencyStore
-from .models import Contact, Tenant
+from .models import Contact, Invoice, Tenant
 from .oauth_store import IdentityStore, User
 from .ratelimit import RateLimiter
 from .webhooks import WebhookSender
@@ -60,6 +61,8 @@ class SandboxState:
     settings: Settings = field(default_factory=Settings)
     tenants: dict[str, Tenant] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    # Invoices an app was shown that another app (or a person in Xero) created: (client id, invoice id, request).
+    foreign_invoice_reads: list[tuple[str, str, str]] = field(default_factory=list)
     pending_consents: dict[str, dict[str, Any]] = field(default_factory=dict)
     consenting_user_id: str = ""
     base_url: str = ""
@@ -83,6 +86,17 @@ class SandboxState:
     def record_call(self, call: Call) -> None:
         with self.calls_lock:
             self.calls.append(call)
+
+    def invoices_read(self, client_id: str, invoices: Iterable[Invoice], request: str) -> None:
+        """Note every invoice in an answer that the asking app did not create (reading those is not its business)."""
+        with self.calls_lock:
+            self.foreign_invoice_reads.extend((client_id, i.invoice_id, request) for i in invoices
+                                              if i.created_by_client != client_id)
+
+    def invoice_written(self, tenant: Tenant, invoice: Invoice, created: bool = False) -> None:
+        """Every invoice change stamps ``UpdatedDateUTC`` and raises an INVOICE webhook event, as Xero does."""
+        invoice.updated = self.clock.now()
+        self.webhooks.emit(tenant.tenant_id, "INVOICE", "CREATE" if created else "UPDATE", invoice.invoice_id)
 
     def contact_written(self, tenant: Tenant, contact: Contact, created: bool) -> None:
         """Every contact write stamps ``UpdatedDateUTC`` and raises a webhook event, as Xero does."""

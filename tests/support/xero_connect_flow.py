@@ -63,6 +63,7 @@ def served_app(slack_api: SlackSandbox, db: Database, database_url: str,
         yield ServedApp(runtime, xero, base_url, SignedSlack(runtime.web_app.test_client(), SIGNING_SECRET,
                                                          response_base=slack_api.response_url_base),
                     slack_api, db)
+        assert not xero.foreign_invoice_reads, xero.foreign_invoice_reads  # Hour Cap reads its own invoices only
     finally:
         server.shutdown()
         server.server_close()

@@ -24,6 +24,8 @@ def running_sandbox(**kwargs: Any) -> Iterator[XeroSandbox]:
     sandbox = XeroSandbox(**kwargs).start()
     try:
         yield sandbox
+        # Across the suite: no answer ever showed an app an invoice it did not create (Hour Cap reads its own only).
+        assert not sandbox.foreign_invoice_reads, sandbox.foreign_invoice_reads
     finally:
         sandbox.stop()
 
