@@ -1,8 +1,9 @@
 """Serving the web app under gunicorn (HTTP mode), or beside a Socket Mode connection.
 
 Each gunicorn worker builds its own runtime after the fork (database pools and job threads do not survive a
-fork). In Socket Mode Slack's payloads arrive over one websocket, so exactly one worker holds it; the web routes
-(Xero OAuth and webhooks, health checks) are still served.
+fork). In Socket Mode Slack's payloads arrive over one websocket, so exactly one worker holds it
+(web/socket_mode.py: it connects in the background, so the web routes — Xero OAuth and webhooks, health checks —
+serve whatever Slack answers, and closes when the worker exits).
 """
 
 from __future__ import annotations
@@ -25,21 +26,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self._build = build
         self._options = options
         self.runtime: Any = None
+        self.socket_mode: Any = None
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        self.cfg.set("worker_exit", self._worker_exit)
 
     def load(self) -> Any:
         self.runtime = self._build(self._settings)
         if self._settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from web.socket_mode import SocketMode
 
-            handler = SocketModeHandler(self.runtime.bolt_app, self._settings.slack_app_token)
-            handler.connect()
-            log.info("connected to Slack in Socket Mode")
+            assert self._settings.slack_app_token is not None
+            self.socket_mode = SocketMode(self.runtime.bolt_app, self._settings.slack_app_token,
+                                          api_url=self._settings.slack_api_url).start()
         return self.runtime.web_app
+
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
 
 
 def serve(settings: Settings, build: RuntimeBuilder, *, workers: int, threads: int, host: str) -> int:
