@@ -177,11 +177,20 @@ def forged(demo: Demo) -> None:
 
 
 def all_chapters() -> list[Callable[[Demo], None]]:
-    from sandbox import demo_batch, demo_catalog, demo_hours, demo_invoices, demo_push, demo_xero, demo_xero_data
+    from sandbox import (
+        demo_batch,
+        demo_catalog,
+        demo_hours,
+        demo_invoices,
+        demo_push,
+        demo_socket,
+        demo_xero,
+        demo_xero_data,
+    )
 
     return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS,
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
-            demo_batch.month_end]
+            demo_batch.month_end, demo_socket.socket_mode]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,

@@ -51,3 +51,6 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     # month-end: one draft per client for last month, confirmed, pushed together
     assert "Create *2* draft invoices for" in text and "Acme — nothing to bill" in text
     assert "Xero received them in 1 request(s)" in text
+    # Socket Mode: the same app on a websocket it opens itself; an unhandled button acked, a refresh survived
+    assert "answered in the ack on the socket" in text and "acknowledged empty, so Slack shows no timeout" in text
+    assert "Slack asks for a fresh connection (refresh_requested)" in text and "apps.connections.open()" in text
