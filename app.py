@@ -42,6 +42,7 @@ def task_registry() -> Any:
     from bot.notify import sync_alert as notify_sync_alert
     from bot.notify import xero as notify_xero
     from invoicing import tasks_batch as invoice_batch
+    from invoicing import tasks_follow as invoice_follow
     from invoicing import tasks_push as invoice_push
     from jobs import maintenance
     from jobs.registry import TaskRegistry
@@ -51,7 +52,7 @@ def task_registry() -> Any:
 
     tasks = TaskRegistry()
     for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
-                   notify_invoice, notify_sync_alert, notify_xero):
+                   invoice_follow, notify_invoice, notify_sync_alert, notify_xero):
         module.register(tasks)
     return tasks
 

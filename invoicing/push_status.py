@@ -33,6 +33,7 @@ from storage.audit import audit
 from storage.models import Client, Invoice, InvoiceLine, InvoiceStatus, Member, TimeEntry, XeroConnection
 from storage.types import utcnow
 from team.roles import Permission, require
+from xero.invoice_follow import schedule_hourly
 from xero.push import DraftInvoice, DraftLine, XeroDraft
 from xero.push_check import SentInvoice, compare_invoice
 
@@ -54,6 +55,9 @@ class Event(StrEnum):
     CANCELLED = "cancelled"
     WAITING = "waiting"
     ATTACHED = "attached"  # its status message was posted after the invoice had already moved on
+    XERO_STATE = "xero_state"  # Xero says something new of it (approved, paid, edited...): the message follows
+    DIED = "died"  # voided or deleted in Xero: the one alert (entries released, to release, or flagged)
+    RELEASED = "released"  # a manager released its entries: the alert says so
 
 
 def caught_up(session: Session, invoice: Invoice) -> None:
@@ -221,7 +225,9 @@ def mark_pushed(session: Session, invoice_id: int, xero: XeroDraft, url: str,
     invoice.pushed_at = utcnow()
     invoice.lease_until = None
     invoice.error_message = check.words()
+    invoice.xero_status = invoice.xero_status or "DRAFT"
     _notify(session, invoice, Event.PUSHED if check.matches else Event.CHECK_IN_XERO)
+    schedule_hourly(session, invoice.workspace_id)  # the safety net follows it in Xero from now on
     return invoice
 
 
@@ -345,3 +351,8 @@ def _notify(session: Session, invoice: Invoice, event: Event) -> None:
     outbox.record(session, NOTIFY_TASK, {"invoice_id": invoice.id, "event": event.value},
                   workspace_id=invoice.workspace_id,
                   dedupe_key=f"{NOTIFY_TASK}:{invoice.id}:{event.value}:{invoice.push_attempt}")
+
+
+def tell_slack(session: Session, invoice: Invoice, event: Event) -> None:
+    """Record the `invoice.notify` notification for `event` (coalesced while one for the same event waits)."""
+    _notify(session, invoice, event)

@@ -27,12 +27,15 @@ class Permission(Enum):
     CREATE_INVOICES = (Role.MANAGER, "create invoices")
     RETRY_PUSH = (Role.MANAGER, "retry an invoice push")
     CANCEL_INVOICE = (Role.MANAGER, "cancel an invoice")
+    REFRESH_INVOICE_STATES = (Role.MANAGER, "refresh invoice states from Xero")
+    RELEASE_ENTRIES = (Role.MANAGER, "release an invoice's time entries")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
     CONNECT_XERO = (Role.ADMIN, "connect Xero")
     DISCONNECT_XERO = (Role.ADMIN, "disconnect Xero")
     REFRESH_XERO_DATA = (Role.ADMIN, "refresh Xero data")
     CHANGE_INVOICE_SETTINGS = (Role.ADMIN, "change invoice settings")
+    CHANGE_RELEASE_SETTING = (Role.ADMIN, "choose how entries of invoices voided or deleted in Xero are released")
     TRANSFER_OWNERSHIP = (Role.OWNER, "transfer ownership")
 
     @property

@@ -50,8 +50,9 @@ def create_xero_webhooks_blueprint(settings: Settings, db: Database) -> Blueprin
         if events:
             with db.session() as session:
                 received = receive(session, events)
-            log.info("Xero webhook: %s new, %s duplicate, %s for unknown tenants; contact syncs for workspaces %s",
-                     received.new, received.duplicates, received.ignored, list(received.syncs_requested))
+            log.info("Xero webhook: %s new, %s duplicate, %s for unknown tenants; contact syncs for workspaces %s; "
+                     "invoice reads for workspaces %s", received.new, received.duplicates, received.ignored,
+                     list(received.syncs_requested), list(received.reads_requested))
         return _empty(200)
 
     return blueprint

@@ -8,8 +8,9 @@ Xero's odd spacing — and compared in constant time. Intent to receive needs no
 Receiving is quick and idempotent: events are stored insert-or-ignore on Xero's event identity (tenant,
 category, resource, event date — delivery is at least once), events of tenants no workspace is connected to are
 dropped, and every workspace that got a new CONTACT event gets one incremental contacts sync recorded through the
-outbox, deduplicated per workspace — a burst of events becomes one sync. Events carry ids only; the sync fetches
-what changed.
+outbox, deduplicated per workspace — a burst of events becomes one sync. New INVOICE events whose resource id is
+an invoice the workspace pushed record one read of its own invoices the same way; events for any other invoice of
+the organisation (most of them) cost no call. Events carry ids only; the sync or read fetches what changed.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import XeroConnection, XeroWebhookEvent
+from storage.models import Invoice, XeroConnection, XeroWebhookEvent
+from xero.invoice_follow import request_follow
 from xero.status import usable
 from xero.sync import BATCH, CONTACTS
 from xero.sync_status import request_sync
 
 SIGNATURE_HEADER = "x-xero-signature"
 CONTACT = "CONTACT"
+INVOICE = "INVOICE"
 
 
 def signature(body: bytes, key: str) -> str:
@@ -93,6 +96,7 @@ class Received:
     duplicates: int  # events seen before (redeliveries)
     ignored: int  # events of tenants no workspace is connected to
     syncs_requested: tuple[int, ...]  # workspaces that got a contacts sync recorded (not coalesced)
+    reads_requested: tuple[int, ...] = ()  # workspaces that got a read of their own invoices recorded
 
 
 def receive(session: Session, events: Sequence[WebhookEvent]) -> Received:
@@ -109,18 +113,41 @@ def receive(session: Session, events: Sequence[WebhookEvent]) -> Received:
         "tenant_id": e.tenant_id.lower(), "event_category": e.event_category, "event_type": e.event_type,
         "resource_id": e.resource_id, "event_date_utc": e.event_date_utc,
     } for e in kept}.values())
-    inserted: list[tuple[str, str]] = []
+    inserted: list[tuple[str, str, str]] = []
     if rows:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         for start in range(0, len(rows), BATCH):
             statement = (insert(XeroWebhookEvent).values(rows[start:start + BATCH]).on_conflict_do_nothing()
-                         .returning(XeroWebhookEvent.tenant_id, XeroWebhookEvent.event_category))
-            inserted += [(str(t), str(c)) for t, c in session.execute(statement).all()]
-    contact_tenants = {tenant for tenant, category in inserted if category == CONTACT}
-    requested = []
+                         .returning(XeroWebhookEvent.tenant_id, XeroWebhookEvent.event_category,
+                                    XeroWebhookEvent.resource_id))
+            inserted += [(str(t), str(c), str(r)) for t, c, r in session.execute(statement).all()]
+    contact_tenants = {tenant for tenant, category, _ in inserted if category == CONTACT}
+    invoice_ids: dict[str, set[str]] = {}
+    for tenant, category, resource in inserted:
+        if category == INVOICE:
+            invoice_ids.setdefault(tenant, set()).add(resource)
+    requested, reads = [], []
     for connection in connections:
-        if (connection.tenant_id.lower() in contact_tenants and usable(connection)
-                and request_sync(session, connection.workspace_id, CONTACTS, reason="webhook")):
+        if not usable(connection):
+            continue
+        tenant = connection.tenant_id.lower()
+        if tenant in contact_tenants and request_sync(session, connection.workspace_id, CONTACTS, reason="webhook"):
             requested.append(connection.workspace_id)
+        # Only events for invoices this workspace pushed cost a read; the rest (most of an organisation's) cost
+        # nothing at all.
+        ours = invoice_ids.get(tenant) and _pushed_here(session, connection.workspace_id, invoice_ids[tenant])
+        if ours and request_follow(session, connection.workspace_id, reason="webhook"):
+            reads.append(connection.workspace_id)
     return Received(new=len(inserted), duplicates=len(kept) - len(inserted), ignored=len(events) - len(kept),
-                    syncs_requested=tuple(sorted(requested)))
+                    syncs_requested=tuple(sorted(requested)), reads_requested=tuple(sorted(reads)))
+
+
+def _pushed_here(session: Session, workspace_id: int, resource_ids: set[str]) -> bool:
+    """Whether any of these Xero invoice ids is an invoice the workspace pushed."""
+    wanted = sorted(resource_ids | {r.lower() for r in resource_ids})
+    for start in range(0, len(wanted), BATCH):
+        if session.scalars(select(Invoice.id).where(Invoice.workspace_id == workspace_id,
+                                                    Invoice.xero_invoice_id.in_(wanted[start:start + BATCH]))
+                           .limit(1)).first() is not None:
+            return True
+    return False

@@ -1,7 +1,7 @@
 """All tables, importable from one place."""
 
 from storage.models.base import Base
-from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus
+from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus, ReleaseState
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from storage.models.team import ROLE_ORDER, Inactive, Member, Role, Workspace
@@ -31,6 +31,7 @@ __all__ = [
     "InvoiceMode",
     "Inactive",
     "InvoiceStatus",
+    "ReleaseState",
     "Member",
     "Outbox",
     "OutboxStatus",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Money, Quantity, Rate, Timestamped, WorkspaceScoped
@@ -29,14 +29,26 @@ class InvoiceMode(StrEnum):
     FIXED_BUDGET = "fixed_budget"  # part of a fixed-budget project's remaining fee
 
 
+class ReleaseState(StrEnum):
+    """What became of a dead draft's time entries (None while the invoice is alive in Xero)."""
+
+    ASK = "ask"  # voided or deleted in Xero: a manager decides (Release entries)
+    RELEASED = "released"  # free for a future invoice (automatically, or by a manager)
+    FLAGGED = "flagged"  # voided after a payment: never released by Hour Cap, a person checks Xero
+
+
+_LIVE_MONTH = "period_month IS NOT NULL AND status <> 'cancelled' AND entries_released_at IS NULL"
+
+
 class Invoice(Base, WorkspaceScoped, Timestamped):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("workspace_id", "number"),
         # A retainer month is billed once: one live (not cancelled) invoice per project and month.
+        # A month freed by a draft that died in Xero (its entries released) may be billed again.
         Index("uq_invoices_retainer_month", "period_project_id", "period_month", unique=True,
-              postgresql_where=text("period_month IS NOT NULL AND status <> 'cancelled'"),
-              sqlite_where=text("period_month IS NOT NULL AND status <> 'cancelled'")),
+              postgresql_where=text(_LIVE_MONTH), sqlite_where=text(_LIVE_MONTH)),
+        Index("ix_invoices_workspace_xero_invoice", "workspace_id", "xero_invoice_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +84,23 @@ class Invoice(Base, WorkspaceScoped, Timestamped):
     # The alert posted for a failed push (updated on later failures, resolved on success or cancel).
     alert_channel_id: Mapped[str | None] = mapped_column(String(32))
     alert_ts: Mapped[str | None] = mapped_column(String(32))
+    # What Xero last said of the invoice (its own read of the invoices Hour Cap created): Xero's status, due date,
+    # totals (beside ours, never replacing them), payments, and its UpdatedDateUTC (older answers are ignored).
+    xero_status: Mapped[str | None] = mapped_column(String(16))
+    xero_due_date: Mapped[date | None] = mapped_column(Date)
+    xero_subtotal: Mapped[Decimal | None] = mapped_column(Money)
+    xero_total_tax: Mapped[Decimal | None] = mapped_column(Money)
+    xero_amount_due: Mapped[Decimal | None] = mapped_column(Money)
+    xero_amount_paid: Mapped[Decimal | None] = mapped_column(Money)
+    xero_paid_on: Mapped[date | None] = mapped_column(Date)
+    xero_updated_at: Mapped[datetime | None]
+    xero_seen_at: Mapped[datetime | None]
+    xero_ever_paid: Mapped[bool] = mapped_column(default=False, server_default=false())
+    release_state: Mapped[str | None] = mapped_column(String(16))
+    entries_released_at: Mapped[datetime | None]
+    # The one alerts-channel message about a draft that died in Xero (edited once its entries are released).
+    release_alert_channel_id: Mapped[str | None] = mapped_column(String(32))
+    release_alert_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class InvoiceLine(Base, WorkspaceScoped):

@@ -65,6 +65,8 @@ class Workspace(Base, Timestamped):
     # Default tracking: [{"category_id": …, "option_id": …}], at most two (Xero's limit per line).
     xero_tracking: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     setup_completed_at: Mapped[datetime | None]
+    # A draft voided or deleted in Xero: release its time entries by itself ("auto") or ask a manager ("ask").
+    release_dead_drafts: Mapped[str] = mapped_column(String(8), default="ask", server_default="ask")
 
 
 class Member(Base, WorkspaceScoped, Timestamped):

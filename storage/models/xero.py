@@ -47,6 +47,8 @@ class XeroConnection(Base, WorkspaceScoped, Timestamped):
     token_version: Mapped[int] = mapped_column(default=1)
     connected_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     alerted_at: Mapped[datetime | None]  # when Needs reconnect was announced (announce once)
+    # Following our own invoices: Xero's clock at the last successful read, less a minute (If-Modified-Since).
+    invoices_modified_since: Mapped[datetime | None]
 
 
 class XeroAuthRequest(Base, WorkspaceScoped, Timestamped):
