@@ -135,6 +135,10 @@ def add_foreign(state: SandboxState, tenant: Tenant, *, contact_id: str, amount:
                       "NoTax", now.date(), now.date(), None, tenant.base_currency, [line], amount, Decimal("0.00"),
                       amount, now, OTHER_APP)
     tenant.invoices[invoice.invoice_id] = invoice
+    contact = tenant.contacts.get(contact_id)
+    if contact is not None and not contact.is_customer:  # a sales invoice makes its contact a customer
+        contact.is_customer = True
+        state.contact_written(tenant, contact, created=False)
     if emit:
         state.invoice_written(tenant, invoice, created=True)
     return invoice

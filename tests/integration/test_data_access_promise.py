@@ -1,12 +1,15 @@
-"""The data-access promise (README: "connecting Xero"; issue 8): Hour Cap reads only Organisation, Contacts, Items,
-TrackingCategories, Accounts, TaxRates and BrandingThemes (and Invoices by Reference for the push's lookup), and
-writes only draft invoices (PUT /Invoices with Status DRAFT) and new contacts (PUT /Contacts).
+"""The data-access promise (README: "connecting Xero"; issues 8 and 14): Hour Cap reads only Organisation, Contacts,
+Items, TrackingCategories, Accounts, TaxRates and BrandingThemes, Invoices by Reference for the push's lookup, and
+— the one read following its drafts adds — the invoices it created itself
+(`GET /Invoices?createdByMyApp=true&summaryOnly=true&page=1&pageSize=1000`); it writes only draft invoices
+(PUT /Invoices with Status DRAFT) and new contacts (PUT /Contacts).
 
 One realistic flow against one Xero sandbox — connect, a full `xero.sync` of every resource, "Create in Xero" for a
-client, a pushed invoice, and one that failed after Xero kept erroring and was retried by a manager — then every
-call the sandbox recorded is held to the promise. The request bodies and query strings are read on the wire (the
-httpx transport is wrapped in this test only), and the sandbox's own data confirms it: every invoice in it from
-us is a DRAFT, and nothing that existed before was changed."""
+client, a pushed invoice, one that failed after Xero kept erroring and was retried by a manager, and two reads of
+our own invoices after the accountant approved one — then every call the sandbox recorded is held to the promise,
+and the sandbox confirms no answer showed Hour Cap an invoice it did not create. The request bodies and query
+strings are read on the wire (the httpx transport is wrapped in this test only), and the sandbox's own data
+confirms it: every invoice in it from us was sent as a DRAFT, and nothing that existed before was changed."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import httpx2
 import pytest
 
 from invoicing.push_status import retry_invoice
+from invoicing.tasks_follow import follow as follow_invoices
 from jobs.registry import JobContext
 from sandbox.xero import XeroSandbox
 from storage.models import Client
@@ -33,7 +37,8 @@ from xero.sync import RESOURCES
 ACCOUNTING = "/api.xro/2.0"
 READS = {"/Organisation", "/Contacts", "/Items", "/TrackingCategories", "/Accounts", "/TaxRates", "/BrandingThemes"}
 WRITES = {("PUT", "/Invoices"), ("PUT", "/Contacts")}
-LOOKUP = ("GET", "/Invoices")  # only filtered by Reference (or by InvoiceIDs)
+LOOKUP = ("GET", "/Invoices")  # only filtered by Reference, or our own invoices (createdByMyApp)
+OWN_INVOICES = {"createdByMyApp": "true", "summaryOnly": "true", "page": "1", "pageSize": "1000"}
 # Connecting (OAuth consent, tokens, the tenant list): the identity side, never organisation data.
 IDENTITY = re.compile(r"^(GET|POST) /identity/|^GET /connections$|^(GET|POST) /(login|consent|authorize)\b",
                       re.IGNORECASE)
@@ -71,17 +76,12 @@ def invoice_state(sb: XeroSandbox, tenant: str) -> dict[str, dict[str, Any]]:
 
 
 def bookkeepers_invoice(sb: XeroSandbox, w: PushWorld) -> str:
-    """An invoice someone made in Xero themselves (not Hour Cap): it must come out of the flow untouched."""
-    answer = httpx2.put(f"{sb.api_url}/Invoices", headers={"Authorization": f"Bearer {w.ws.access_token}",
-                                                          "xero-tenant-id": w.ws.tenant_id},
-                        json={"Invoices": [{"Type": "ACCREC", "Contact": {"ContactID": w.contact_id},
-                                            "Date": "2026-09-01", "DueDate": "2026-09-20", "Status": "AUTHORISED",
-                                            "Reference": "BOOKKEEPER-1", "LineAmountTypes": "Exclusive",
-                                            "LineItems": [{"Description": "Hand-made", "Quantity": 1,
-                                                           "UnitAmount": 99, "AccountCode": "200",
-                                                           "TaxType": "OUTPUT2"}]}]})
+    """An invoice someone made in Xero themselves (not Hour Cap): it must come out of the flow untouched, and
+    unread."""
+    answer = httpx2.post(f"{sb.base_url}/_sandbox/tenants/{w.ws.tenant_id}/invoices",
+                         json={"amount": "99.00", "reference": "BOOKKEEPER-1", "contact_id": w.contact_id})
     assert answer.status_code == 200, answer.text
-    return str(answer.json()["Invoices"][0]["InvoiceID"])
+    return str(answer.json()["InvoiceIDs"][0])
 
 
 def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_contacts(
@@ -119,6 +119,14 @@ def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_con
         retry_invoice(s, actor(s, push_world.manager_id), retried)
     assert run_push(push_ctx, retried) == "done" and load(push_ctx.db, retried).status == "pushed"
 
+    # Following the drafts: the accountant approves one; two reads of our own invoices (the second incremental).
+    follow_invoices(push_ctx, push_world.ws.workspace_id, reason="refresh")
+    xero_sb.clock.advance(120)
+    xero_sb.change_invoice(tenant, load(push_ctx.db, pushed).xero_invoice_id or "", "approve")
+    follow_invoices(push_ctx, push_world.ws.workspace_id, reason="webhook")
+    assert load(push_ctx.db, pushed).xero_status == "AUTHORISED"
+    assert xero_sb.foreign_invoice_reads == []
+
     # -- every call the sandbox recorded (the test's own setup call aside) ------------------------------------------
     calls = [c for i, c in enumerate(xero_sb.calls) if i not in setup_calls]
     labels = [f"{c.method} {c.path}" for c in calls]
@@ -146,14 +154,19 @@ def test_hour_cap_reads_only_what_it_promises_and_writes_only_drafts_and_new_con
     assert [json.loads(r.content)["Contacts"] for r in contact_puts] == [[{"Name": "Harbour Bakery"}]]
     lookups = [r for r in sent if (r.method, r.url.path) == ("GET", f"{ACCOUNTING}/Invoices")]
     retried_reference = load(push_ctx.db, retried).reference
-    assert lookups and all(dict(r.url.params) == {"where": reference_filter(retried_reference)} for r in lookups)
+    by_reference = [r for r in lookups if dict(r.url.params) == {"where": reference_filter(retried_reference)}]
+    own = [r for r in lookups if dict(r.url.params) == OWN_INVOICES]
+    assert by_reference and len(own) == 2 and len(by_reference) + len(own) == len(lookups)
+    assert "If-Modified-Since" not in own[0].headers and "If-Modified-Since" in own[1].headers
 
     # -- the sandbox's data: drafts and one new contact added, nothing that existed changed ----------------------
     invoices_after = invoice_state(xero_sb, tenant)
     assert {k: invoices_after[k] for k in invoices_before} == invoices_before
     assert invoices_before[theirs]["Status"] == "AUTHORISED"
     ours = {k: v for k, v in invoices_after.items() if k not in invoices_before}
-    assert len(ours) == 2 and all(v["Status"] == "DRAFT" for v in ours.values())
+    # Drafts, both; the accountant (not Hour Cap) approved the first in Xero.
+    assert {k: v["Status"] for k, v in ours.items()} == {load(push_ctx.db, pushed).xero_invoice_id: "AUTHORISED",
+                                                         load(push_ctx.db, retried).xero_invoice_id: "DRAFT"}
     with push_ctx.db.session() as s:
         assert set(ours) == {load(push_ctx.db, pushed).xero_invoice_id, load(push_ctx.db, retried).xero_invoice_id}
         linked = s.get(Client, new_client)
