@@ -29,6 +29,7 @@ class Permission(Enum):
     CANCEL_INVOICE = (Role.MANAGER, "cancel an invoice")
     REFRESH_INVOICE_STATES = (Role.MANAGER, "refresh invoice states from Xero")
     RELEASE_ENTRIES = (Role.MANAGER, "release an invoice's time entries")
+    SEE_TEAM_REPORTS = (Role.MANAGER, "see the team's time and money")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
     CONNECT_XERO = (Role.ADMIN, "connect Xero")

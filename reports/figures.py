@@ -1,0 +1,145 @@
+"""A report's figures, summed by the database with the invoices' own money rules.
+
+Each entry's billed minutes are its minutes under its client's rounding rule (``invoicing.summary.billed_minutes``,
+the SQL form of ``RoundingRule.apply``) and its value is ``invoicing.money.time_cents`` of those minutes at the
+entry's own rate snapshot: exactly what Create invoice bills for that entry on its own, rounded half-up once per
+entry. The database sums those cents per group (one statement per rounding rule in use, the clients that follow
+it bound as a list), so a report reads a few aggregated rows however many entries it covers, and the uninvoiced
+value of a client's hourly projects equals the invoice preview's subtotal by entry for the same range to the cent.
+
+Billable entries without a rate have no value (rates are never re-priced): their minutes are counted apart so a
+figure is never silently low.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import BigInteger, Select, bindparam, cast, func, select
+from sqlalchemy.orm import Session
+
+from catalog.rounding import RoundingRule
+from invoicing.money import from_cents, time_cents
+from invoicing.selection import Period
+from invoicing.summary import RATE_SCALE, billed_minutes
+from storage.models import Project, TimeEntry
+
+
+@dataclass
+class Figures:
+    """Sums over some entries. Minutes are integers; money is integer cents until it is shown."""
+
+    entries: int = 0
+    minutes: int = 0
+    billable_minutes: int = 0
+    billed_minutes: int = 0  # billable minutes after each entry's rounding
+    value_cents: int = 0  # billable, priced: at each entry's own rate
+    invoiced_cents: int = 0  # the part of value_cents already on an invoice
+    unpriced_minutes: int = 0  # billable minutes logged without a rate (no value)
+
+    @property
+    def non_billable_minutes(self) -> int:
+        return self.minutes - self.billable_minutes
+
+    @property
+    def uninvoiced_cents(self) -> int:
+        return self.value_cents - self.invoiced_cents
+
+    @property
+    def value(self) -> Decimal:
+        return from_cents(self.value_cents)
+
+    @property
+    def invoiced(self) -> Decimal:
+        return from_cents(self.invoiced_cents)
+
+    @property
+    def uninvoiced(self) -> Decimal:
+        return from_cents(self.uninvoiced_cents)
+
+    def add(self, other: Figures) -> None:
+        for name in ("entries", "minutes", "billable_minutes", "billed_minutes", "value_cents", "invoiced_cents",
+                     "unpriced_minutes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Key:
+    """What the aggregate groups by (columns of ``time_entries`` joined to ``projects``)."""
+
+    CLIENT = "client"
+    PROJECT = "project"
+    MEMBER = "member"
+    DATE = "date"
+
+
+_COLUMNS = {Key.CLIENT: Project.client_id, Key.PROJECT: TimeEntry.project_id, Key.MEMBER: TimeEntry.member_id,
+            Key.DATE: TimeEntry.work_date}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which entries a report covers: the workspace's, dated in the period, optionally one client, project or
+    member (ids already checked to belong to the workspace)."""
+
+    workspace_id: int
+    period: Period
+    client_id: int | None = None
+    project_id: int | None = None
+    member_id: int | None = None
+
+
+@lru_cache(maxsize=128)
+def _statement(keys: tuple[str, ...], rule: RoundingRule, client: bool, project: bool,
+               member: bool) -> Select[*tuple[Any, ...]]:
+    billable = TimeEntry.billable.is_(True)
+    priced = billable & TimeEntry.hourly_rate.is_not(None)
+    billed = billed_minutes(rule, TimeEntry.minutes)
+    cents = time_cents(billed, cast(func.round(TimeEntry.hourly_rate * RATE_SCALE), BigInteger), RATE_SCALE)
+    group = [_COLUMNS[key] for key in keys]
+    conditions = [TimeEntry.workspace_id == bindparam("workspace"), Project.workspace_id == bindparam("workspace"),
+                  TimeEntry.work_date >= bindparam("start"), TimeEntry.work_date <= bindparam("end"),
+                  Project.client_id.in_(bindparam("clients", expanding=True))]
+    if client:
+        conditions.append(Project.client_id == bindparam("client"))
+    if project:
+        conditions.append(TimeEntry.project_id == bindparam("project"))
+    if member:
+        conditions.append(TimeEntry.member_id == bindparam("member"))
+    return (select(*group, func.count(), func.sum(TimeEntry.minutes), func.sum(TimeEntry.minutes).filter(billable),
+                   func.sum(billed).filter(billable), func.sum(cents).filter(priced),
+                   func.sum(cents).filter(priced & TimeEntry.invoice_id.is_not(None)),
+                   func.sum(TimeEntry.minutes).filter(billable & TimeEntry.hourly_rate.is_(None)))
+            .join(Project, Project.id == TimeEntry.project_id)
+            .where(*conditions).group_by(*group))
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def aggregate(session: Session, scope: Scope, keys: Sequence[str],
+              rules: Mapping[int, RoundingRule]) -> Iterator[tuple[tuple[Any, ...], Figures]]:
+    """(group key values, figures) per group of ``keys``; ``rules`` maps every client id of the workspace to the
+    rounding rule in force for it. A group may come once per rounding rule (callers add them up)."""
+    by_rule: dict[RoundingRule, list[int]] = {}
+    for client_id, rule in rules.items():
+        by_rule.setdefault(rule, []).append(client_id)
+    params: dict[str, Any] = {"workspace": scope.workspace_id, "start": scope.period.start, "end": scope.period.end,
+                              "client": scope.client_id, "project": scope.project_id, "member": scope.member_id}
+    for rule, clients in by_rule.items():
+        statement = _statement(tuple(keys), rule, scope.client_id is not None, scope.project_id is not None,
+                               scope.member_id is not None)
+        for row in session.execute(statement, {**params, "clients": clients}):
+            key = tuple(row[:len(keys)])
+            values = [_int(v) for v in row[len(keys):]]
+            yield key, Figures(*values)
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s week (weeks run Monday to Sunday, as on Home)."""
+    return date.fromordinal(day.toordinal() - day.weekday())

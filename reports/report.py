@@ -1,0 +1,201 @@
+"""The report use case: a period, a grouping and filters in, the figures a person may see out.
+
+Managers, admins and the owner see everyone's time and money. A member sees only their own hours (no money, no
+retainer or budget figures): their report is scoped to themselves, and a request that names someone else, or
+asks for the team's money, is refused with the role it needs (``team.roles.require``), whichever surface it came
+from. Ids arrive as payload values and are looked up in the caller's workspace only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.rounding import RoundingRule
+from catalog.rounding_settings import client_override, workspace_rounding
+from errors import NotFound
+from invoicing.retainer import MONTHS
+from invoicing.selection import Period
+from reports.budgets import FixedBudget, RetainerMonth, fixed_budgets, retainer_months
+from reports.figures import Figures, Key, Scope, aggregate, week_of
+from reports.periods import PeriodKind, months_in, resolve
+from storage.ids import payload_id
+from storage.models import BillingMode, Client, Member, Project
+from team.members import require_active
+from team.roles import Permission, allows, require
+
+SEE_REPORTS = "see reports"
+
+
+class ReportGrouping(StrEnum):
+    CLIENT = "client"  # with each client's projects as a second level
+    PROJECT = "project"
+    MEMBER = "member"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What the person asked for; ids as they arrived (looked up in the caller's workspace)."""
+
+    period: PeriodKind = PeriodKind.THIS_WEEK
+    grouping: ReportGrouping = ReportGrouping.CLIENT
+    start: date | None = None  # a custom range
+    end: date | None = None
+    client_id: object = None
+    project_id: object = None
+    member_id: object = None
+
+
+@dataclass
+class ReportRow:
+    key: object  # a client, project or member id, or a week's Monday
+    label: str
+    figures: Figures = field(default_factory=Figures)
+    code: str = ""  # a project's code
+    children: list[ReportRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Report:
+    request: ReportRequest
+    period: Period
+    rows: tuple[ReportRow, ...]
+    total: Figures
+    money: bool  # False: a member's own report (hours only)
+    retainers: tuple[RetainerMonth, ...] = ()
+    budgets: tuple[FixedBudget, ...] = ()
+    filters: tuple[str, ...] = ()  # "Client: Acme", ... in the order client, project, member
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The workspace's clients, projects and members a report names (a few hundred rows at most)."""
+
+    clients: Mapping[int, Client]
+    projects: Mapping[int, Project]
+    members: Mapping[int, Member]
+    rules: Mapping[int, RoundingRule]  # client id → the rounding rule in force
+
+
+def load_catalog(session: Session, workspace_id: int) -> Catalog:
+    clients = {c.id: c for c in session.scalars(select(Client).where(Client.workspace_id == workspace_id))}
+    projects = {p.id: p for p in session.scalars(select(Project).where(Project.workspace_id == workspace_id))}
+    members = {m.id: m for m in session.scalars(select(Member).where(Member.workspace_id == workspace_id))}
+    default = workspace_rounding(session, workspace_id)
+    rules = {client_id: client_override(client) or default for client_id, client in clients.items()}
+    return Catalog(clients, projects, members, rules)
+
+
+def _found(rows: Mapping[int, object], raw: object, what: str) -> int | None:
+    if raw is None or raw == "":
+        return None
+    wanted = payload_id(raw)
+    if wanted is None or wanted not in rows:
+        raise NotFound(f"I can't find that {what}.")
+    return wanted
+
+
+def sees_team(actor: Member) -> bool:
+    return allows(actor, Permission.SEE_TEAM_REPORTS)
+
+
+def report_scope(session: Session, actor: Member, request: ReportRequest, today: date,
+                 catalog: Catalog) -> tuple[Scope, bool]:
+    """The entries the actor may see for ``request``, and whether money is shown; refuses what the role forbids."""
+    require_active(actor, SEE_REPORTS)
+    team = sees_team(actor)
+    member_id = _found(catalog.members, request.member_id, "person")
+    if not team:
+        if member_id not in (None, actor.id):
+            require(actor, Permission.SEE_TEAM_REPORTS)  # refuses, naming the role needed
+        member_id = actor.id
+    period = resolve(request.period, today, request.start, request.end)
+    scope = Scope(actor.workspace_id, period, _found(catalog.clients, request.client_id, "client"),
+                  _found(catalog.projects, request.project_id, "project"), member_id)
+    return scope, team
+
+
+def require_team_money(actor: Member) -> None:
+    """The team's money (a CSV of everyone's entries, budgets, a chart by member) is for managers and above."""
+    require(actor, Permission.SEE_TEAM_REPORTS)
+
+
+_KEYS = {ReportGrouping.CLIENT: (Key.CLIENT, Key.PROJECT), ReportGrouping.PROJECT: (Key.PROJECT,),
+         ReportGrouping.MEMBER: (Key.MEMBER,), ReportGrouping.WEEK: (Key.DATE,)}
+
+
+def _label(grouping: ReportGrouping, key: object, catalog: Catalog) -> tuple[str, str]:
+    if grouping is ReportGrouping.CLIENT:
+        client = catalog.clients.get(key)  # type: ignore[call-overload]
+        return (client.name if client else "?"), ""
+    if grouping is ReportGrouping.PROJECT:
+        project = catalog.projects.get(key)  # type: ignore[call-overload]
+        return (project.name, project.code) if project else ("?", "")
+    if grouping is ReportGrouping.MEMBER:
+        member = catalog.members.get(key)  # type: ignore[call-overload]
+        return (member.display_name or member.slack_user_id if member else "?"), ""
+    assert isinstance(key, date)
+    return f"Week of {key.day} {MONTHS[key.month - 1][:3]} {key.year}", ""
+
+
+def _order(grouping: ReportGrouping, row: ReportRow) -> tuple[object, ...]:
+    if grouping is ReportGrouping.WEEK:
+        return (row.key,)
+    return (row.label.casefold(), row.code.casefold(), row.key)
+
+
+def build_report(session: Session, actor: Member, request: ReportRequest, today: date) -> Report:
+    """The report ``request`` asks for, as ``actor`` may see it (``today``: the actor's own today)."""
+    catalog = load_catalog(session, actor.workspace_id)
+    scope, money = report_scope(session, actor, request, today, catalog)
+    grouping = request.grouping
+    rows: dict[object, ReportRow] = {}
+    total = Figures()
+    for key, figures in aggregate(session, scope, _KEYS[grouping], catalog.rules):
+        if not money:  # a member's own report carries hours only
+            figures.value_cents = figures.invoiced_cents = 0
+        top = week_of(key[0]) if grouping is ReportGrouping.WEEK else key[0]
+        row = rows.get(top)
+        if row is None:
+            label, code = _label(grouping, top, catalog)
+            row = rows[top] = ReportRow(top, label, code=code)
+        row.figures.add(figures)
+        total.add(figures)
+        if grouping is ReportGrouping.CLIENT:
+            project = catalog.projects.get(key[1])
+            child = next((c for c in row.children if c.key == key[1]), None)
+            if child is None:
+                child = ReportRow(key[1], project.name if project else "?", code=project.code if project else "")
+                row.children.append(child)
+            child.figures.add(figures)
+    for row in rows.values():
+        row.children.sort(key=lambda c: _order(ReportGrouping.PROJECT, c))
+    ordered = tuple(sorted(rows.values(), key=lambda r: _order(grouping, r)))
+    retainers: list[RetainerMonth] = []
+    budgets: list[FixedBudget] = []
+    if money:
+        in_scope = [p for p in catalog.projects.values()
+                    if (scope.client_id is None or p.client_id == scope.client_id)
+                    and (scope.project_id is None or p.id == scope.project_id)]
+        worked = {c.key for r in ordered for c in r.children} | {r.key for r in ordered}
+        shown = [p for p in in_scope if not p.archived or p.id in worked]
+        retainers = retainer_months(session, actor.workspace_id,
+                                    [p for p in shown if p.billing_mode == BillingMode.RETAINER.value],
+                                    months_in(scope.period), catalog.rules)
+        budgets = fixed_budgets(session, actor.workspace_id,
+                                [p for p in shown if p.billing_mode == BillingMode.FIXED_BUDGET.value])
+    filters = []
+    if scope.client_id is not None:
+        filters.append(f"Client: {catalog.clients[scope.client_id].name}")
+    if scope.project_id is not None:
+        filters.append(f"Project: {catalog.projects[scope.project_id].name}")
+    if scope.member_id is not None and money:
+        member = catalog.members[scope.member_id]
+        filters.append(f"Person: {member.display_name or member.slack_user_id}")
+    return Report(request, scope.period, ordered, total, money, tuple(retainers), tuple(budgets), tuple(filters))
