@@ -24,6 +24,7 @@ from sandbox.slack_api import ApiError, Call, json_response
 from sandbox.slack_control import control
 from sandbox.slack_oauth import authorize, oauth_v2_access
 from sandbox.slack_state import Fault, SlackState, Token
+from sandbox.slack_views import validate_blocks
 
 if TYPE_CHECKING:
     from sandbox.slack import SlackSandbox
@@ -186,10 +187,26 @@ def response_url_post(state: SlackState, request: Request) -> Response:
             state.record(RESPONSE_URL_METHOD, {"url": request.path}, None)
             return Response("invalid_payload", status=400, mimetype="text/plain")
         state.record(RESPONSE_URL_METHOD, {**body, "url": request.path}, None)
+        problems = message_problems(body)
+        if problems:
+            logger.warning("response_url post refused: %s", "; ".join(problems))
+            return Response(problems[0] if problems[0] == "no_text" else "invalid_blocks", status=400,
+                            mimetype="text/plain")
         fault = state.take_fault(RESPONSE_URL_METHOD)
         if fault is not None:
             return Response(fault.error, status=fault.status, mimetype="text/plain")
         return Response("ok", status=200, mimetype="text/plain")
+
+
+def message_problems(body: dict[str, Any]) -> list[str]:
+    """Why Slack would refuse a message posted to a response_url (empty when it would take it)."""
+    if body.get("delete_original"):
+        return []
+    if not body.get("text") and not body.get("blocks"):
+        return ["no_text"]
+    if body.get("blocks") is not None:
+        return validate_blocks(body["blocks"])
+    return []
 
 
 class SlackSandboxApp:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import slack_limits as limit
 from sandbox.slack_api import (
     ApiError,
     Call,
@@ -19,10 +20,7 @@ from sandbox.slack_api import (
     require_scope,
 )
 from sandbox.slack_state import Channel, User, tz_details
-from sandbox.slack_views import MESSAGE_BLOCK_LIMIT, validate_blocks
-
-MESSAGE_TEXT_LIMIT = 40_000
-
+from sandbox.slack_views import validate_blocks
 
 # ---- auth ---------------------------------------------------------------------------------------
 
@@ -104,7 +102,7 @@ def _content(call: Call, *, required: bool = True) -> dict[str, Any]:
     if blocks is not None and blocks != "":
         if not isinstance(blocks, list):
             raise ApiError("invalid_blocks_format")
-        errors = validate_blocks(blocks, limit=MESSAGE_BLOCK_LIMIT)
+        errors = validate_blocks(blocks)
         if errors:
             raise ApiError("invalid_blocks", extra={"response_metadata": {"messages": errors}})
         content["blocks"] = blocks
@@ -115,7 +113,7 @@ def _content(call: Call, *, required: bool = True) -> dict[str, Any]:
         and not call.params.get("attachments")
     ):
         raise ApiError("no_text")
-    if len(content.get("text", "")) > MESSAGE_TEXT_LIMIT:
+    if len(content.get("text", "")) > limit.MESSAGE_TEXT:
         raise ApiError("msg_too_long")
     return content
 

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 import httpx2
 from slack_sdk.signature import SignatureVerifier
 
+from sandbox.slack_acks import check_ack
+
 _ids = itertools.count(1)
 
 
@@ -70,11 +72,17 @@ class SignedSlack:
             "response_url": f"{self.response_base}commands/{team or self.team_id}/{next_id('')}",
             "trigger_id": next_id("13345224609.738474920.") ,
         }
-        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+        response = self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+        check_ack("command", form, response)
+        return response
 
     def interaction(self, payload: dict[str, Any]) -> Any:
+        """Send an interaction payload; the app's answer must be one Slack would accept (RefusedAck if not)."""
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        return self.post(body, "application/x-www-form-urlencoded")
+        response = self.post(body, "application/x-www-form-urlencoded")
+        if isinstance(payload, dict):
+            check_ack(str(payload.get("type")), payload, response)
+        return response
 
     def home_action(self, action_id: str, *, user: str, block_id: str = "b", value: str | None = None,
                     state: dict[str, dict[str, Any]] | None = None, team: str | None = None) -> Any:

@@ -85,7 +85,8 @@ def _last(sandbox: SlackSandbox, method: str) -> RecordedCall:
 def _modal(
     title: str = "Log hours", blocks: list[dict[str, Any]] | None = None, **extra: Any
 ) -> dict[str, Any]:
-    return {"type": "modal", "title": {"type": "plain_text", "text": title}, "blocks": blocks or [], **extra}
+    return {"type": "modal", "title": {"type": "plain_text", "text": title},
+            "blocks": blocks or [_section("only")], **extra}
 
 
 def _section(block_id: str, text: str = "hi") -> dict[str, Any]:
@@ -480,7 +481,7 @@ def test_rate_limit_retry_handler_honours_retry_after(sandbox: SlackSandbox, tok
 
 def test_error_code_and_server_error_faults(sandbox: SlackSandbox, client: WebClient) -> None:
     sandbox.fail_next("views.publish", error="not_enabled", times=2)
-    home = {"type": "home", "blocks": []}
+    home = {"type": "home", "blocks": [_section("only")]}
     for _ in range(2):
         error = _error(client.views_publish, user_id=MEMBER, view=home)
         assert (error.response.status_code, error.response["error"]) == (200, "not_enabled")
