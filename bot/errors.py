@@ -2,6 +2,8 @@
 
 A `UserError` is shown to the person as written (ephemeral reply, modal field error, or a DM from App Home);
 anything else is a bug: the person gets a short apology with a reference id, the log gets the details.
+A message is plain words (it often quotes what the person typed), so it travels in a ``plain_text`` block where
+none of it can turn into formatting, with the same words as the notification text.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.views.blocks import plain_section
 from errors import FormErrors, UserError
 
 log = logging.getLogger("hourcap.errors")
@@ -24,7 +27,7 @@ log = logging.getLogger("hourcap.errors")
 
 def apology(reference: str) -> str:
     return (f":warning: Sorry — something went wrong on our side. Please try again; if it keeps happening, "
-            f"tell your Hour Cap admin the reference *{reference}*.")
+            f"tell your Hour Cap admin the reference {reference}.")
 
 
 def user_message(error: Exception) -> tuple[str, str | None]:
@@ -40,11 +43,11 @@ def tell_user(client: WebClient, body: dict[str, Any], text: str, respond: Respo
     """Reach the person who acted: the interaction's response_url when there is one, else a DM from the app."""
     try:
         if respond is not None and body.get("response_url"):
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            respond(text=text, blocks=[plain_section(text)], response_type="ephemeral", replace_original=False)
             return
         user_id = (body.get("user") or {}).get("id") or body.get("user_id")
         if user_id:
-            client.chat_postMessage(channel=user_id, text=text)
+            client.chat_postMessage(channel=user_id, text=text, blocks=[plain_section(text)])
     except (SlackApiError, SlackClientError, OSError) as exc:
         log.warning("could not tell the user about an error: %s", exc.__class__.__name__)
 
@@ -113,7 +116,8 @@ def register(app: App) -> None:
                 tell_user(client, body, text)
                 return BoltResponse(status=200, body="")
             if body.get("command"):
-                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text,
+                                                      "blocks": [plain_section(text)]})
             tell_user(client, body, text, respond)
             return BoltResponse(status=200, body="")
         tell_user(client, body, text, respond)

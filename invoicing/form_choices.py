@@ -82,8 +82,8 @@ def form_choices(session: Session, actor: Member, client_id: int | None, today: 
             Project.workspace_id == actor.workspace_id, Project.client_id == client_id,
             Project.archived.is_(False)).order_by(Project.name, Project.id))
         for project in projects:
-            by_mode.setdefault(project.billing_mode, []).append(Choice(str(project.id),
-                                                                       f"{project.name} ({project.code})"))
+            by_mode.setdefault(project.billing_mode, []).append(Choice(str(project.id), project.name,
+                                                                       tag=project.code))
     return FormChoices(clients, count, tuple(by_mode[BillingMode.HOURLY.value][:100]),
                        tuple(by_mode[BillingMode.RETAINER.value][:100]),
                        tuple(by_mode[BillingMode.FIXED_BUDGET.value][:100]), month_choices(today), grouping)

@@ -82,7 +82,7 @@ def start_connect(session: Session, settings: Settings, actor: Member, *, now: d
                         "XERO_CLIENT_SECRET (see the README), then you can connect.")
     connection = find_connection(session, actor.workspace_id)
     if connection is not None and connection.status == ConnectionStatus.CONNECTED.value:
-        raise UserError(f"Hour Cap is already connected to *{connection.tenant_name}*. To use another organisation, "
+        raise UserError(f"Hour Cap is already connected to “{connection.tenant_name}”. To use another organisation, "
                         "disconnect first.")
     now = now or utcnow()
     _prune(session, actor.workspace_id, now)

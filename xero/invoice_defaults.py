@@ -67,8 +67,11 @@ class DefaultsField:
 
 @dataclass(frozen=True)
 class Choice:
+    """One option of a select. `tag` (a project's code) is shown after the label and never shortened."""
+
     value: str
     label: str
+    tag: str = ""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from bot.views.catalog.project import (
 from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import read_page_value
+from bot.views.text import user_text
 from catalog.clients import (
     ClientInput,
     check_can_manage_catalog,
@@ -334,7 +335,7 @@ def handle_confirm_archive(ack: Ack, body: dict[str, Any], context: BoltContext,
             else:
                 raise NotFound("That client or project no longer exists in this workspace.")
     except UserError as error:  # no field to attach it to: say it in the modal, nothing changed
-        ack(response_action="update", view=notice_modal("Nothing changed", error.message))
+        ack(response_action="update", view=notice_modal("Nothing changed", user_text(error.message)))
         return
     ack()
     _publish(client, context, _home_of(body))

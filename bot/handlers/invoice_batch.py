@@ -19,6 +19,7 @@ from bot.errors import reported
 from bot.home import publish_home
 from bot.slack_errors import update_view
 from bot.views import invoice_batch as v
+from bot.views.text import user_text
 from errors import UserError
 from invoicing.batch import BatchChanged, create_month_batch, month_batch_preview
 from invoicing.create import EntriesChanged, check_can_create_invoices
@@ -61,7 +62,7 @@ def handle_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         ack(response_action="update", view=render(context, notice=error.message))
         return
     except UserError as error:
-        ack(response_action="update", view=v.message_view(f":no_entry_sign: {error.message}"))
+        ack(response_action="update", view=v.message_view(f":no_entry_sign: {user_text(error.message)}"))
         return
     ack()
     text, blocks = v.summary_message(result)

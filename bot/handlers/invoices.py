@@ -27,6 +27,7 @@ from bot.home import publish_home
 from bot.slack_errors import ChannelNotFound, IsArchived, NotInChannel, RestrictedAction, slack_api, update_view
 from bot.views import blocks as b
 from bot.views import invoice_modal as v
+from bot.views.text import user_text
 from errors import FormErrors, UserError
 from invoicing.create import (
     CreatedInvoice,
@@ -58,7 +59,7 @@ def render(context: BoltContext, request: InvoiceRequest, origin_channel: str | 
         preview = build_preview(session, actor, request, today, detail=False)
     view = v.build_invoice_modal(v.InvoiceForm(choices, request, preview, origin_channel))
     if notice:
-        view["blocks"].insert(0, b.section(f":warning: *{notice}*"))
+        view["blocks"].insert(0, b.section(f":warning: *{user_text(notice)}*"))
     return view
 
 

@@ -23,7 +23,7 @@ from bot.errors import reported
 from bot.home import publish_home
 from bot.slack_errors import HashConflict, ViewNotFound, slack_api
 from bot.views import wizard as v
-from bot.views.catalog.builders import esc
+from bot.views.text import user_text
 from bot.views.xero import ACTION_CONTACT_MAPPING, ACTION_START_SETUP
 from errors import UserError
 from storage.models import Member
@@ -114,7 +114,7 @@ def _row_change(client: WebClient, body: dict[str, Any], context: BoltContext, c
     try:
         notice = change()
     except UserError as error:
-        notice = f":warning: {error.message}"
+        notice = f":warning: {user_text(error.message)}"
     _refresh(client, body, context, notice=notice)
 
 
@@ -236,7 +236,7 @@ def handle_contact_picked(ack: Ack, body: dict[str, Any], context: BoltContext, 
     def change() -> str:
         with context["db"].session() as session:
             linked = link_contact(session, context["actor"](session), client_id, contact_id)
-            return f":link: Linked *{esc(linked.name)}* to *{esc(linked.xero_contact_name or '')}*."
+            return f":link: Linked *{user_text(linked.name)}* to *{user_text(linked.xero_contact_name or '')}*."
 
     _row_change(client, body, context, change)
 
@@ -249,7 +249,7 @@ def handle_unlink(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
     def change() -> str:
         with context["db"].session() as session:
             found = unlink(session, context["actor"](session), client_id)
-            return (f"Unlinked *{esc(found.name)}*: it stays unlinked (automatic matching leaves it alone) "
+            return (f"Unlinked *{user_text(found.name)}*: it stays unlinked (automatic matching leaves it alone) "
                     "until you pick a contact or create one.")
 
     _row_change(client, body, context, change)
@@ -271,16 +271,17 @@ def handle_create(ack: Ack, body: dict[str, Any], context: BoltContext, client: 
                                 limits=context.get("xero_limits"))
         if result.created and result.difference:
             return (f":warning: Created the contact in Xero and linked it, but check it in Xero: "
-                    f"{esc(result.difference)}. Open the contact in Xero and correct its name there if it is wrong.")
+                    f"{user_text(result.difference)}. Open the contact in Xero and correct its name there "
+                    "if it is wrong.")
         if result.created:
-            return f":sparkles: Created *{esc(result.contact_name)}* in Xero and linked it."
-        return (f":link: Xero already had an active contact *{esc(result.contact_name)}*: linked to it "
+            return f":sparkles: Created *{user_text(result.contact_name)}* in Xero and linked it."
+        return (f":link: Xero already had an active contact *{user_text(result.contact_name)}*: linked to it "
                 "instead of creating a duplicate.")
 
     try:
         notice = change()
     except UserError as error:
-        notice = f":warning: {error.message}"
+        notice = f":warning: {user_text(error.message)}"
     _refresh(client, body, context, notice=notice, view=shown or view)
 
 

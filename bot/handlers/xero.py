@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot.errors import reported
 from bot.home import publish_home
-from bot.views.hours import esc
+from bot.views.text import user_text
 from bot.views.xero import (
     ACTION_CONNECT,
     ACTION_DISCONNECT,
@@ -47,7 +47,7 @@ def handle_disconnect(ack: Ack, body: dict[str, Any], context: BoltContext, clie
     if done.links.projects:
         cleared.append(f"Xero items/tracking on {done.links.projects} project"
                        f"{'s' if done.links.projects != 1 else ''}")
-    text = f"Disconnected from {esc(done.tenant_name)}."
+    text = f"Disconnected from {user_text(done.tenant_name)}."
     if cleared:
         text += " Cleared " + " and ".join(cleared) + "."
     text += " Time entries, clients, projects and invoices are unchanged."

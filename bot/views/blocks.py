@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.views.text import cut, cut_plain
+
 MAX_TEXT = 3000
+OPTION_TEXT = 75
 
 
 def plain(text: str, limit: int = 150) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+    return {"type": "plain_text", "text": cut_plain(text, limit), "emoji": True}
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text[:MAX_TEXT]}
+    return {"type": "mrkdwn", "text": cut(text, MAX_TEXT)}
+
+
+def plain_section(text: str) -> dict[str, Any]:
+    """A section whose text cannot format: for messages that carry people's words as they are."""
+    return {"type": "section", "text": plain(text, MAX_TEXT)}
 
 
 def header(text: str) -> dict[str, Any]:
@@ -55,7 +63,7 @@ def button(text: str, action_id: str, value: str | None = None, *, style: str | 
 
 
 def option(value: str, text: str) -> dict[str, Any]:
-    return {"text": plain(text, 75), "value": value[:150]}
+    return {"text": plain(text, OPTION_TEXT), "value": value[:150]}
 
 
 def static_select(action_id: str, placeholder: str, choices: list[tuple[str, str]],
@@ -72,3 +80,22 @@ def static_select(action_id: str, placeholder: str, choices: list[tuple[str, str
 def confirm(title: str, text: str, ok: str, deny: str = "Cancel") -> dict[str, Any]:
     return {"title": plain(title, 100), "text": plain(text, 300), "confirm": plain(ok, 30),
             "deny": plain(deny, 30), "style": "danger"}
+
+
+def line_sections(lines: list[str], *, max_sections: int, what: str = "lines") -> list[dict[str, Any]]:
+    """Lines packed into as few sections as their 3,000 characters allow, each line whole; past
+    `max_sections`, a context line says how many were left out."""
+    sections: list[list[str]] = []
+    size = 0
+    for line in lines:
+        if sections and size + 1 + len(line) <= MAX_TEXT:
+            sections[-1].append(line)
+            size += 1 + len(line)
+        else:
+            sections.append([line])
+            size = len(line)
+    shown = [section("\n".join(chunk)) for chunk in sections[:max_sections]]
+    hidden = sum(len(chunk) for chunk in sections[max_sections:])
+    if hidden:
+        shown.append(context(f"…and {hidden:,} more {what} not shown."))
+    return shown

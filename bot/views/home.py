@@ -14,6 +14,7 @@ from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
 from bot.views.sync import sync_blocks
+from bot.views.text import cut_plain, user_text
 from bot.views.xero import xero_section
 from catalog.projects import Catalog
 from invoicing.create import InvoiceSummary
@@ -86,14 +87,11 @@ INVOICE_STATUS_LABELS = {"queued": ":hourglass_flowing_sand: queued", "pushing":
                          "cancelled": ":no_entry_sign: cancelled"}
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 def _invoice_row(invoice: InvoiceSummary) -> str:
     status = INVOICE_STATUS_LABELS.get(invoice.status, invoice.status)
     link = f"<{invoice.xero_url}|{invoice.reference}>" if invoice.xero_url else f"*{invoice.reference}*"
-    return f"{link} · {_esc(invoice.client_name)} · {invoice.total:,.2f} · {status}"
+    return f"{link} · {user_text(invoice.client_name)} · {invoice.total:,.2f} · {status}"
 
 
 def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -111,11 +109,12 @@ def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
         return blocks + [b.section("No invoices yet: create one from tracked time.")]
     settled = [_invoice_row(i) for i in model.invoices if i.status not in ("failed", "check_in_xero")]
     for invoice in model.invoices:
+        why = user_text(cut_plain(invoice.error_message or "", 300))  # cut before escaping: entities stay whole
         if invoice.status == "check_in_xero":  # in Xero, but not what was sent: the difference, and what to do
-            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{_esc(invoice.error_message or '')[:300]}_\n"
+            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{why}_\n"
                                     "Open it in Xero and check the difference before approving it."))
         if invoice.status == "failed":
-            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{_esc(invoice.error_message or '')[:300]}_"))
+            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{why}_"))
             blocks.append(b.actions(f"invoice_row.{invoice.invoice_id}", invoice_buttons(invoice.invoice_id,
                                                                                            invoice.reference)))
     if settled:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.text import cut_plain, user_text
 from timesheets.burn import money_text
 from timesheets.entries import EntryListing, Period, StoredEntry, day_label
 from timesheets.grammar.durations import format_duration
@@ -28,19 +29,12 @@ _DESCRIPTION_IN_LIST = 200
 Reply = tuple[str, list[dict[str, Any]]]  # (fallback text, blocks)
 
 
-def esc(text: str) -> str:
-    """Escape for mrkdwn: Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def entry_sentence(entry: StoredEntry, verb: str = "Logged") -> str:
     """"Logged 2 h 30 min on Acme — Website, Tue 24 Nov: Fixed the header" (mrkdwn-escaped)."""
-    sentence = f"{verb} {format_duration(entry.minutes)} on {esc(entry.project_label)}, {entry.day}"
-    return f"{sentence}: {esc(entry.description)}" if entry.description else sentence + "."
+    sentence = f"{verb} {format_duration(entry.minutes)} on {user_text(entry.project_label)}, {entry.day}"
+    return f"{sentence}: {user_text(entry.description)}" if entry.description else sentence + "."
 
 
 def billing_note(entry: StoredEntry) -> str:
@@ -57,10 +51,10 @@ def logged_reply(entry: StoredEntry, verb: str = "Logged") -> Reply:
     accessory = b.button("Undo", ACTION_UNDO, str(entry.id)) if verb == "Logged" else None
     notes = [billing_note(entry)]
     if entry.burn:
-        notes.append(esc(entry.burn))
+        notes.append(user_text(entry.burn))
     blocks = [b.section(f":white_check_mark: {text}", accessory=accessory), b.context(" · ".join(notes))]
     if entry.burn:
-        text = f"{text} ({esc(entry.burn)})"
+        text = f"{text} ({user_text(entry.burn)})"
     return text, blocks
 
 
@@ -83,9 +77,9 @@ class _Row:
 
 
 def _entry_blocks(entry: StoredEntry, period: Period) -> list[dict[str, Any]]:
-    parts = [f"*{format_duration(entry.minutes)}*", esc(entry.project_label)]
+    parts = [f"*{format_duration(entry.minutes)}*", user_text(entry.project_label)]
     if entry.description:
-        parts.append(esc(_clip(entry.description, _DESCRIPTION_IN_LIST)))
+        parts.append(user_text(cut_plain(entry.description, _DESCRIPTION_IN_LIST)))
     if not entry.billable:
         parts.append("_not billable_")
     if entry.invoiced:
@@ -173,16 +167,16 @@ def list_reply(listing: EntryListing, page: int = 0, note: str | None = None) ->
 
 
 def timer_started_reply(timer: RunningTimer) -> Reply:
-    what = f": {esc(timer.description)}" if timer.description else ""
-    return text_reply(f":stopwatch: Timer started on {esc(timer.project_label)} at "
+    what = f": {user_text(timer.description)}" if timer.description else ""
+    return text_reply(f":stopwatch: Timer started on {user_text(timer.project_label)} at "
                       f"{timer.started_local:%H:%M} your time{what}. Stop it with `/hours stop`.")
 
 
 def timer_status_reply(timer: RunningTimer | None) -> Reply:
     if timer is None:
         return text_reply("No timer running. Start one with `/hours start project-code what you're doing`.")
-    what = f": {esc(timer.description)}" if timer.description else ""
-    return text_reply(f":stopwatch: Timer running on {esc(timer.project_label)} for {timer.elapsed_text} "
+    what = f": {user_text(timer.description)}" if timer.description else ""
+    return text_reply(f":stopwatch: Timer running on {user_text(timer.project_label)} for {timer.elapsed_text} "
                       f"(since {timer.started_local:%a %H:%M} your time){what}. Stop it with `/hours stop`.")
 
 
@@ -192,13 +186,14 @@ def timer_stopped_reply(result: StopResult) -> Reply:
         return logged_reply(result.entry)
     if result.too_long:
         return text_reply(
-            f":warning: Your timer on {esc(timer.project_label)} ran for {timer.elapsed_text} — more than one "
+            f":warning: Your timer on {user_text(timer.project_label)} ran for {timer.elapsed_text} — more than one "
             "entry can hold (24 h). I stopped it without logging anything; the Log time form is open so you can "
             "log the real time."
         )
     if timer.elapsed_seconds < 30:
         return text_reply(f"Timer stopped after {timer.elapsed_seconds} s — under a minute, so nothing was logged.")
-    return text_reply(f"Timer on {esc(timer.project_label)} discarded after {timer.elapsed_text}; nothing was logged.")
+    return text_reply(f"Timer on {user_text(timer.project_label)} discarded after {timer.elapsed_text}; "
+                      "nothing was logged.")
 
 
 NO_TIMER = "No timer is running. Start one with `/hours start project-code what you're doing`."

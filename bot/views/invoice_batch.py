@@ -8,30 +8,20 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.text import user_text
 from invoicing.batch import BatchPreview, BatchResult
 
 ACTION_OPEN = "invoice_batch_open"
 CALLBACK_CONFIRM = "invoice_batch_confirm"
 CALLBACK_LOADING = "invoice_batch_loading"
-LINES_PER_SECTION = 25  # a section's text holds 3,000 characters
-MAX_SECTIONS = 20  # a modal holds 100 blocks; more clients than this many lines are summarised
+SUMMARY_SECTIONS = 20  # a message holds 50 blocks: two lists of up to 21 blocks each, plus the lead
+MAX_SECTIONS = 20  # a modal holds 100 blocks; lines past these sections are counted, not shown
 TITLE = "Invoice every client"
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
-
-
-def _sections(lines: list[str]) -> list[dict[str, Any]]:
-    chunks = [lines[at:at + LINES_PER_SECTION] for at in range(0, len(lines), LINES_PER_SECTION)]
-    shown = [b.section("\n".join(chunk)) for chunk in chunks[:MAX_SECTIONS]]
-    if len(chunks) > MAX_SECTIONS:
-        shown.append(b.context(f"…and {len(lines) - MAX_SECTIONS * LINES_PER_SECTION} more."))
-    return shown
 
 
 def button_label(month: date) -> str:
@@ -65,22 +55,24 @@ def message_view(text: str) -> dict[str, Any]:
 def build_batch_modal(preview: BatchPreview, notice: str | None = None) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if notice:
-        blocks.append(b.section(f":warning: *{notice}*"))
+        blocks.append(b.section(f":warning: *{user_text(notice)}*"))
     count = len(preview.clients)
     if count:
         blocks.append(b.section(
             f"Create *{count}* draft invoice{'s' if count != 1 else ''} for *{preview.label}* "
             f"(time from {preview.period.start:%d %b} to {preview.period.end:%d %b}), total "
             f"*{_money(preview.total)}*, and push them to Xero in groups of up to 50."))
-        blocks += _sections([f"• {_esc(c.name)} · {c.entry_count} entr{'y' if c.entry_count == 1 else 'ies'} · "
-                             f"{_money(c.total)} ({c.line_amount_type.lower()})" for c in preview.clients])
+        lines = [f"• {user_text(c.name)} · {c.entry_count} entr{'y' if c.entry_count == 1 else 'ies'} · "
+                 f"{_money(c.total)} ({c.line_amount_type.lower()})" for c in preview.clients]
+        blocks += b.line_sections(lines, max_sections=MAX_SECTIONS, what="clients")
     else:
         blocks.append(b.section(f"Nothing to bill for *{preview.label}*: no linked client has uninvoiced "
                                 "billable time that month."))
     if preview.skipped:
         blocks.append(b.divider())
         blocks.append(b.section(f"*Skipped ({len(preview.skipped)})*"))
-        blocks += _sections([f"• {_esc(s.name)} — {_esc(s.reason)}" for s in preview.skipped])
+        blocks += b.line_sections([f"• {user_text(s.name)} — {user_text(s.reason)}" for s in preview.skipped],
+                                  max_sections=MAX_SECTIONS, what="skipped clients")
     view: dict[str, Any] = {
         "type": "modal", "callback_id": CALLBACK_CONFIRM, "title": b.plain(TITLE, 24),
         "close": b.plain("Cancel", 24), "private_metadata": metadata(preview.month, preview.fingerprint),
@@ -98,8 +90,10 @@ def summary_message(result: BatchResult) -> tuple[str, list[dict[str, Any]]]:
     text = (f"Created {count} draft invoice{'s' if count != 1 else ''} for {result.label}, total {_money(total)}; "
             f"pushing them to Xero in {result.push_groups} request{'s' if result.push_groups != 1 else ''}.")
     blocks = [b.section(text)]
-    blocks += _sections([f"• *{c.reference}* · {_esc(c.client_name)} · {_money(c.total)}" for c in result.created])
+    blocks += b.line_sections([f"• *{c.reference}* · {user_text(c.client_name)} · {_money(c.total)}"
+                               for c in result.created], max_sections=SUMMARY_SECTIONS, what="invoices")
     if result.skipped:
-        blocks.append(b.context("Skipped: " + "; ".join(f"{_esc(s.name)} ({_esc(s.reason)})"
-                                                        for s in result.skipped)[:2900]))
-    return text, blocks[:50]
+        blocks.append(b.section("*Skipped*"))
+        blocks += b.line_sections([f"• {user_text(s.name)} ({user_text(s.reason)})" for s in result.skipped],
+                                  max_sections=SUMMARY_SECTIONS, what="skipped clients")
+    return text, blocks

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.text import tagged, user_text
 from invoicing.fixed_budget import BudgetBasis
 from invoicing.form_choices import FormChoices
 from invoicing.grouping import Grouping
@@ -160,7 +161,8 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
 
 def _select(action_id: str, placeholder: str, choices: tuple[Choice, ...] | list[Choice],
             initial: str | None) -> dict[str, Any]:
-    element = b.static_select(action_id, placeholder, [(c.value, c.label) for c in choices], initial)
+    element = b.static_select(action_id, placeholder, [(c.value, tagged(c.label, c.tag, b.OPTION_TEXT))
+                                                       for c in choices], initial)
     if not element["options"]:
         element["options"] = [b.option("none", "(nothing to pick)")]
     return element
@@ -267,11 +269,8 @@ def _line_block(item: PreviewLine) -> dict[str, Any]:
     text = item.line.description
     if len(text) > DESCRIPTION_SHOWN:
         text = text[: DESCRIPTION_SHOWN - 1].rstrip() + "…"
-    return b.section(f"{_escape(text)}\n{_quantity_text(item)}")
+    return b.section(f"{user_text(text)}\n{_quantity_text(item)}")
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _amount_word(kind: LineAmountType) -> str:
@@ -298,15 +297,15 @@ def preview_blocks(preview: Preview | None) -> list[dict[str, Any]]:
     figures = preview.totals
     blocks.append(b.section(
         f"Subtotal *{money_label(figures.subtotal)}*\n"
-        f"Tax *{money_label(figures.total_tax)}* · {preview.tax_label}\n"
+        f"Tax *{money_label(figures.total_tax)}* · {user_text(preview.tax_label)}\n"
         f"*Total {money_label(figures.total)}*"))
     entries = preview.entry_count
     blocks.append(b.context(
         f"Dated {preview.invoice_date.isoformat()} · due {preview.due_date.isoformat()} · "
         f"{preview.line_count:,} line{'s' if preview.line_count != 1 else ''} · "
-        f"{entries:,} entr{'ies' if entries != 1 else 'y'} · {preview.client_name}"))
+        f"{entries:,} entr{'ies' if entries != 1 else 'y'} · {user_text(preview.client_name)}"))
     if preview.notes:
-        notes = [b.mrkdwn(f":information_source: {_escape(n)}") for n in preview.notes[:NOTES_SHOWN]]
+        notes = [b.mrkdwn(f":information_source: {user_text(n)}") for n in preview.notes[:NOTES_SHOWN]]
         if len(preview.notes) > NOTES_SHOWN:
             notes.append(b.mrkdwn(f"…and {len(preview.notes) - NOTES_SHOWN} more notes."))
         blocks.append({"type": "context", "elements": notes})
@@ -316,7 +315,7 @@ def preview_blocks(preview: Preview | None) -> list[dict[str, Any]]:
 
 
 def _problems_block(problems: Sequence[Problem]) -> dict[str, Any]:
-    return b.section("\n".join(f":warning: {_escape(p.message)}" for p in problems))
+    return b.section("\n".join(f":warning: {user_text(p.message)}" for p in problems))
 
 
 def build_invoice_modal(form: InvoiceForm) -> dict[str, Any]:
@@ -353,5 +352,5 @@ def queued_message(reference: str, client_name: str, subtotal: Decimal, total: D
     shown = subtotal if kind is LineAmountType.EXCLUSIVE else total
     detail = (f"{money_label(shown)} {_amount_word(kind)} · {lines} line{'s' if lines != 1 else ''}"
               + (f" · {entries} entr{'ies' if entries != 1 else 'y'} reserved" if entries else ""))
-    return text, [b.section(f":hourglass_flowing_sand: Invoice *{_escape(reference)}* for "
-                            f"*{_escape(client_name)}* queued — pushing to Xero…"), b.context(detail)]
+    return text, [b.section(f":hourglass_flowing_sand: Invoice *{user_text(reference)}* for "
+                            f"*{user_text(client_name)}* queued — pushing to Xero…"), b.context(detail)]

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views.blocks import actions, button, confirm, context, section
+from bot.views.text import user_text
 
 ACTION_RETRY = "invoice_retry"
 ACTION_CANCEL = "invoice_cancel"
@@ -58,26 +59,23 @@ def amount_label(view: InvoiceView) -> str:
     return f"{money(amount, view.currency)} {words}".strip()
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 def headline(view: InvoiceView) -> str:
     """One line per state; the pushed one is the README's: "Draft INV-0042 for Acme, $4,250.00 excl. tax —
     Open in Xero" (our reference when Xero gave no number)."""
-    name = _esc(view.client_name)
+    name = user_text(view.client_name)
     if view.status == "queued":
         if view.error_message:
-            return f":hourglass: Invoice {view.reference} for {name} is waiting: {_esc(view.error_message)}"
+            return f":hourglass: Invoice {view.reference} for {name} is waiting: {user_text(view.error_message)}"
         return f":hourglass: Invoice {view.reference} for {name}, {amount_label(view)}: queued for Xero…"
     if view.status == "pushing":
         return f":arrows_counterclockwise: Invoice {view.reference} for {name}, {amount_label(view)}: sending to Xero…"
     if view.status == "pushed":
-        number = view.xero_number or view.reference
+        number = user_text(view.xero_number or view.reference)
         link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
         return f":white_check_mark: Draft {number} for {name}, {amount_label(view)}{link}"
     if view.status == "check_in_xero":
-        number = view.xero_number or view.reference
+        number = user_text(view.xero_number or view.reference)
         link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
         return (f":warning: Check in Xero: draft {number} for {name} is in Xero, but Xero's copy differs from what "
                 f"Hour Cap sent{link}")
@@ -91,13 +89,13 @@ def headline(view: InvoiceView) -> str:
 def _details(view: InvoiceView) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if view.status == "pushed" and view.error_message:  # an explained rounding difference: said, never hidden
-        blocks.append(section(f":information_source: {_esc(view.error_message)}"))
+        blocks.append(section(f":information_source: {user_text(view.error_message)}"))
     if view.status == "check_in_xero":
-        blocks.append(section(f"*What differs:* {_esc(view.error_message or 'Xero did not say')}\n"
-                              f"*What to do:* {_esc(view.hint or '')}"))
+        blocks.append(section(f"*What differs:* {user_text(view.error_message or 'Xero did not say')}\n"
+                              f"*What to do:* {user_text(view.hint or '')}"))
     if view.status == "failed":
-        blocks.append(section(f"*Xero said:* {_esc(view.error_message or 'no reason given')}\n"
-                              f"*What to do:* {_esc(view.hint or '')}"))
+        blocks.append(section(f"*Xero said:* {user_text(view.error_message or 'no reason given')}\n"
+                              f"*What to do:* {user_text(view.hint or '')}"))
     return blocks
 
 
@@ -123,11 +121,11 @@ def alert_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     """The alerts channel's one message per failed invoice: what happened, why (Xero's words), what to do."""
     if view.status == "check_in_xero":
         return _check_alert(view)
-    what = f":warning: *Pushing invoice {view.reference} for {_esc(view.client_name)} to Xero failed.*"
-    why = _esc(view.error_message or "no reason given")
+    what = f":warning: *Pushing invoice {view.reference} for {user_text(view.client_name)} to Xero failed.*"
+    why = user_text(view.error_message or "no reason given")
     blocks = [
         section(what),
-        section(f"*Why (Xero said):* {why}\n*What to do:* {_esc(view.hint or '')}"),
+        section(f"*Why (Xero said):* {why}\n*What to do:* {user_text(view.hint or '')}"),
         _buttons(view),
         context("Its time entries stay reserved until it is pushed or cancelled. This message updates if the push "
                 "fails again, and says so when it is resolved."),
@@ -140,13 +138,14 @@ def alert_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
 def _check_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     """The alert for an invoice Xero holds differently from what was sent: no Retry (it is in Xero), no Cancel
     (its time is billed there); the person fixes the draft in Xero."""
-    number = view.xero_number or view.reference
+    number = user_text(view.xero_number or view.reference)
     link = f" <{view.xero_url}|Open in Xero>" if view.xero_url else ""
     blocks = [
-        section(f":warning: *Check invoice {view.reference} for {_esc(view.client_name)} in Xero.* It is in Xero as "
+        section(f":warning: *Check invoice {view.reference} for {user_text(view.client_name)} in Xero.* "
+                "It is in Xero as "
                 f"draft {number}, but Xero's copy differs from what Hour Cap sent.{link}"),
-        section(f"*What differs:* {_esc(view.error_message or 'Xero did not say')}\n"
-                f"*What to do:* {_esc(view.hint or '')}"),
+        section(f"*What differs:* {user_text(view.error_message or 'Xero did not say')}\n"
+                f"*What to do:* {user_text(view.hint or '')}"),
     ]
     text = (f"Check invoice {view.reference} for {view.client_name} in Xero: {view.error_message} "
             f"What to do: {view.hint}")
@@ -156,13 +155,13 @@ def _check_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
 def resolved_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     """The alert once the invoice reached Xero or was cancelled: no buttons left to press."""
     if view.status == "pushed":
-        number = view.xero_number or view.reference
+        number = user_text(view.xero_number or view.reference)
         link = f" <{view.xero_url}|Open in Xero>" if view.xero_url else ""
         text = f":white_check_mark: Resolved: invoice {view.reference} is in Xero as draft {number}.{link}"
     elif view.status == "cancelled":
         text = f":white_check_mark: Resolved: invoice {view.reference} was cancelled; its time entries are free again."
     else:
-        text = f":arrows_counterclockwise: Retrying invoice {view.reference} for {_esc(view.client_name)}…"
+        text = f":arrows_counterclockwise: Retrying invoice {view.reference} for {user_text(view.client_name)}…"
     return text, [section(text)]
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.hours import esc
+from bot.views.text import cut_plain, tagged, user_text
 from timesheets.entries import FIELD_DATE, FIELD_DESCRIPTION, FIELD_DURATION, MAX_DESCRIPTION
 from timesheets.grammar.durations import format_compact
 from timesheets.lookup import FIELD_PROJECT, ProjectInfo
@@ -90,9 +90,6 @@ def read_metadata(raw: str | None) -> Metadata:
     return Metadata(data.get("entry"), _text(data.get("channel")), _text(data.get("list")), _text(data.get("period")))
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
 
 def option_label(project: ProjectInfo) -> str:
     """"Client — Project (code)" within Slack's 75 characters for an option's text.
@@ -101,16 +98,13 @@ def option_label(project: ProjectInfo) -> str:
     first, and left out when there is no room for it; only when the name and code alone are too long is the
     project name shortened, never the code.
     """
-    code = f" ({project.code})" if project.code else ""
-    tail = f"{project.name}{code}"
-    if len(tail) > OPTION_TEXT_LIMIT:
-        return _clip(_clip(project.name, OPTION_TEXT_LIMIT - len(code)) + code, OPTION_TEXT_LIMIT)
-    if not project.client_name:
+    tail = tagged(project.name, project.code, OPTION_TEXT_LIMIT)
+    if len(tail) >= OPTION_TEXT_LIMIT or not project.client_name:
         return tail
     room = OPTION_TEXT_LIMIT - len(tail) - len(CLIENT_SEPARATOR)
     if room < 4:  # not even a few letters and "…": the client is left out
         return tail
-    return f"{_clip(project.client_name, room)}{CLIENT_SEPARATOR}{tail}"
+    return f"{cut_plain(project.client_name, room)}{CLIENT_SEPARATOR}{tail}"
 
 
 def _billable_default(form: LogForm) -> bool | None:
@@ -145,7 +139,7 @@ def build_log_modal(form: LogForm) -> dict[str, Any]:
     editing = form.entry_id is not None
     blocks: list[dict[str, Any]] = []
     if form.problems:
-        text = "\n".join(f":warning: {esc(p)}" for p in form.problems)
+        text = "\n".join(f":warning: {user_text(p)}" for p in form.problems)
         blocks.append({**b.section(text), "block_id": BLOCK_PROBLEMS})
 
     choices = _choices(form)

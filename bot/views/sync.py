@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.text import cut_plain, user_text
 from xero.sync_status import LABELS, SyncSummary
 
 ACTION_REFRESH = "xero_sync_refresh"  # static_select: a resource, or "all"
@@ -33,7 +34,7 @@ def sync_blocks(summary: SyncSummary, alerts_channel_id: str | None) -> list[dic
     """Status, the failure warning, the invite hint, and the controls (refresh; alerts channel)."""
     blocks: list[dict[str, Any]] = [b.context(sync_status_line(summary))]
     if summary.warning:
-        blocks.append(b.section(f":warning: {summary.warning}"))
+        blocks.append(b.section(f":warning: {user_text(summary.warning)}"))  # Xero's words: never formatting
     if summary.invite_hint:
         blocks.append(b.context(f":mailbox_with_no_mail: {summary.invite_hint}"))
     choices = [(REFRESH_ALL, "Everything")] + [(r.resource, r.label.capitalize()) for r in summary.resources]
@@ -57,10 +58,9 @@ def sync_failure_alert(resource: str, why: str, todo: str) -> tuple[str, list[di
     label = LABELS[resource]
     text = f":warning: Syncing {label} from Xero failed. Why: {why} What to do: {todo}"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: *Syncing {label} from Xero failed*"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why:* {_clip(why)}\n*What to do:* {todo}"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "This message updates if it fails again, "
-                                                                    "and says so when syncing works again."}]},
+        b.section(f":warning: *Syncing {label} from Xero failed*"),
+        b.section(f"*Why:* {user_text(cut_plain(why, 2500))}\n*What to do:* {todo}"),
+        b.context("This message updates if it fails again, and says so when syncing works again."),
     ]
     return text, blocks
 
@@ -68,8 +68,5 @@ def sync_failure_alert(resource: str, why: str, todo: str) -> tuple[str, list[di
 def sync_resolved_alert(resource: str) -> tuple[str, list[dict[str, Any]]]:
     label = LABELS[resource]
     text = f":white_check_mark: Resolved: syncing {label} from Xero works again."
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return text, [b.section(text)]
 
-
-def _clip(text: str, limit: int = 2500) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

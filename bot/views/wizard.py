@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import clip, esc
+from bot.views.text import cut_plain, user_text
 from xero.invoice_defaults import (
     GROUPINGS,
     LINE_AMOUNT_TYPES,
@@ -97,7 +97,7 @@ def read_metadata(view: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _title(text: str) -> dict[str, Any]:
-    return b.plain(clip(text, TITLE_LIMIT), TITLE_LIMIT)
+    return b.plain(cut_plain(text, TITLE_LIMIT), TITLE_LIMIT)
 
 
 def _modal(callback_id: str, title: str, blocks: list[dict[str, Any]], meta: Mapping[str, Any], *,
@@ -120,7 +120,7 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, hint: str | No
 
 
 def _option(value: str, text: str) -> dict[str, Any]:
-    return b.option(value, clip(text, 75))
+    return b.option(value, cut_plain(text, 75))
 
 
 def contact_option(contact_id: str, name: str) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def choice_element(action_id: str, choices: list[Choice], initial: str | None, p
     """A static select of `choices`, or past 100 a searching select (its options come from an options request)."""
     found = next((c for c in choices if c.value == initial), None)
     if len(choices) <= SELECT_LIMIT:
-        return b.static_select(action_id, placeholder, [(c.value, clip(c.label, 75)) for c in choices], initial)
+        return b.static_select(action_id, placeholder, [(c.value, cut_plain(c.label, 75)) for c in choices], initial)
     element: dict[str, Any] = {"type": "external_select", "action_id": action_id, "placeholder": b.plain(placeholder),
                "min_query_length": 1}
     if found is not None:
@@ -221,7 +221,7 @@ def tracking_step(categories: list[TrackingCategoryForm]) -> dict[str, Any]:
         blocks.append(b.section("This Xero organisation has no active tracking categories: nothing to choose "
                                 "here. Press *Next*."))
     for category in categories:
-        blocks.append(_input(DefaultsField.tracking(category.category_id), clip(category.name, 100),
+        blocks.append(_input(DefaultsField.tracking(category.category_id), cut_plain(category.name, 100),
                              choice_element(ACTION_TRACKING, tracking_choices(category),
                                             category.selected or NOT_INCLUDED, "Pick an option")))
     return _modal(CALLBACK_TRACKING, "Xero setup", blocks, metadata(MODE_SETUP, 2), submit="Next")
@@ -248,9 +248,9 @@ def client_id_of(block_id: str | None) -> str | None:
 
 def _row_text(row: MappingRow) -> str:
     state = STATE_TEXT.get(row.state, row.state)
-    text = f"*{esc(row.client_name)}*\n{state}"
+    text = f"*{user_text(row.client_name)}*\n{state}"
     if row.contact_name and row.state != MatchState.UNMATCHED:
-        text += f" → *{esc(row.contact_name)}*"
+        text += f" → *{user_text(row.contact_name)}*"
     if row.state == MatchState.UNMATCHED:
         if row.candidates > 1:
             text += f" — {row.candidates} Xero contacts have this name: pick one"
@@ -271,7 +271,8 @@ def _row(row: MappingRow) -> list[dict[str, Any]]:
     if not linked:
         buttons.append(b.button("Create in Xero", ACTION_CREATE, str(row.client_id),
                                 confirm={"title": b.plain("Create in Xero?", 100),
-                                         "text": b.plain(f"Hour Cap creates the contact “{clip(row.client_name, 200)}"
+                                         "text": b.plain("Hour Cap creates the contact "
+                                                         f"“{cut_plain(row.client_name, 200)}"
                                                          "” in Xero and links it (an active contact with that "
                                                          "name is linked instead).", 300),
                                          "confirm": b.plain("Create", 30), "deny": b.plain("Cancel", 30)}))
@@ -332,7 +333,7 @@ def done_view(page: MappingPage, problems: list[str]) -> dict[str, Any]:
                         "clients; Hour Cap sends them to Xero as drafts."),
               b.section(_summary(page))]
     if problems:
-        blocks.append(b.section(":warning: " + " ".join(esc(p) for p in problems)))
+        blocks.append(b.section(":warning: " + " ".join(user_text(p) for p in problems)))
     blocks.append(b.context("Change these settings any time from Home → Xero → *Setup wizard*; managers can fix "
                             "links from *Contact mapping*."))
     return _modal(CALLBACK_DONE, "Xero setup", blocks, {}, submit=None, close="Done")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.hours import esc
+from bot.views.text import user_text
 from storage.models import Role
 from xero.connection_summary import ConnectionSummary
 
@@ -19,8 +19,8 @@ BLOCK_XERO_MAPPING = "xero_mapping_controls"
 
 
 def _details(state: ConnectionSummary) -> str:
-    parts = [f"short code {esc(state.short_code)}" if state.short_code else "",
-             esc(state.base_currency or ""),
+    parts = [f"short code {user_text(state.short_code)}" if state.short_code else "",
+             user_text(state.base_currency or ""),
              f"connected by <@{state.connected_by}>" if state.connected_by else ""]
     return " · ".join(p for p in parts if p)
 
@@ -29,7 +29,7 @@ def xero_section(state: ConnectionSummary, role: Role) -> list[dict[str, Any]]:
     """Admins and the owner get the state and its controls; managers and members one line of status."""
     if role.rank < Role.ADMIN.rank:
         if state.connected:
-            line = f":large_green_circle: Xero: connected to *{esc(state.tenant_name)}*."
+            line = f":large_green_circle: Xero: connected to *{user_text(state.tenant_name)}*."
         elif state.needs_reconnect:
             line = ":warning: Xero: needs reconnecting — invoices wait until an admin reconnects it."
         else:
@@ -40,7 +40,7 @@ def xero_section(state: ConnectionSummary, role: Role) -> list[dict[str, Any]]:
         return [b.context(line)]
     blocks: list[dict[str, Any]] = [b.divider(), b.header("Xero")]
     if state.connected:
-        blocks.append(b.section(f":large_green_circle: *Connected to {esc(state.tenant_name)}.*"))
+        blocks.append(b.section(f":large_green_circle: *Connected to {user_text(state.tenant_name)}.*"))
         details = _details(state)
         if details:
             blocks.append(b.context(details))
@@ -53,8 +53,8 @@ def xero_section(state: ConnectionSummary, role: Role) -> list[dict[str, Any]]:
                               "data are cleared. Time entries, clients, projects and invoices stay.", "Disconnect"),
         )]))
     elif state.needs_reconnect:
-        reason = f" {esc(state.reason)}" if state.reason else ""
-        blocks.append(b.section(f":warning: *Needs reconnect: {esc(state.tenant_name)}.*{reason}\n"
+        reason = f" {user_text(state.reason)}" if state.reason else ""
+        blocks.append(b.section(f":warning: *Needs reconnect: {user_text(state.tenant_name)}.*{reason}\n"
                                 "Nothing is sent to Xero until you reconnect. Reconnecting the same organisation "
                                 "keeps every mapping and setting."))
         blocks.append(b.actions(BLOCK_XERO, [b.button("Reconnect", ACTION_CONNECT, "reconnect", style="primary")]))
@@ -86,19 +86,19 @@ def connect_modal(url: str, *, reconnect: bool) -> dict[str, Any]:
 
 def connected_message(tenant_name: str) -> tuple[str, list[dict[str, Any]]]:
     """(notification text, blocks) of the DM to the admin who connected."""
-    text = f"Connected to {esc(tenant_name)}."
+    text = f"Connected to {user_text(tenant_name)}."
     return text, [
-        b.section(f":white_check_mark: *Connected to {esc(tenant_name)}.* Hour Cap is reading the organisation's "
+        b.section(f":white_check_mark: *Connected to {user_text(tenant_name)}.* Hour Cap is reading the organisation's "
                   "details now; nothing in Xero is changed."),
         b.actions("xero_setup", [b.button("Start setup", ACTION_START_SETUP, style="primary")]),
     ]
 
 
 def needs_reconnect_message(tenant_name: str, reason: str | None) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Xero needs reconnecting: Hour Cap can no longer reach {esc(tenant_name)}."
-    why = f"\n_Why:_ {esc(reason)}" if reason else ""
+    text = f"Xero needs reconnecting: Hour Cap can no longer reach {user_text(tenant_name)}."
+    why = f"\n_Why:_ {user_text(reason)}" if reason else ""
     return text, [
-        b.section(f":warning: *Xero needs reconnecting.* Hour Cap can no longer reach *{esc(tenant_name)}*, so "
+        b.section(f":warning: *Xero needs reconnecting.* Hour Cap can no longer reach *{user_text(tenant_name)}*, so "
                   f"nothing is sent to Xero until an admin reconnects.{why}"),
         b.context("Open Hour Cap's Home tab and press *Reconnect*. Reconnecting the same organisation keeps every "
                   "mapping and setting."),

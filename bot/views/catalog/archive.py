@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import esc, modal
+from bot.views.catalog.builders import modal
 from bot.views.catalog.ids import CALLBACK_ARCHIVE
+from bot.views.text import user_text
 
 
 def archive_modal(kind: str, item_id: int, label: str, archive: bool, active_projects: int = 0) -> dict[str, Any]:
@@ -14,15 +15,15 @@ def archive_modal(kind: str, item_id: int, label: str, archive: bool, active_pro
     if archive and kind == "client":
         extra = (f" Its {active_projects} active project{'s' if active_projects != 1 else ''} will be archived too."
                  if active_projects else "")
-        text = (f"Archive *{esc(label)}*?{extra} Archived clients and projects disappear from `/hours` and the "
+        text = (f"Archive *{user_text(label)}*?{extra} Archived clients and projects disappear from `/hours` and the "
                 "Home list; their time and invoices stay. You can unarchive them from *Show all*.")
     elif archive:
-        text = (f"Archive *{esc(label)}*? People can no longer log time on it; its time and invoices stay. "
+        text = (f"Archive *{user_text(label)}*? People can no longer log time on it; its time and invoices stay. "
                 "You can unarchive it from *Show all*.")
     elif kind == "client":
-        text = f"Unarchive *{esc(label)}*? Its projects stay archived: unarchive the ones you need one by one."
+        text = f"Unarchive *{user_text(label)}*? Its projects stay archived: unarchive the ones you need one by one."
     else:
-        text = f"Unarchive *{esc(label)}*? People can log time on it again."
+        text = f"Unarchive *{user_text(label)}*? People can log time on it again."
     verb = "Archive" if archive else "Unarchive"
     return modal(CALLBACK_ARCHIVE, f"{verb} {kind}", [b.section(text)], submit=verb,
                  metadata={"kind": kind, "id": item_id, "archive": archive})

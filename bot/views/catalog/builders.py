@@ -10,27 +10,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.text import cut_plain
 
 TITLE_LIMIT = 24
 OPTION_TEXT_LIMIT = 75
 MODAL_BLOCK_LIMIT = 100
 
 
-def esc(text: str) -> str:
-    """Escape for mrkdwn: Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
 
 def _title(text: str) -> dict[str, Any]:
-    return b.plain(clip(text, TITLE_LIMIT), TITLE_LIMIT)
+    return b.plain(cut_plain(text, TITLE_LIMIT), TITLE_LIMIT)
 
 
 def clipped_option(value: str, text: str) -> dict[str, Any]:
-    return b.option(value, clip(text, OPTION_TEXT_LIMIT))
+    return b.option(value, cut_plain(text, OPTION_TEXT_LIMIT))
 
 
 def text_input(action_id: str, initial: str | None, *, placeholder: str | None = None,

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import OPTION_TEXT_LIMIT, clip, esc, input_block, modal, text_input
+from bot.views.catalog.builders import OPTION_TEXT_LIMIT, input_block, modal, text_input
 from bot.views.catalog.ids import ACTION_CLIENT_NAME, ACTION_CLIENT_ROUNDING, CALLBACK_CLIENT, FOLLOW_WORKSPACE
 from bot.views.catalog.rounding import rounding_choices
+from bot.views.text import cut_plain, user_text
 from catalog.form_input import NAME_MAX, Field
 from catalog.rounding import RoundingRule
 
@@ -25,14 +26,14 @@ class ClientForm:
 def xero_contact_line(contact: str | None) -> str:
     """Where the client stands with Xero: invoices need a linked contact, and linking lives in Contact mapping."""
     if contact is not None:
-        return (f"Xero contact: *{esc(contact or 'linked')}*. To link another, use Home → Xero → Contact "
+        return (f"Xero contact: *{user_text(contact or 'linked')}*. To link another, use Home → Xero → Contact "
                 "mapping.")
     return ("Not linked to a Xero contact yet: invoices need one. Link it in Home → Xero → Contact mapping "
             "(once Xero is connected).")
 
 
 def client_modal(form: ClientForm) -> dict[str, Any]:
-    choices = [(FOLLOW_WORKSPACE, clip(f"Workspace default ({form.workspace_rounding.label})", OPTION_TEXT_LIMIT))]
+    choices = [(FOLLOW_WORKSPACE, cut_plain(f"Workspace default ({form.workspace_rounding.label})", OPTION_TEXT_LIMIT))]
     choices += rounding_choices()
     rounding = b.static_select(ACTION_CLIENT_ROUNDING, "Rounding", choices,
                                initial=form.rounding.key if form.rounding else FOLLOW_WORKSPACE)

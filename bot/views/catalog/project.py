@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import OPTION_TEXT_LIMIT, clip, clipped_option, input_block, modal, text_input
+from bot.views.catalog.builders import OPTION_TEXT_LIMIT, clipped_option, input_block, modal, text_input
 from bot.views.catalog.ids import (
     ACTION_BILLABLE,
     ACTION_BUDGET,
@@ -24,6 +24,7 @@ from bot.views.catalog.ids import (
     CALLBACK_NOTICE,
     CALLBACK_PROJECT,
 )
+from bot.views.text import cut_plain
 from catalog.form_input import CODE_MAX, NAME_MAX, Field, hours_input, money_input
 from catalog.projects import MODE_LABELS
 from storage.models import BillingMode
@@ -62,7 +63,7 @@ class ProjectForm:
 
 
 def client_label(choice: ClientChoice) -> str:
-    return clip(choice.name + (" (archived)" if choice.archived else ""), OPTION_TEXT_LIMIT)
+    return cut_plain(choice.name + (" (archived)" if choice.archived else ""), OPTION_TEXT_LIMIT)
 
 
 def _client_select(form: ProjectForm) -> dict[str, Any]:

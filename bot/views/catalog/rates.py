@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import esc, input_block, modal, text_input
+from bot.views.catalog.builders import input_block, modal, text_input
 from bot.views.catalog.ids import (
     ACTION_MEMBER,
     ACTION_MEMBER_RATE,
@@ -16,6 +16,7 @@ from bot.views.catalog.ids import (
     CALLBACK_PROJECT_RATES,
 )
 from bot.views.catalog.section import rate_text
+from bot.views.text import user_text
 from catalog.form_input import Field
 from catalog.rates import LIST_LIMIT, RateRow
 
@@ -41,7 +42,7 @@ def _rate_inputs(label: str, hint: str) -> list[dict[str, Any]]:
 def project_rates_modal(project_id: int, code: str, name: str, project_rate: Decimal | None,
                         rows: Sequence[RateRow]) -> dict[str, Any]:
     blocks = [
-        b.section(f"Per-person rates on `{esc(code)}` *{esc(name)}*. They win over the project rate "
+        b.section(f"Per-person rates on `{user_text(code)}` *{user_text(name)}*. They win over the project rate "
                   f"({rate_text(project_rate)}) and each person's default rate. New time only: logged entries "
                   "keep their rate."),
         b.header("Current rates"),

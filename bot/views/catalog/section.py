@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views import blocks as b
-from bot.views.catalog.builders import clipped_option, esc
+from bot.views.catalog.builders import clipped_option
 from bot.views.catalog.ids import (
     ACTION_DEFAULT_RATES,
     ACTION_NEW_CLIENT,
@@ -32,6 +32,7 @@ from bot.views.catalog.ids import (
     UNARCHIVE_CLIENT,
     UNARCHIVE_PROJECT,
 )
+from bot.views.text import user_text
 from catalog.form_input import format_money, hours_input
 from catalog.projects import MODE_LABELS, Catalog, ClientSummary, ProjectSummary
 from storage.models import BillingMode
@@ -65,7 +66,7 @@ def billing_text(project: ProjectSummary) -> str:
 
 
 def project_line(project: ProjectSummary) -> str:
-    parts = [f"`{esc(project.code)}` *{esc(project.name)}*", billing_text(project)]
+    parts = [f"`{user_text(project.code)}` *{user_text(project.name)}*", billing_text(project)]
     if not project.billable_default:
         parts.append("non-billable by default")
     if project.member_rates:
@@ -79,7 +80,7 @@ def project_line(project: ProjectSummary) -> str:
 
 def client_line(client: ClientSummary, continued: bool = False) -> str:
     active = sum(1 for p in client.projects if not p.archived)
-    parts = [f"*{esc(client.name)}*" + (" _(continued)_" if continued else "")]
+    parts = [f"*{user_text(client.name)}*" + (" _(continued)_" if continued else "")]
     parts.append(f"{active} active project{'s' if active != 1 else ''}")
     archived = len(client.projects) - active
     if archived:
