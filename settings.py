@@ -29,6 +29,7 @@ SLACK_BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "channels:join",
+    "files:write",  # reports: the chart and the CSV to the requester's DM
 )
 
 

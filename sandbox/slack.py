@@ -339,6 +339,18 @@ class SlackSandbox:
             channel_id = self._dm_id(channel) or channel
             return copy.deepcopy(self.state.messages.get(channel_id, []))
 
+    def uploaded_files(self) -> list[dict[str, Any]]:
+        """Every file completed through files.completeUploadExternal, oldest first (``to_json`` plus ``data``)."""
+        with self.state.lock:
+            return [{**f.to_json(), "data": f.data} for f in self.state.files.values() if f.completed]
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """The bytes uploaded for ``file_id``."""
+        with self.state.lock:
+            data: bytes | None = self.state.files[file_id].data
+        assert data is not None, f"{file_id} has no bytes"
+        return data
+
     def open_dm(self, user_id: str) -> str:
         """The bot's DM channel with ``user_id``: the ``channel`` of its app_home_opened events."""
         with self.state.lock:

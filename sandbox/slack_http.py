@@ -22,6 +22,7 @@ from sandbox import slack_methods as m
 from sandbox import slack_modals as v
 from sandbox.slack_api import ApiError, Call, json_response
 from sandbox.slack_control import control
+from sandbox.slack_files import UPLOAD_PATH, file_methods, upload_post
 from sandbox.slack_oauth import authorize, oauth_v2_access
 from sandbox.slack_state import Fault, SlackState, Token
 from sandbox.slack_views import validate_blocks
@@ -216,7 +217,8 @@ class SlackSandboxApp:
     def __init__(self, sandbox: SlackSandbox) -> None:
         self.sandbox = sandbox
         # Socket Mode's method hands out the sandbox's own websocket URLs (sandbox/slack_socket.py).
-        self.methods: dict[str, Handler] = {**METHODS, "apps.connections.open": sandbox.socket.connections_open}
+        self.methods: dict[str, Handler] = {**METHODS, "apps.connections.open": sandbox.socket.connections_open,
+                                            **file_methods(lambda: sandbox.url)}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -231,6 +233,8 @@ class SlackSandboxApp:
             return authorize(state, request.args)
         if path.startswith("/hooks/") and request.method == "POST":
             return response_url_post(state, request)
+        if path.startswith(UPLOAD_PATH) and request.method == "POST":
+            return upload_post(state, request)
         if path.startswith("/_sandbox/"):
             return control(self.sandbox, request)
         if path == "/":

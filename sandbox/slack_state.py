@@ -28,6 +28,7 @@ DEFAULT_BOT_SCOPES: tuple[str, ...] = (
     "channels:read",
     "groups:read",
     "channels:join",
+    "files:write",
 )
 
 
@@ -191,6 +192,7 @@ class SlackState:
             self.used_triggers: set[str] = set()
             self.expired_triggers: set[str] = set()
             self.trigger_roots: dict[str, str] = {}  # trigger minted for a view -> its stack root
+            self.files: dict[str, Any] = {}  # uploads by file id (sandbox/slack_files.py)
 
     # ---- ids -----------------------------------------------------------------------------------
 
