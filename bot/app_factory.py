@@ -19,6 +19,7 @@ from bot.handlers import (
     hours,
     invoice_actions,
     invoice_batch,
+    invoice_states,
     invoices,
     people,
     sync,
@@ -105,6 +106,6 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
     for surface in (home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
-                    invoice_batch):
+                    invoice_batch, invoice_states):
         surface.register(app)
     return app

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.views.home import HomeModel, TeamRow, build_home
 from catalog.projects import Catalog, catalog
 from invoicing.create import recent_invoices
+from invoicing.invoice_list import InvoiceFilter, list_invoices, read_filter
 from storage.db import Database
 from storage.models import Role, Workspace
 from team.admin import roster
@@ -29,9 +30,21 @@ def read_home_state(raw: Any) -> tuple[int, bool]:
         return 0, False
 
 
+def read_invoice_list_state(raw: Any) -> tuple[InvoiceFilter, int]:
+    """(filter, page) of Home's invoice list from its private_metadata; garbage → (all, 0)."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        chosen, page = data["inv"]
+        return read_filter(chosen), max(int(page), 0)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return InvoiceFilter.ALL, 0
+
+
 def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page: int = 0,
-               show_archived: bool = False) -> tuple[str, HomeModel]:
-    """(Slack user id, what their Home shows); `catalog_page`/`show_archived`: the managers' catalog list."""
+               show_archived: bool = False, invoice_filter: InvoiceFilter = InvoiceFilter.ALL,
+               invoice_page: int = 0) -> tuple[str, HomeModel]:
+    """(Slack user id, what their Home shows); `catalog_page`/`show_archived`: the managers' catalog list;
+    `invoice_filter`/`invoice_page`: their invoice list."""
     with db.session() as session:
         member = get_member(session, workspace_id, member_id)
         today = member_today(member)
@@ -40,6 +53,8 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             team = tuple(TeamRow(m.slack_user_id, m.role_enum) for m in roster(session, workspace_id))
         clients: Catalog | None = catalog(session, member) if has_role(member, Role.MANAGER) else None
         invoices = tuple(recent_invoices(session, workspace_id)) if has_role(member, Role.MANAGER) else ()
+        listing = (list_invoices(session, workspace_id, invoice_filter, invoice_page)
+                   if has_role(member, Role.MANAGER) else None)
         xero = xero_summary(session, workspace_id)
         sync = status_summary(session, workspace_id) if xero.connected and has_role(member, Role.ADMIN) else None
         workspace = session.get(Workspace, workspace_id)
@@ -47,11 +62,14 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
             catalog=clients, catalog_page=catalog_page, show_archived=show_archived, xero=xero, sync=sync,
             alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None, invoices=invoices,
+            invoice_list=listing, release_mode=workspace.release_dead_drafts if workspace is not None else "ask",
         )
 
 
 def publish_home(client: WebClient, db: Database, workspace_id: int, member_id: int, *, catalog_page: int = 0,
-                 show_archived: bool = False) -> None:
+                 show_archived: bool = False, invoice_filter: InvoiceFilter = InvoiceFilter.ALL,
+                 invoice_page: int = 0) -> None:
     user_id, model = home_model(db, workspace_id, member_id, catalog_page=catalog_page,
-                                show_archived=show_archived)
+                                show_archived=show_archived, invoice_filter=invoice_filter,
+                                invoice_page=invoice_page)
     client.views_publish(user_id=user_id, view=build_home(model))

@@ -5,7 +5,10 @@ after the invoice already moved on (`invoicing.create.attach_status_message`). I
 state: the status message edited in place, a DM to the creator (pushed, check in Xero or failed, once per event),
 and ONE alert per failed invoice in the alerts channel with Retry and Cancel (edited on later failures, resolved on
 success or cancel, "retrying" while a Retry runs). An invoice Xero holds differently from what was sent ("check in
-Xero") gets its alert too, without buttons: it is in Xero, so the fix is made there.
+Xero") gets its alert too, without buttons: it is in Xero, so the fix is made there. Once the draft is in Xero, the
+status message follows Xero's state (`xero_state`), and a draft voided or deleted there gets its own one alert
+(`died`: entries released, waiting for Release entries, or flagged), edited when a manager releases them
+(`released`).
 
 Notifications of one invoice can run side by side — a Retry's "retrying" and the push's "pushed" are recorded
 moments apart and two workers take them — and Slack applies edits in the order they arrive, not the order the
@@ -23,15 +26,17 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
-from bot.invoice_messages import invoice_view
+from bot.invoice_messages import invoice_view, xero_facts
 from bot.kept_message import Where, keep_message
 from bot.slack_clients import SlackNotInstalled
 from bot.views.invoice_status import InvoiceView, alert_message, creator_dm, resolved_alert, status_message
+from bot.views.invoice_xero_state import died_alert
 from invoicing.push_status import NOTIFY_TASK, Event
 from jobs.registry import JobContext, TaskRegistry
 from storage.db import Database
-from storage.models import Invoice, Member, Workspace
+from storage.models import Client, Invoice, Member, TimeEntry, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +84,8 @@ def notify(ctx: JobContext, invoice_id: int, event: str) -> None:
     seen = read(ctx.db, invoice_id)
     if seen is None or (slack := _slack(ctx, *seen.team)) is None:
         return
+    if event in (Event.DIED, Event.RELEASED):
+        _release_alert(ctx.db, slack, invoice_id, seen.alerts_channel)
     _dm_creator(slack, seen, event)
     alert, alert_news = seen.alert_at, event in ALERT_EVENTS
     for _ in range(MAX_PASSES):
@@ -150,6 +157,27 @@ def _alert(db: Database, slack: WebClient, view: InvoiceView, channel: str | Non
         return previous
     _store(db, view.invoice_id, alert_channel_id=posted[0], alert_ts=posted[1])
     return posted
+
+
+def _release_alert(db: Database, slack: WebClient, invoice_id: int, channel: str | None) -> None:
+    """The one alerts-channel message about a draft that died in Xero: posted when it dies (entries released,
+    waiting for Release entries, or flagged), edited when a manager releases them."""
+    with db.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None or (facts := xero_facts(invoice)) is None or facts.status not in ("VOIDED", "DELETED"):
+            return
+        client = session.get(Client, invoice.client_id)
+        entries = len(session.scalars(select(TimeEntry.id).where(TimeEntry.workspace_id == invoice.workspace_id,
+                                                                 TimeEntry.invoice_id == invoice.id)).all())
+        previous: Where = (invoice.release_alert_channel_id, invoice.release_alert_ts)
+        reference, name = invoice.reference, client.name if client is not None else "(deleted client)"
+    where = previous[0] or channel
+    if not where:
+        return
+    text, blocks = died_alert(facts, invoice_id, reference, name, entries)
+    posted = keep_message(slack, where, previous, text, blocks, f"invoice {invoice_id}'s release alert")
+    if posted is not None:
+        _store(db, invoice_id, release_alert_channel_id=posted[0], release_alert_ts=posted[1])
 
 
 def _store(db: Database, invoice_id: int, **values: Any) -> None:

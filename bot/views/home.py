@@ -11,6 +11,7 @@ from bot.views import blocks as b
 from bot.views.catalog.section import catalog_section, shown_page
 from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
 from bot.views.invoice_batch import button_label as batch_button_label
+from bot.views.invoice_list import invoice_list_section
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
 from bot.views.sync import sync_blocks
@@ -18,6 +19,7 @@ from bot.views.text import cut_plain, user_text
 from bot.views.xero import xero_section
 from catalog.projects import Catalog
 from invoicing.create import InvoiceSummary
+from invoicing.invoice_list import InvoicePage
 from invoicing.selection import last_calendar_month
 from storage.models import Role
 from timesheets.grammar.durations import format_duration
@@ -54,6 +56,9 @@ class HomeModel:
     sync: SyncSummary | None = None  # admins, once connected: what was synced, what failed
     alerts_channel_id: str | None = None
     invoices: tuple[InvoiceSummary, ...] = ()  # managers and up: the latest invoices
+    # Managers and up: a page of invoices with their state in Xero, filtered (replaces `invoices` when set).
+    invoice_list: InvoicePage | None = None
+    release_mode: str = "ask"
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -78,6 +83,8 @@ def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if model.catalog is not None:
         blocks += catalog_section(model.catalog, model.catalog_page, model.show_archived)
+    if model.invoice_list is not None:
+        return blocks + invoice_list_section(model.invoice_list, model.role, model.today, model.release_mode)
     return blocks + _invoices_section(model)
 
 
@@ -161,5 +168,9 @@ def build_home(model: HomeModel) -> dict[str, Any]:
         blocks += _team_section(model)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
     page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
-    metadata = json.dumps({"page": page, "all": model.show_archived}, separators=(",", ":"))
+    state: dict[str, Any] = {"page": page, "all": model.show_archived}
+    listing = model.invoice_list
+    if listing is not None and (listing.filter.value != "all" or listing.page):  # which invoices are listed
+        state["inv"] = [listing.filter.value, listing.page]
+    metadata = json.dumps(state, separators=(",", ":"))
     return {"type": "home", "blocks": blocks, "private_metadata": metadata}

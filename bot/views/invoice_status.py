@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.views.blocks import actions, button, confirm, context, section
+from bot.views.invoice_xero_state import XeroFacts, state_blocks, state_headline
 from bot.views.text import user_text
 
 ACTION_RETRY = "invoice_retry"
@@ -41,6 +42,7 @@ class InvoiceView:
     error_message: str | None = None
     hint: str | None = None
     push_attempt: int = 0
+    xero: XeroFacts | None = None  # what Xero last said of it, once read back
 
 
 def money(amount: Decimal, currency: str | None) -> str:
@@ -71,7 +73,7 @@ def headline(view: InvoiceView) -> str:
     if view.status == "pushing":
         return f":arrows_counterclockwise: Invoice {view.reference} for {name}, {amount_label(view)}: sending to Xero…"
     if view.status == "pushed":
-        number = user_text(view.xero_number or view.reference)
+        number = user_text(view.xero_number or view.reference)  # Xero's number is typed by people in Xero
         link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
         return f":white_check_mark: Draft {number} for {name}, {amount_label(view)}{link}"
     if view.status == "check_in_xero":
@@ -100,9 +102,14 @@ def _details(view: InvoiceView) -> list[dict[str, Any]]:
 
 
 def status_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
-    """The message posted where the invoice was created, edited in place as the push moves on."""
+    """The message posted where the invoice was created, edited in place as the push moves on — and, once the
+    draft is in Xero, as Xero moves it on (approved, paid, voided, deleted; totals changed there beside ours)."""
     text = headline(view)
+    if view.xero is not None:
+        text = state_headline(view.xero, view.reference, view.client_name) or text
     blocks = [section(text), *_details(view)]
+    if view.xero is not None:
+        blocks += state_blocks(view.xero, view.invoice_id, view.reference)
     if view.status == "failed":
         blocks.append(context("Managers can Retry or Cancel from the alert in the alerts channel or on Home."))
     return _plain(text, view), blocks
