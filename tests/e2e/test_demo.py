@@ -54,3 +54,10 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     # Socket Mode: the same app on a websocket it opens itself; an unhandled button acked, a refresh survived
     assert "answered in the ack on the socket" in text and "acknowledged empty, so Slack shows no timeout" in text
     assert "Slack asks for a fresh connection (refresh_requested)" in text and "apps.connections.open()" in text
+    # after the push: Xero approves and the client pays one draft, another is deleted; Hour Cap follows, reading
+    # only its own invoices; a manager releases the deleted draft's entries and they land on the next invoice
+    assert "it read back only its own invoices (GET /Invoices?createdByMyApp=true&summaryOnly=true, " in text
+    assert "Invoice INV-0001 for Acme: Paid " in text and ":wastebasket: Deleted in Xero" in text
+    assert "Released 2 time entries of invoice INV-0005" in text and "Its time entries were released" in text
+    assert "INV-0001 was paid: its 3 entries stay locked on it." in text
+    assert "INV-0006 for City Agency bills 2 entries" in text
