@@ -22,6 +22,7 @@ from bot.handlers import (
     invoice_states,
     invoices,
     people,
+    reports,
     sync,
     team,
     wizard,
@@ -108,4 +109,5 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
     for surface in (home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
                     invoice_batch, invoice_states):
         surface.register(app)
+    reports.register(app)
     return app

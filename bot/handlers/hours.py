@@ -19,6 +19,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import log_form
 from bot.errors import reported
+from bot.handlers import reports
 from bot.handlers.invoices import open_invoice_modal
 from bot.slack_errors import (
     ChannelNotFound,
@@ -240,6 +241,9 @@ class HoursCommand:
         with self.db.session() as session:
             workspace = session.get(Workspace, self.context["workspace_id"])
             return Outcome(reply=help_reply(bool(workspace and workspace.day_first_dates)))
+
+    def do_report(self, rest: str) -> Outcome:
+        return Outcome(reply=reports.command_reply(self.context, rest))
 
     def do_invoice(self, _rest: str) -> Outcome:
         with self.db.session() as session:

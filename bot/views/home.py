@@ -14,6 +14,7 @@ from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_list import invoice_list_section
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
+from bot.views.reports import ACTION_OPEN as ACTION_OPEN_REPORTS
 from bot.views.sync import sync_blocks
 from bot.views.text import cut_plain, user_text
 from bot.views.xero import xero_section
@@ -33,6 +34,7 @@ ACTION_APPLY_ROLE = "team_apply_role"
 ACTION_TRANSFER = "team_transfer_owner"
 BLOCK_TEAM_CONTROLS = "team_controls"
 BLOCK_INVOICE_BUTTONS = "invoice_buttons"
+BLOCK_REPORT_BUTTONS = "report_buttons"
 ACTION_CREATE_INVOICE = ACTION_OPEN_INVOICE_MODAL
 ROLE_CHOICES = ((Role.MEMBER, "Member"), (Role.MANAGER, "Manager"), (Role.ADMIN, "Admin"))
 
@@ -76,6 +78,7 @@ def _week_section(model: HomeModel) -> list[dict[str, Any]]:
         b.context(" · ".join(days)),
         b.context("Log time with `/hours 2.5 project-code what you did`, or just `/hours` for the form. "
                   "`/hours help` shows everything."),
+        b.actions(BLOCK_REPORT_BUTTONS, [b.button("Reports", ACTION_OPEN_REPORTS)]),
     ]
 
 

@@ -111,7 +111,8 @@ class TimerStart:
         return self.project_id is not None and not self.problems
 
 
-CommandKind = Literal["log", "list", "today", "week", "start", "stop", "status", "help", "invoice", "modal"]
+CommandKind = Literal["log", "list", "today", "week", "start", "stop", "status", "help", "invoice", "report",
+                      "modal"]
 
 
 @dataclass(frozen=True)
@@ -438,6 +439,7 @@ _KEYWORDS: Final[dict[str, CommandKind]] = {
     "help": "help",
     "?": "help",
     "invoice": "invoice",
+    "report": "report",
 }
 _FIRST_WORD_RE: Final = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
 
@@ -445,7 +447,7 @@ _FIRST_WORD_RE: Final = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
 def parse_command(text: str) -> Command:
     """Route ``/hours <text>`` to a subcommand.
 
-    Empty -> ``modal``.  A first word ``list week start stop status help invoice`` (any case; ``?`` =
+    Empty -> ``modal``.  A first word ``list week start stop status help invoice report`` (any case; ``?`` =
     help) -> that kind with the text after it.  ``today`` alone -> ``today`` (list today); ``today``
     followed by more text is a log entry with a leading date.  ``log <entry>`` is an explicit log.
     Anything else -> ``log`` with the whole (trimmed) text.
