@@ -39,6 +39,7 @@ def task_registry() -> Any:
     """A fresh registry of every task of the product. Each feature registers its own (`register(tasks)`); this
     list is the one place that says which modules those are, so a worker's repertoire is written down."""
     from bot.notify import invoice as notify_invoice
+    from bot.notify import report_files as notify_report_files
     from bot.notify import sync_alert as notify_sync_alert
     from bot.notify import xero as notify_xero
     from invoicing import tasks_batch as invoice_batch
@@ -52,7 +53,7 @@ def task_registry() -> Any:
 
     tasks = TaskRegistry()
     for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
-                   invoice_follow, notify_invoice, notify_sync_alert, notify_xero):
+                   invoice_follow, notify_invoice, notify_sync_alert, notify_xero, notify_report_files):
         module.register(tasks)
     return tasks
 

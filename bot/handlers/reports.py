@@ -17,7 +17,10 @@ from slack_sdk import WebClient
 from bot.errors import reported
 from bot.slack_errors import update_view
 from bot.views.hours import Reply
+from bot.views.report_files import queued_note
 from bot.views.reports import (
+    ACTION_CHART,
+    ACTION_CSV,
     ACTION_FILTER,
     ACTION_OPEN,
     ACTION_PAGE,
@@ -37,6 +40,7 @@ from bot.views.reports import (
 )
 from errors import UserError
 from reports.command_text import parse_report_text
+from reports.exports import CHART_TASK, CSV_TASK, request_file
 from reports.periods import PeriodKind
 from reports.report import ReportGrouping, ReportRequest, build_report, load_catalog, sees_team
 from timesheets.member_calendar import member_today
@@ -76,7 +80,8 @@ def request_from_form(form: Any, previous: ReportRequest) -> ReportRequest:
                          _choice(pick(BLOCK_PROJECT)), _choice(pick(BLOCK_MEMBER)))
 
 
-def build_modal(context: BoltContext, request: ReportRequest, page: int = 0) -> dict[str, Any]:
+def build_modal(context: BoltContext, request: ReportRequest, page: int = 0,
+                note: str | None = None) -> dict[str, Any]:
     with context["db"].session() as session:
         member = context["actor"](session)
         catalog = load_catalog(session, member.workspace_id)
@@ -90,7 +95,7 @@ def build_modal(context: BoltContext, request: ReportRequest, page: int = 0) -> 
         except UserError as error:
             report, problem = None, str(error)
     return report_modal(report, request, page, clients=clients, projects=projects, members=members,
-                        problem=problem)
+                        problem=problem, note=note)
 
 
 @reported
@@ -129,8 +134,31 @@ def handle_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
     respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
 
 
+_FILES = {ACTION_CSV: (CSV_TASK, "CSV"), ACTION_CHART: (CHART_TASK, "chart")}
+
+
+@reported
+def handle_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                respond: Respond) -> None:
+    """Chart or CSV: checked and recorded now, built and uploaded to the person's DM by a task."""
+    ack()
+    task, what = _FILES[action["action_id"]]
+    request, page = decode_request(action.get("value"))
+    with context["db"].session() as session:
+        member = context["actor"](session)
+        request_file(session, member, request, task, member_today(member))
+    view = body.get("view")
+    if view is not None and view.get("callback_id") == CALLBACK_REPORT:
+        current, page = decode_request(view.get("private_metadata"))
+        update_view(client, view, build_modal(context, current, page, note=queued_note(what)), "report modal note")
+        return
+    respond(text=queued_note(what), replace_original=False, response_type="ephemeral")
+
+
 def register(app: App) -> None:
     app.action(ACTION_OPEN)(handle_open)
     app.action(ACTION_FILTER)(handle_filter)
     app.action(ACTION_PAGE)(handle_page)
     app.action(ACTION_PAGE_PREV)(handle_page)
+    app.action(ACTION_CSV)(handle_file)
+    app.action(ACTION_CHART)(handle_file)

@@ -140,7 +140,7 @@ def title(report: Report) -> str:
     return f"{head} ({when}), by {report.request.grouping.value}"
 
 
-def report_blocks(report: Report, page: int = 0, *, buttons: bool = False) -> list[dict[str, Any]]:
+def report_blocks(report: Report, page: int = 0, *, buttons: bool = True) -> list[dict[str, Any]]:
     """The report's blocks: title, filters, total, the page's rows, retainers and budgets, pager, Chart/CSV."""
     pages = max(1, -(-len(report.rows) // ROWS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
@@ -199,7 +199,7 @@ def _datepicker(block_id: str, placeholder: str, value: date | None) -> dict[str
 
 def report_modal(report: Report | None, request: ReportRequest, page: int, *, clients: list[tuple[str, str]],
                  projects: list[tuple[str, str]], members: list[tuple[str, str]], problem: str | None = None,
-                 ) -> dict[str, Any]:
+                 note: str | None = None) -> dict[str, Any]:
     """The Reports modal: period, grouping and filters (each change re-renders it), then the live result.
     ``members`` is empty for a member, who sees only their own hours."""
     everything = [(ANY, "Any")]
@@ -215,6 +215,8 @@ def report_modal(report: Report | None, request: ReportRequest, page: int, *, cl
         blocks.append(_datepicker(BLOCK_START, "First day", request.start))
         blocks.append(_datepicker(BLOCK_END, "Last day", request.end))
     blocks.append(b.divider())
+    if note:
+        blocks.append(b.context(note))
     if problem:
         blocks.append(b.section(f":warning: {problem}"))
     elif report is not None:

@@ -3,13 +3,18 @@ requests and the strict Slack stand-in."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from bot.views.home import BLOCK_REPORT_BUTTONS
 from bot.views.reports import (
+    ACTION_CHART,
+    ACTION_CSV,
     ACTION_FILTER,
     ACTION_OPEN,
     ACTION_PAGE,
@@ -17,7 +22,10 @@ from bot.views.reports import (
     BLOCK_MEMBER,
     CALLBACK_REPORT,
     ROWS_PER_PAGE,
+    encode_request,
 )
+from reports.chart import HEIGHT_PX, WIDTH_PX
+from reports.report import ReportRequest
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import Member
@@ -110,3 +118,40 @@ def test_a_long_report_pages_and_says_so(slack: SignedSlack, slack_api: SlackSan
     second = text_of(last_response(slack_api)["blocks"])
     assert f"Rows {ROWS_PER_PAGE + 1}–{ROWS_PER_PAGE + 6} of {ROWS_PER_PAGE + 6}" in second
     assert "Client 24" in second and "Client 00" not in second
+
+
+def test_csv_and_chart_arrive_in_the_requesters_dm_through_files_upload(slack: SignedSlack, slack_api: SlackSandbox,
+                                                                       catalog: Catalog) -> None:
+    ack_body(slack.command("help", user=OWNER))
+    _log(slack, "2 acme-web =HYPERLINK(\"x\")", ALICE)
+    _log(slack, "1 acme-app Login", BOB)
+    body = ack_body(slack.command("report this week by project", user=OWNER))
+    csv_button = button(body["blocks"], ACTION_CSV)
+    ack_body(slack.message_action(ACTION_CSV, user=OWNER, value=csv_button["value"], block_id="report_files"))
+    assert "on its way" in last_response(slack_api)["text"]
+    slack_api.wait_for("files.completeUploadExternal")
+    [uploaded] = slack_api.uploaded_files()
+    dm = slack_api.open_dm(OWNER)
+    assert uploaded["channels"] == [dm] and uploaded["name"].endswith(".csv")
+    rows = list(csv.reader(io.StringIO(uploaded["data"].decode("utf-8-sig"), newline="")))
+    assert rows[0][:3] == ["date", "member", "client"] and len(rows) == 3
+    assert "'=HYPERLINK(\"x\")" in [row[5] for row in rows]
+    ack_body(slack.message_action(ACTION_CHART, user=OWNER, value=button(body["blocks"], ACTION_CHART)["value"],
+                                  block_id="report_files"))
+    slack_api.wait_for("chat.postMessage")
+    chart = next(m for m in slack_api.messages(dm) if m.get("blocks"))
+    [image] = chart["blocks"]
+    png = slack_api.file_bytes(image["slack_file"]["id"])
+    assert image["type"] == "image" and Image.open(io.BytesIO(png)).size == (WIDTH_PX, HEIGHT_PX)
+
+
+def test_a_members_crafted_csv_request_for_someone_elses_entries_is_refused(slack: SignedSlack, db: Database,
+                                                                            slack_api: SlackSandbox,
+                                                                            catalog: Catalog) -> None:
+    _log(slack, "1 acme-app Login", BOB)
+    with db.session() as s:
+        bob_id = s.scalar(select(Member.id).where(Member.slack_user_id == BOB))
+    crafted = encode_request(ReportRequest(member_id=str(bob_id)))
+    ack_body(slack.message_action(ACTION_CSV, user=ALICE, value=crafted, block_id="report_files"))
+    assert "Only managers, admins and the owner" in last_response(slack_api)["text"]
+    assert slack_api.calls_to("files.getUploadURLExternal") == []
