@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import outbox
+from storage.models import Outbox, OutboxStatus
 from storage.types import utcnow
 
 FOLLOW_TASK = "xero.invoice_states"
 HOURLY_TASK = "xero.invoice_states_hourly"
 HOUR = timedelta(hours=1)
+WEBHOOK_SETTLE = timedelta(seconds=2)  # a burst of INVOICE events arrives in several payloads: read once after it
+MAX_SETTLE = timedelta(seconds=30)
 _SPREAD = 997  # seconds between neighbouring workspaces' slots (prime: ids spread over the whole hour)
 
 
@@ -29,10 +33,20 @@ def follow_key(workspace_id: int) -> str:
     return f"{FOLLOW_TASK}:{workspace_id}"
 
 
-def request_follow(session: Session, workspace_id: int, *, reason: str) -> bool:
-    """Record a read of the workspace's own invoices; False when one is already waiting (coalesced)."""
+def request_follow(session: Session, workspace_id: int, *, reason: str, settle: timedelta | None = None) -> bool:
+    """Record a read of the workspace's own invoices; False when one is already waiting (coalesced).
+
+    `settle` (webhooks): wait that long for more events before reading, and push a waiting read back by as much
+    with every event (never past `MAX_SETTLE` after it was first asked for), so a burst Xero delivers in many
+    payloads is still one read."""
+    key = follow_key(workspace_id)
     row = outbox.record(session, FOLLOW_TASK, {"workspace_id": workspace_id, "reason": reason},
-                        workspace_id=workspace_id, dedupe_key=follow_key(workspace_id))
+                        workspace_id=workspace_id, dedupe_key=key, delay=settle)
+    if row is None and settle is not None:
+        waiting = session.scalars(select(Outbox).where(Outbox.dedupe_key == key,
+                                                       Outbox.status == OutboxStatus.PENDING.value)).first()
+        if waiting is not None and waiting.created_at is not None:
+            waiting.available_at = max(waiting.available_at, min(utcnow() + settle, waiting.created_at + MAX_SETTLE))
     return row is not None
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Invoice, XeroConnection, XeroWebhookEvent
-from xero.invoice_follow import request_follow
+from xero.invoice_follow import WEBHOOK_SETTLE, request_follow
 from xero.status import usable
 from xero.sync import BATCH, CONTACTS
 from xero.sync_status import request_sync
@@ -136,7 +136,7 @@ def receive(session: Session, events: Sequence[WebhookEvent]) -> Received:
         # Only events for invoices this workspace pushed cost a read; the rest (most of an organisation's) cost
         # nothing at all.
         ours = invoice_ids.get(tenant) and _pushed_here(session, connection.workspace_id, invoice_ids[tenant])
-        if ours and request_follow(session, connection.workspace_id, reason="webhook"):
+        if ours and request_follow(session, connection.workspace_id, reason="webhook", settle=WEBHOOK_SETTLE):
             reads.append(connection.workspace_id)
     return Received(new=len(inserted), duplicates=len(kept) - len(inserted), ignored=len(events) - len(kept),
                     syncs_requested=tuple(sorted(requested)), reads_requested=tuple(sorted(reads)))

@@ -30,6 +30,7 @@ from .dates import event_timestamp
 RETRY_DELAYS = (10, 30, 60, 300, 900, 3600)
 GIVE_UP_AFTER = timedelta(hours=24)
 RESPONSE_DEADLINE = 5.0
+MAX_EVENTS_PER_DELIVERY = 500  # a payload stays well under a receiver's body limit, however big the burst
 
 
 def sign(body: bytes, key: str) -> str:
@@ -140,20 +141,22 @@ class WebhookSender:
                 return
             if not force and (now - self._pending_since).total_seconds() < self.batch_delay:
                 return
-            first = self._sequence + 1
-            self._sequence += len(self._pending)
-            payload = {
-                "events": self._pending,
-                "firstEventSequence": first,
-                "lastEventSequence": self._sequence,
-                "entropy": _entropy(random.Random()),
-            }
-            self._pending, self._pending_since = [], None
-            delivery = Delivery(json.dumps(payload).encode("utf-8"), first, self._sequence, now, now)
-            self._outbox.append(delivery)
-            if self._duplicates > 0:
-                self._duplicates -= 1
-                self._outbox.append(Delivery(delivery.body, first, self._sequence, now, now, duplicate=True))
+            pending, self._pending, self._pending_since = self._pending, [], None
+            for start in range(0, len(pending), MAX_EVENTS_PER_DELIVERY):  # a burst goes out in several payloads
+                events = pending[start:start + MAX_EVENTS_PER_DELIVERY]
+                first = self._sequence + 1
+                self._sequence += len(events)
+                payload = {
+                    "events": events,
+                    "firstEventSequence": first,
+                    "lastEventSequence": self._sequence,
+                    "entropy": _entropy(random.Random()),
+                }
+                delivery = Delivery(json.dumps(payload).encode("utf-8"), first, self._sequence, now, now)
+                self._outbox.append(delivery)
+                if self._duplicates > 0:
+                    self._duplicates -= 1
+                    self._outbox.append(Delivery(delivery.body, first, self._sequence, now, now, duplicate=True))
 
     def flush(self) -> int:
         """Batch whatever is pending now and send every delivery that is due; returns how many were sent."""
