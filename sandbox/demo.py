@@ -185,6 +185,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
         demo_hours,
         demo_invoices,
         demo_push,
+        demo_reports,
         demo_socket,
         demo_xero,
         demo_xero_data,
@@ -192,7 +193,8 @@ def all_chapters() -> list[Callable[[Demo], None]]:
 
     return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS,
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
-            demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS]
+            demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS,
+            *demo_reports.CHAPTERS]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,

@@ -61,3 +61,7 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Released 2 time entries of invoice INV-0005" in text and "Its time entries were released" in text
     assert "INV-0001 was paid: its 3 entries stay locked on it." in text
     assert "INV-0006 for City Agency bills 2 entries" in text
+    # 21: a report by client; the CSV and the chart arrive in the DM through files upload (slack_file image)
+    assert "/hours report last month by client (answered in the ack" in text and "uninvoiced" in text
+    assert "date,member,client,project,code,description,raw_minutes" in text and "UTF-8 with BOM" in text
+    assert "came as an image block with slack_file F" in text and "report-chart.png" in text
