@@ -339,3 +339,34 @@ def test_needs_reconnect_during_a_read_stops_quietly_and_keeps_the_cursor(
         connection = s.scalars(select(XeroConnection).where(XeroConnection.workspace_id == w.ws.workspace_id)).one()
         assert connection.invoices_modified_since is None
     assert load(db, invoice_id).xero_status == "DRAFT"
+
+
+def test_two_releases_at_once_release_once_and_the_other_is_told(
+        push_ctx: JobContext, push_world: PushWorld, xero_sb: XeroSandbox) -> None:
+    db, sb, w = push_ctx.db, xero_sb, push_world
+    dead = pushed(push_ctx, w)
+    change(sb, w, xero_id(db, dead), "delete")
+    with db.session() as s:
+        request_follow(s, w.ws.workspace_id, reason="test")
+    run_waiting(push_ctx, FOLLOW_TASK)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def press(member_id: int) -> None:
+        start.wait()
+        try:
+            with db.session() as s:
+                release_entries(s, member(s, member_id), dead)
+            outcomes.append("released")
+        except UserError as refused:
+            outcomes.append(str(refused))
+
+    threads = [threading.Thread(target=press, args=(who,)) for who in (w.manager_id, w.owner_id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes)[1:] == ["released"] and "already released" in sorted(outcomes)[0]
+    with db.session() as s:
+        assert len(s.scalars(select(AuditLog).where(AuditLog.action == "invoice.release_entries")).all()) == 1
+    assert entries_on(db, dead) == 0
