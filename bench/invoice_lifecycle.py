@@ -17,6 +17,7 @@ high. Database as every bench (bench/database.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -106,10 +107,8 @@ def burst(runtime: Runtime, sb: XeroSandbox, conn: ConnectedWorkspace, ours: lis
             raise RuntimeError("the webhook sender did not deliver every event in time")
         time.sleep(0.01)
     while approved(runtime, conn) < changed:
-        try:
+        with contextlib.suppress(TimeoutError):  # still working: look again
             runtime.jobs.drain(1)
-        except TimeoutError:
-            pass  # still working: look again
         if time.monotonic() > deadline:
             raise RuntimeError(f"only {approved(runtime, conn)} of {changed} changes reached Hour Cap")
     runtime.jobs.drain(TIMEOUT)
