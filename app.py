@@ -38,6 +38,7 @@ class Runtime:
 def task_registry() -> Any:
     """A fresh registry of every task of the product. Each feature registers its own (`register(tasks)`); this
     list is the one place that says which modules those are, so a worker's repertoire is written down."""
+    from bot.notify import budget_alert as notify_budget_alert
     from bot.notify import invoice as notify_invoice
     from bot.notify import report_files as notify_report_files
     from bot.notify import sync_alert as notify_sync_alert
@@ -47,13 +48,15 @@ def task_registry() -> Any:
     from invoicing import tasks_push as invoice_push
     from jobs import maintenance
     from jobs.registry import TaskRegistry
+    from reports import tasks_budget as reports_budget
     from xero import tasks_connection as xero_connection
     from xero import tasks_sync as xero_sync
     from xero import tasks_tokens as xero_tokens
 
     tasks = TaskRegistry()
     for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
-                   invoice_follow, notify_invoice, notify_sync_alert, notify_xero, notify_report_files):
+                   invoice_follow, notify_invoice, notify_sync_alert, notify_xero, notify_report_files,
+                   reports_budget, notify_budget_alert):
         module.register(tasks)
     return tasks
 

@@ -30,6 +30,7 @@ from errors import InvalidInput, NotFound
 from storage.ids import payload_id
 from storage.models import Member, Project, ProjectMemberRate, TimeEntry
 from team.members import require_active
+from timesheets.budget_watch import watch
 from timesheets.burn import burn_line
 from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_duration
 from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
@@ -212,6 +213,7 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
     )
     session.add(entry)
     session.flush()
+    watch(session, member.workspace_id, project, work_date)
     burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
     return _stored(entry, project, today, burn)
 
@@ -281,6 +283,7 @@ def edit_entry(session: Session, member: Member, entry_id: object, data: EntryIn
         if data.billable is None:
             entry.billable = project.billable_default
     session.flush()
+    watch(session, member.workspace_id, project, work_date)
     burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
     return _stored(entry, project, today, burn)
 

@@ -99,9 +99,12 @@ def build_modal(context: BoltContext, request: ReportRequest, page: int = 0,
 
 
 @reported
-def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def handle_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+                client: WebClient) -> None:
+    """Home → Reports (the default report), or a budget alert's Report button (the report its value names)."""
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=build_modal(context, ReportRequest()))
+    request, _page = decode_request(action.get("value")) if action.get("value") else (ReportRequest(), 0)
+    client.views_open(trigger_id=body["trigger_id"], view=build_modal(context, request))
 
 
 @reported

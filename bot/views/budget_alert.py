@@ -1,0 +1,51 @@
+"""The budget alert DM'd to managers (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.views import blocks as b
+from bot.views.reports import ACTION_OPEN, encode_request, hours
+from bot.views.text import user_text
+from invoicing.retainer import MONTHS
+from reports.periods import PeriodKind, month_end
+from reports.report import ReportGrouping, ReportRequest
+from timesheets.burn import money_text
+
+Reply = tuple[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class BudgetAlertView:
+    project_id: int
+    project_name: str
+    client_id: int
+    client_name: str
+    threshold: int
+    share: int
+    month: date | None  # a retainer month's first day; None for a fixed budget
+    included_minutes: int = 0
+    budget: Decimal | None = None
+
+
+def budget_alert_message(alert: BudgetAlertView) -> Reply:
+    name = f"*{user_text(alert.project_name)}* ({user_text(alert.client_name)})"
+    if alert.month is not None:
+        when = f"{MONTHS[alert.month.month - 1]} {alert.month.year}"
+        what = f"{alert.share}% of the {hours(alert.included_minutes)} included in {when}"
+        request = ReportRequest(PeriodKind.CUSTOM, ReportGrouping.MEMBER, alert.month, month_end(alert.month),
+                                str(alert.client_id), str(alert.project_id))
+    else:
+        of = f" of {money_text(alert.budget)}" if alert.budget is not None else ""
+        what = f"{alert.share}% of its fixed budget{of}"
+        request = ReportRequest(PeriodKind.THIS_MONTH, ReportGrouping.MEMBER, client_id=str(alert.client_id),
+                                project_id=str(alert.project_id))
+    icon = ":rotating_light:" if alert.threshold >= 100 else ":warning:"
+    lead = "is over" if alert.share > 100 else "has reached" if alert.threshold >= 100 else "has used"
+    text = f"{icon} {name} {lead} {what} (logged billable time)."
+    fallback = f"{alert.project_name} ({alert.client_name}): {what}"
+    return fallback, [b.section(text), b.actions("budget_alert", [b.button("Report", ACTION_OPEN,
+                                                                           encode_request(request))])]
