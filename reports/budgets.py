@@ -10,18 +10,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
-from catalog.rounding import RoundingRule
 from invoicing.money import from_cents, half_up, time_cents, to_cents
-from invoicing.summary import RATE_SCALE, billed_minutes
-from reports.periods import month_end
+from invoicing.summary import RATE_SCALE
+from reports.figures import RuleSet, billed_by_client
+from reports.periods import month_end, month_start
 from storage.models import Project, TimeEntry
 
 
@@ -68,29 +69,44 @@ class FixedBudget:
         return Decimal(half_up(100 * to_cents(self.used), to_cents(self.budget)))
 
 
-def retainer_months(session: Session, workspace_id: int, projects: Sequence[Project], months: Sequence[date],
-                    rules: Mapping[int, RoundingRule]) -> list[RetainerMonth]:
-    """Each retainer project's months (one aggregate per month and rounding rule)."""
-    found: list[RetainerMonth] = []
-    by_rule: dict[RoundingRule, list[Project]] = {}
-    for project in projects:
-        by_rule.setdefault(rules.get(project.client_id, RoundingRule()), []).append(project)
-    for month in months:
-        used: dict[int, int] = {}
-        for rule, group in by_rule.items():
-            rows = session.execute(
-                select(TimeEntry.project_id, func.sum(billed_minutes(rule, TimeEntry.minutes)))
-                .where(TimeEntry.workspace_id == workspace_id, TimeEntry.project_id.in_([p.id for p in group]),
-                       TimeEntry.billable.is_(True), TimeEntry.work_date >= month,
-                       TimeEntry.work_date <= month_end(month))
-                .group_by(TimeEntry.project_id))
-            used.update((project_id, int(minutes or 0)) for project_id, minutes in rows)
-        found.extend(RetainerMonth(p.id, p.name, month, used.get(p.id, 0), p.retainer_included_minutes or 0,
-                                   p.overage_rate) for p in projects)
+class BudgetProject(Protocol):
+    """What the budget figures read of a project (a ``Project`` row or the report's catalog entry)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def retainer_included_minutes(self) -> int | None: ...
+    @property
+    def overage_rate(self) -> Decimal | None: ...
+    @property
+    def budget_amount(self) -> Decimal | None: ...
+
+
+def retainer_months(session: Session, workspace_id: int, projects: Sequence[BudgetProject], months: Sequence[date],
+                    rules: RuleSet) -> list[RetainerMonth]:
+    """Each retainer project's months: one aggregate per day and project over all the months, folded here."""
+    if not projects or not months:
+        return []
+    billed = billed_by_client(rules.shape, TimeEntry.minutes)
+    rows = session.execute(
+        select(TimeEntry.project_id, TimeEntry.work_date, func.sum(billed))
+        .join(Project, Project.id == TimeEntry.project_id)
+        .where(TimeEntry.workspace_id == workspace_id, TimeEntry.project_id.in_([p.id for p in projects]),
+               TimeEntry.billable.is_(True), TimeEntry.work_date >= months[0],
+               TimeEntry.work_date <= month_end(months[-1]))
+        .group_by(TimeEntry.project_id, TimeEntry.work_date), rules.params())
+    used: dict[tuple[int, date], int] = {}
+    for project_id, day, minutes in rows:
+        key = (project_id, month_start(day))
+        used[key] = used.get(key, 0) + int(minutes or 0)
+    found = [RetainerMonth(p.id, p.name, month, used.get((p.id, month), 0), p.retainer_included_minutes or 0,
+                           p.overage_rate) for month in months for p in projects]
     return sorted(found, key=lambda r: (r.project_name.casefold(), r.project_id, r.month))
 
 
-def fixed_budgets(session: Session, workspace_id: int, projects: Sequence[Project]) -> list[FixedBudget]:
+def fixed_budgets(session: Session, workspace_id: int, projects: Sequence[BudgetProject]) -> list[FixedBudget]:
     """Each fixed-budget project's share used, all time (one aggregate for all of them)."""
     if not projects:
         return []

@@ -57,10 +57,10 @@ def chart_data(session: Session, actor: Member, request: ReportRequest, today: d
     index = {week: n for n, week in enumerate(weeks)}
     named: dict[str, list[int]] = {}
     for (day, key), figures in aggregate(session, scope, (Key.DATE, Key.MEMBER if by_member else Key.PROJECT),
-                                         catalog.rules):
+                                         catalog.rule_set):
         if by_member:
             member = catalog.members.get(key)
-            name = _short(member.display_name or member.slack_user_id) if member else "?"
+            name = _short(member.name) if member else "?"
         else:
             project = catalog.projects.get(key)
             name = f"{_short(project.name)} ({project.code})" if project else "?"

@@ -69,7 +69,7 @@ def entry_rows(session: Session, actor: Member, request: ReportRequest, today: d
         amount = ""
         if money and billable and rate is not None:
             amount = f"{from_cents(time_cents(rounded, *Decimal(rate).as_integer_ratio()))}"
-        yield (day.isoformat(), member.display_name or member.slack_user_id if member else "",
+        yield (day.isoformat(), member.name if member else "",
                catalog.clients[project.client_id].name, project.name, project.code, text or "", str(minutes),
                str(rounded), _hours(rounded), f"{rate}" if money and rate is not None else "", amount,
                "yes" if billable else "no", reference or "", (xero_status or status or "").lower() if reference

@@ -3,9 +3,9 @@
 Each entry's billed minutes are its minutes under its client's rounding rule (``invoicing.summary.billed_minutes``,
 the SQL form of ``RoundingRule.apply``) and its value is ``invoicing.money.time_cents`` of those minutes at the
 entry's own rate snapshot: exactly what Create invoice bills for that entry on its own, rounded half-up once per
-entry. The database sums those cents per group (one statement per rounding rule in use, the clients that follow
-it bound as a list), so a report reads a few aggregated rows however many entries it covers, and the uninvoiced
-value of a client's hourly projects equals the invoice preview's subtotal by entry for the same range to the cent.
+entry. The database sums those cents per group in one statement (each entry's rule chosen by a CASE on its
+client), so a report reads a few aggregated rows however many entries it covers, and the uninvoiced value of a
+client's hourly projects equals the invoice preview's subtotal by entry for the same range to the cent.
 
 Billable entries without a rate have no value (rates are never re-priced): their minutes are counted apart so a
 figure is never silently low.
@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, cast, func, select
+from sqlalchemy import BigInteger, Select, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from catalog.rounding import RoundingRule
@@ -63,9 +63,13 @@ class Figures:
         return from_cents(self.uninvoiced_cents)
 
     def add(self, other: Figures) -> None:
-        for name in ("entries", "minutes", "billable_minutes", "billed_minutes", "value_cents", "invoiced_cents",
-                     "unpriced_minutes"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.entries += other.entries
+        self.minutes += other.minutes
+        self.billable_minutes += other.billable_minutes
+        self.billed_minutes += other.billed_minutes
+        self.value_cents += other.value_cents
+        self.invoiced_cents += other.invoiced_cents
+        self.unpriced_minutes += other.unpriced_minutes
 
 
 class Key:
@@ -93,17 +97,51 @@ class Scope:
     member_id: int | None = None
 
 
+@dataclass(frozen=True)
+class RuleSet:
+    """The rounding rules in force: the workspace's, and the clients that override it grouped by their rule. One
+    statement serves them all: each entry's billed minutes are ``billed_minutes`` of its client's rule, chosen by
+    a CASE on the client (the client lists are bound at execution, so the statement is built once per shape)."""
+
+    default: RoundingRule
+    overrides: tuple[tuple[RoundingRule, tuple[int, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, default: RoundingRule, rules: Mapping[int, RoundingRule]) -> RuleSet:
+        grouped: dict[RoundingRule, list[int]] = {}
+        for client_id, rule in rules.items():
+            if rule != default:
+                grouped.setdefault(rule, []).append(client_id)
+        return cls(default, tuple(sorted(((rule, tuple(sorted(ids))) for rule, ids in grouped.items()),
+                                         key=lambda item: item[0].key)))
+
+    @property
+    def shape(self) -> tuple[RoundingRule, ...]:
+        return (self.default,) + tuple(rule for rule, _ in self.overrides)
+
+    def params(self) -> dict[str, list[int]]:
+        return {f"rule_{n}": list(ids) for n, (_, ids) in enumerate(self.overrides)}
+
+
+def billed_by_client(shape: tuple[RoundingRule, ...], minutes: Any) -> Any:
+    """Billed minutes of each entry under its client's rule (``RuleSet.shape``; ``Project`` must be joined)."""
+    default, *overrides = shape
+    if not overrides:
+        return billed_minutes(default, minutes)
+    return case(*[(Project.client_id.in_(bindparam(f"rule_{n}", expanding=True)), billed_minutes(rule, minutes))
+                  for n, rule in enumerate(overrides)], else_=billed_minutes(default, minutes))
+
+
 @lru_cache(maxsize=128)
-def _statement(keys: tuple[str, ...], rule: RoundingRule, client: bool, project: bool,
+def _statement(keys: tuple[str, ...], shape: tuple[RoundingRule, ...], client: bool, project: bool,
                member: bool) -> Select[*tuple[Any, ...]]:
     billable = TimeEntry.billable.is_(True)
     priced = billable & TimeEntry.hourly_rate.is_not(None)
-    billed = billed_minutes(rule, TimeEntry.minutes)
+    billed = billed_by_client(shape, TimeEntry.minutes)
     cents = time_cents(billed, cast(func.round(TimeEntry.hourly_rate * RATE_SCALE), BigInteger), RATE_SCALE)
     group = [_COLUMNS[key] for key in keys]
     conditions = [TimeEntry.workspace_id == bindparam("workspace"), Project.workspace_id == bindparam("workspace"),
-                  TimeEntry.work_date >= bindparam("start"), TimeEntry.work_date <= bindparam("end"),
-                  Project.client_id.in_(bindparam("clients", expanding=True))]
+                  TimeEntry.work_date >= bindparam("start"), TimeEntry.work_date <= bindparam("end")]
     if client:
         conditions.append(Project.client_id == bindparam("client"))
     if project:
@@ -123,21 +161,15 @@ def _int(value: Any) -> int:
 
 
 def aggregate(session: Session, scope: Scope, keys: Sequence[str],
-              rules: Mapping[int, RoundingRule]) -> Iterator[tuple[tuple[Any, ...], Figures]]:
-    """(group key values, figures) per group of ``keys``; ``rules`` maps every client id of the workspace to the
-    rounding rule in force for it. A group may come once per rounding rule (callers add them up)."""
-    by_rule: dict[RoundingRule, list[int]] = {}
-    for client_id, rule in rules.items():
-        by_rule.setdefault(rule, []).append(client_id)
+              rules: RuleSet) -> Iterator[tuple[tuple[Any, ...], Figures]]:
+    """(group key values, figures) per group of ``keys``, in one statement whatever the rounding rules."""
     params: dict[str, Any] = {"workspace": scope.workspace_id, "start": scope.period.start, "end": scope.period.end,
-                              "client": scope.client_id, "project": scope.project_id, "member": scope.member_id}
-    for rule, clients in by_rule.items():
-        statement = _statement(tuple(keys), rule, scope.client_id is not None, scope.project_id is not None,
-                               scope.member_id is not None)
-        for row in session.execute(statement, {**params, "clients": clients}):
-            key = tuple(row[:len(keys)])
-            values = [_int(v) for v in row[len(keys):]]
-            yield key, Figures(*values)
+                              "client": scope.client_id, "project": scope.project_id, "member": scope.member_id,
+                              **rules.params()}
+    statement = _statement(tuple(keys), rules.shape, scope.client_id is not None, scope.project_id is not None,
+                           scope.member_id is not None)
+    for row in session.execute(statement, params):
+        yield tuple(row[:len(keys)]), Figures(*(_int(v) for v in row[len(keys):]))
 
 
 def week_of(day: date) -> date:

@@ -11,21 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.rounding import RoundingRule
-from catalog.rounding_settings import client_override, workspace_rounding
+from catalog.rounding_settings import stored_rule, workspace_rounding
 from errors import NotFound
 from invoicing.retainer import MONTHS
 from invoicing.selection import Period
 from reports.budgets import FixedBudget, RetainerMonth, fixed_budgets, retainer_months
-from reports.figures import Figures, Key, Scope, aggregate, week_of
+from reports.figures import Figures, Key, RuleSet, Scope, aggregate, week_of
 from reports.periods import PeriodKind, months_in, resolve
 from storage.ids import payload_id
-from storage.models import BillingMode, Client, Member, Project
+from storage.models import BillingMode, Client, Member, Project, TimeEntry
 from team.members import require_active
 from team.roles import Permission, allows, require
 
@@ -74,22 +75,63 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Catalog:
-    """The workspace's clients, projects and members a report names (a few hundred rows at most)."""
+class ClientInfo:
+    id: int
+    name: str
 
-    clients: Mapping[int, Client]
-    projects: Mapping[int, Project]
-    members: Mapping[int, Member]
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: int
+    client_id: int
+    name: str
+    code: str
+    billing_mode: str
+    archived: bool
+    retainer_included_minutes: int | None
+    overage_rate: Decimal | None
+    budget_amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: int
+    display_name: str
+    slack_user_id: str
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.slack_user_id
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The workspace's clients, projects and members a report names (a few hundred rows at most, read as plain
+    columns), and the rounding rules in force."""
+
+    clients: Mapping[int, ClientInfo]
+    projects: Mapping[int, ProjectInfo]
+    members: Mapping[int, MemberInfo]
     rules: Mapping[int, RoundingRule]  # client id → the rounding rule in force
+    rule_set: RuleSet
 
 
 def load_catalog(session: Session, workspace_id: int) -> Catalog:
-    clients = {c.id: c for c in session.scalars(select(Client).where(Client.workspace_id == workspace_id))}
-    projects = {p.id: p for p in session.scalars(select(Project).where(Project.workspace_id == workspace_id))}
-    members = {m.id: m for m in session.scalars(select(Member).where(Member.workspace_id == workspace_id))}
     default = workspace_rounding(session, workspace_id)
-    rules = {client_id: client_override(client) or default for client_id, client in clients.items()}
-    return Catalog(clients, projects, members, rules)
+    clients: dict[int, ClientInfo] = {}
+    rules: dict[int, RoundingRule] = {}
+    for client_id, name, mode, minutes in session.execute(
+            select(Client.id, Client.name, Client.rounding_mode, Client.rounding_minutes)
+            .where(Client.workspace_id == workspace_id)):
+        clients[client_id] = ClientInfo(client_id, name)
+        rules[client_id] = default if mode is None else stored_rule(mode, minutes)
+    projects = {row[0]: ProjectInfo(*row) for row in session.execute(
+        select(Project.id, Project.client_id, Project.name, Project.code, Project.billing_mode, Project.archived,
+               Project.retainer_included_minutes, Project.overage_rate, Project.budget_amount)
+        .where(Project.workspace_id == workspace_id))}
+    members = {row[0]: MemberInfo(row[0], row[1] or "", row[2]) for row in session.execute(
+        select(Member.id, Member.display_name, Member.slack_user_id).where(Member.workspace_id == workspace_id))}
+    return Catalog(clients, projects, members, rules, RuleSet.of(default, rules))
 
 
 def _found(rows: Mapping[int, object], raw: object, what: str) -> int | None:
@@ -139,7 +181,7 @@ def _label(grouping: ReportGrouping, key: object, catalog: Catalog) -> tuple[str
         return (project.name, project.code) if project else ("?", "")
     if grouping is ReportGrouping.MEMBER:
         member = catalog.members.get(key)  # type: ignore[call-overload]
-        return (member.display_name or member.slack_user_id if member else "?"), ""
+        return (member.name if member else "?"), ""
     assert isinstance(key, date)
     return f"Week of {key.day} {MONTHS[key.month - 1][:3]} {key.year}", ""
 
@@ -150,6 +192,21 @@ def _order(grouping: ReportGrouping, row: ReportRow) -> tuple[object, ...]:
     return (row.label.casefold(), row.code.casefold(), row.key)
 
 
+def _worked_projects(session: Session, scope: Scope) -> set[object]:
+    """The retainer and fixed-budget projects with time in the scope (a small indexed read)."""
+    query = (select(TimeEntry.project_id).distinct().join(Project, Project.id == TimeEntry.project_id)
+             .where(TimeEntry.workspace_id == scope.workspace_id, Project.workspace_id == scope.workspace_id,
+                    Project.billing_mode != BillingMode.HOURLY.value, TimeEntry.work_date >= scope.period.start,
+                    TimeEntry.work_date <= scope.period.end))
+    if scope.client_id is not None:
+        query = query.where(Project.client_id == scope.client_id)
+    if scope.project_id is not None:
+        query = query.where(TimeEntry.project_id == scope.project_id)
+    if scope.member_id is not None:
+        query = query.where(TimeEntry.member_id == scope.member_id)
+    return set(session.scalars(query))
+
+
 def build_report(session: Session, actor: Member, request: ReportRequest, today: date) -> Report:
     """The report ``request`` asks for, as ``actor`` may see it (``today``: the actor's own today)."""
     catalog = load_catalog(session, actor.workspace_id)
@@ -157,7 +214,7 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
     grouping = request.grouping
     rows: dict[object, ReportRow] = {}
     total = Figures()
-    for key, figures in aggregate(session, scope, _KEYS[grouping], catalog.rules):
+    for key, figures in aggregate(session, scope, _KEYS[grouping], catalog.rule_set):
         if not money:  # a member's own report carries hours only
             figures.value_cents = figures.invoiced_cents = 0
         top = week_of(key[0]) if grouping is ReportGrouping.WEEK else key[0]
@@ -183,11 +240,12 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
         in_scope = [p for p in catalog.projects.values()
                     if (scope.client_id is None or p.client_id == scope.client_id)
                     and (scope.project_id is None or p.id == scope.project_id)]
-        worked = {c.key for r in ordered for c in r.children} | {r.key for r in ordered}
-        shown = [p for p in in_scope if not p.archived or p.id in worked]
+        worked = _worked_projects(session, scope) if grouping is not ReportGrouping.CLIENT else {
+            c.key for r in ordered for c in r.children}
+        shown = [p for p in in_scope if p.id in worked]  # the budgets of the projects worked on in the period
         retainers = retainer_months(session, actor.workspace_id,
                                     [p for p in shown if p.billing_mode == BillingMode.RETAINER.value],
-                                    months_in(scope.period), catalog.rules)
+                                    months_in(scope.period), catalog.rule_set)
         budgets = fixed_budgets(session, actor.workspace_id,
                                 [p for p in shown if p.billing_mode == BillingMode.FIXED_BUDGET.value])
     filters = []
@@ -196,6 +254,5 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
     if scope.project_id is not None:
         filters.append(f"Project: {catalog.projects[scope.project_id].name}")
     if scope.member_id is not None and money:
-        member = catalog.members[scope.member_id]
-        filters.append(f"Person: {member.display_name or member.slack_user_id}")
+        filters.append(f"Person: {catalog.members[scope.member_id].name}")
     return Report(request, scope.period, ordered, total, money, tuple(retainers), tuple(budgets), tuple(filters))

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from catalog.rounding_settings import client_override, workspace_rounding
 from jobs.registry import JobContext, TaskRegistry
 from reports.budgets import fixed_budgets, retainer_months
+from reports.figures import RuleSet
 from reports.periods import month_start
 from storage.models import BillingMode, BudgetAlert, Client, Project
 from storage.outbox import record
@@ -43,7 +44,7 @@ def check(ctx: JobContext, project_id: int, work_date: str) -> None:
             client = session.get(Client, project.client_id)
             assert client is not None
             rule = client_override(client) or workspace_rounding(session, workspace_id)
-            [month] = retainer_months(session, workspace_id, [project], [month_start(day)], {client.id: rule})
+            [month] = retainer_months(session, workspace_id, [project], [month_start(day)], RuleSet(rule))
             share, period = month.share, f"{month.month:%Y-%m}"
         else:
             [budget] = fixed_budgets(session, workspace_id, [project])
