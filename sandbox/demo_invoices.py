@@ -124,7 +124,7 @@ def invoices(demo: Demo) -> None:
     home = demo.slack_api.home_view(ALICE) or {"blocks": []}
     start = next((i for i, b in enumerate(home["blocks"]) if b.get("block_id") == "invoice_buttons"), 0)
     demo.say("Alice's Home lists the invoice:")
-    for line in render_blocks(home["blocks"][start:start + 2]):
+    for line in render_blocks(home["blocks"][start:start + 3]):  # the buttons, the filter, the newest invoice
         demo.out(line)
     _busy_client(demo, acme, first)
 

@@ -59,6 +59,8 @@ def _row_blocks(row: InvoiceRow) -> list[dict[str, Any]]:
     extra = [w for w in (totals_words(facts), release_words(facts)) if w]
     if row.status in ("failed", "check_in_xero") and row.error_message:
         extra.append(f"_{user_text(cut_plain(row.error_message or '', 300))}_")
+    if row.status == "check_in_xero" and row.xero_status in (None, "DRAFT", "SUBMITTED"):
+        extra.append("Open it in Xero and check the difference before approving it.")
     out = [b.section("\n".join([text, *extra]), block_id=f"invoice_list_row.{row.invoice_id}")]
     if row.status == "failed":
         out.append(b.actions(f"invoice_row.{row.invoice_id}", invoice_buttons(row.invoice_id, row.reference)))
