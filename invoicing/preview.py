@@ -405,7 +405,7 @@ def _retainer(session: Session, workspace_id: int, client: Client, projects: Map
     extra.update(period_project_id=project.id, period_month=month)
     billed = session.scalars(select(Invoice.reference).where(
         Invoice.workspace_id == workspace_id, Invoice.period_project_id == project.id, Invoice.period_month == month,
-        Invoice.status != InvoiceStatus.CANCELLED.value)).first()
+        Invoice.status != InvoiceStatus.CANCELLED.value, Invoice.entries_released_at.is_(None))).first()
     if billed is not None:
         draft.problem(InvoiceField.MONTH, f"{month_label(month)} of {project.name} is already billed on {billed}.")
         return (), (), extra
@@ -425,12 +425,13 @@ def _retainer(session: Session, workspace_id: int, client: Client, projects: Map
 
 
 def billed_from_budget(session: Session, workspace_id: int, project_id: int) -> Decimal:
-    """What earlier fixed-budget invoices of the project (not cancelled) billed, in line amounts."""
+    """What earlier fixed-budget invoices of the project billed, in line amounts (not those cancelled, nor those
+    voided or deleted in Xero whose entries were released)."""
     found = session.scalar(select(func.coalesce(func.sum(InvoiceLine.line_amount), 0)).join(
         Invoice, Invoice.id == InvoiceLine.invoice_id).where(
         Invoice.workspace_id == workspace_id, InvoiceLine.workspace_id == workspace_id,
         Invoice.mode == InvoiceMode.FIXED_BUDGET.value, Invoice.period_project_id == project_id,
-        Invoice.status != InvoiceStatus.CANCELLED.value))
+        Invoice.status != InvoiceStatus.CANCELLED.value, Invoice.entries_released_at.is_(None)))
     return Decimal(found or 0).quantize(Decimal("0.01"))
 
 

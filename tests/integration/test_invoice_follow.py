@@ -27,9 +27,21 @@ from jobs.registry import JobContext
 from sandbox.slack import SlackSandbox
 from sandbox.xero import XeroSandbox
 from storage.db import Database
-from storage.models import AuditLog, Invoice, Outbox, OutboxStatus, Role, TimeEntry, Workspace, XeroConnection
+from storage.models import (
+    AuditLog,
+    BillingMode,
+    Client,
+    Invoice,
+    InvoiceMode,
+    Outbox,
+    OutboxStatus,
+    Role,
+    TimeEntry,
+    Workspace,
+    XeroConnection,
+)
 from storage.types import utcnow
-from tests.support.catalog import make_client, make_member, member
+from tests.support.catalog import make_client, make_member, make_project, member
 from tests.support.invoice_push import INVOICES_PATH, PushWorld, load, queue_invoice, run_push
 from tests.support.workspace import token_mode_settings
 from xero import tasks_sync
@@ -370,3 +382,31 @@ def test_two_releases_at_once_release_once_and_the_other_is_told(
     with db.session() as s:
         assert len(s.scalars(select(AuditLog).where(AuditLog.action == "invoice.release_entries")).all()) == 1
     assert entries_on(db, dead) == 0
+
+
+def test_a_released_retainer_month_may_be_billed_again(push_ctx: JobContext, push_world: PushWorld) -> None:
+    db, w = push_ctx.db, push_world
+    month = date(2026, 10, 1)
+    with db.session() as s:
+        client = s.get(Client, w.client_id)
+        assert client is not None
+        project = make_project(s, client, "sup", billing_mode=BillingMode.RETAINER)
+        project.retainer_amount = Decimal("1000.00")
+        dead = Invoice(workspace_id=w.ws.workspace_id, client_id=w.client_id, number=900, reference="INV-0900",
+                       status="pushed", invoice_date=month, due_date=month, mode="retainer",
+                       period_project_id=project.id, period_month=month, xero_invoice_id="dead-retainer",
+                       xero_status="DELETED", release_state="ask")
+        s.add(dead)
+        s.flush()
+        project_id, dead_id = project.id, dead.id
+    request = InvoiceRequest(client_id=w.client_id, mode=InvoiceMode.RETAINER, period_project_id=project_id,
+                             month=month)
+
+    def problems() -> list[str]:
+        with db.session() as s:
+            return [p.message for p in build_preview(s, member(s, w.manager_id), request, date(2026, 11, 2)).problems]
+
+    assert any("already billed on INV-0900" in p for p in problems())
+    with db.session() as s:
+        release_entries(s, member(s, w.manager_id), dead_id)
+    assert not any("already billed" in p for p in problems())
