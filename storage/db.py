@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -51,8 +51,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any parameters. The
     # same query spans workspaces of ten entries and of a million, a date range of a day or of a year: a plan
     # chosen blind (e.g. an index scan "for about 50 rows" that reads 10,000) costs more than planning each run.
-    options: dict[str, Any] = {"pool_pre_ping": True,
-                               "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"}}
+    # The URL's own `options` (say `-csearch_path=tenant_a`) are kept: connect_args would otherwise replace them.
+    given = make_url(url).query.get("options")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    server_options = " ".join(filter(None, [given, "-c plan_cache_mode=force_custom_plan"]))
+    options: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"options": server_options}}
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=10)
     return create_engine(url, **options, **kwargs)

@@ -52,3 +52,14 @@ def test_postgresql_plans_each_statement_for_its_own_values(db: Database) -> Non
         pytest.skip("PostgreSQL only: SQLite plans every statement as it runs")
     with db.session() as s:
         assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
+def test_postgresql_keeps_the_urls_own_server_options(db: Database, database_url: str) -> None:
+    """Each test run works in a schema of its own, named by the URL's `options=-csearch_path=…`; the engine's
+    planner option once replaced it, so every run shared (and emptied) the public schema."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no schemas or server options")
+    assert "search_path" in database_url
+    with db.session() as s:
+        assert s.scalar(text("SHOW search_path")).startswith("hc_")
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
