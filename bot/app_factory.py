@@ -21,6 +21,7 @@ from bot.handlers import (
     invoice_batch,
     invoice_states,
     invoices,
+    lock_date,
     people,
     reports,
     sync,
@@ -107,7 +108,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
     for surface in (home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
-                    invoice_batch, invoice_states):
+                    invoice_batch, invoice_states, lock_date):
         surface.register(app)
     reports.register(app)
     return app

@@ -63,6 +63,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             catalog=clients, catalog_page=catalog_page, show_archived=show_archived, xero=xero, sync=sync,
             alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None, invoices=invoices,
             invoice_list=listing, release_mode=workspace.release_dead_drafts if workspace is not None else "ask",
+            lock_before=workspace.lock_before if workspace is not None else None,
         )
 
 

@@ -37,6 +37,7 @@ class Permission(Enum):
     REFRESH_XERO_DATA = (Role.ADMIN, "refresh Xero data")
     CHANGE_INVOICE_SETTINGS = (Role.ADMIN, "change invoice settings")
     CHANGE_RELEASE_SETTING = (Role.ADMIN, "choose how entries of invoices voided or deleted in Xero are released")
+    SET_LOCK_DATE = (Role.ADMIN, "change the lock date")
     TRANSFER_OWNERSHIP = (Role.OWNER, "transfer ownership")
 
     @property

@@ -14,6 +14,7 @@ from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_list import invoice_list_section
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
+from bot.views.lock_date import lock_date_section
 from bot.views.reports import ACTION_OPEN as ACTION_OPEN_REPORTS
 from bot.views.sync import sync_blocks
 from bot.views.text import cut_plain, user_text
@@ -61,6 +62,7 @@ class HomeModel:
     # Managers and up: a page of invoices with their state in Xero, filtered (replaces `invoices` when set).
     invoice_list: InvoicePage | None = None
     release_mode: str = "ask"
+    lock_before: date | None = None  # admins: the workspace's lock date
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -169,6 +171,7 @@ def build_home(model: HomeModel) -> dict[str, Any]:
     blocks += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
     if model.role.rank >= Role.ADMIN.rank:
         blocks += _team_section(model)
+        blocks += lock_date_section(model.lock_before)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
     page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
     state: dict[str, Any] = {"page": page, "all": model.show_archived}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -67,6 +67,8 @@ class Workspace(Base, Timestamped):
     setup_completed_at: Mapped[datetime | None]
     # A draft voided or deleted in Xero: release its time entries by itself ("auto") or ask a manager ("ask").
     release_dead_drafts: Mapped[str] = mapped_column(String(8), default="ask", server_default="ask")
+    # Time dated before this day is locked for everyone (None: nothing is locked by date).
+    lock_before: Mapped[date | None]
 
 
 class Member(Base, WorkspaceScoped, Timestamped):
