@@ -40,6 +40,7 @@ def task_registry() -> Any:
     list is the one place that says which modules those are, so a worker's repertoire is written down."""
     from bot.notify import budget_alert as notify_budget_alert
     from bot.notify import invoice as notify_invoice
+    from bot.notify import logged_for as notify_logged_for
     from bot.notify import report_files as notify_report_files
     from bot.notify import sync_alert as notify_sync_alert
     from bot.notify import xero as notify_xero
@@ -56,7 +57,7 @@ def task_registry() -> Any:
     tasks = TaskRegistry()
     for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
                    invoice_follow, notify_invoice, notify_sync_alert, notify_xero, notify_report_files,
-                   reports_budget, notify_budget_alert):
+                   reports_budget, notify_budget_alert, notify_logged_for):
         module.register(tasks)
     return tasks
 

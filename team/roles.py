@@ -30,6 +30,7 @@ class Permission(Enum):
     REFRESH_INVOICE_STATES = (Role.MANAGER, "refresh invoice states from Xero")
     RELEASE_ENTRIES = (Role.MANAGER, "release an invoice's time entries")
     SEE_TEAM_REPORTS = (Role.MANAGER, "see the team's time and money")
+    LOG_FOR_OTHERS = (Role.MANAGER, "log time for other people")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
     CONNECT_XERO = (Role.ADMIN, "connect Xero")

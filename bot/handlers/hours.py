@@ -21,6 +21,7 @@ from bot import log_form
 from bot.errors import reported
 from bot.handlers import reports
 from bot.handlers.invoices import open_invoice_modal
+from bot.profiles import profile_loader
 from bot.slack_errors import (
     ChannelNotFound,
     IsArchived,
@@ -43,6 +44,7 @@ from bot.views.hours import (
     list_reply,
     logged_reply,
     removed_reply,
+    team_log_reply,
     text_reply,
     timer_started_reply,
     timer_status_reply,
@@ -70,11 +72,12 @@ from timesheets.entries import (
     list_entries,
     log_entry,
     undo_entry,
-    unescape_slack,
 )
-from timesheets.grammar.parse import Command, parse_command, parse_hours, parse_timer_start
+from timesheets.grammar.markup import readable_text
+from timesheets.grammar.parse import Command, parse_command, parse_hours, parse_timer_start, split_people
 from timesheets.lookup import FIELD_PROJECT, channel_project_id, project_choices, workspace_projects
 from timesheets.member_calendar import member_today
+from timesheets.team_entries import check_may_log_for, log_for_people, people_named
 from timesheets.timers import start_timer, stop_timer, timer_status
 
 log = logging.getLogger(__name__)
@@ -179,18 +182,34 @@ class HoursCommand:
             return Outcome(form=log_form.blank_form(session, self.actor(session), self.channel_id))
 
     def do_log(self, rest: str) -> Outcome:
+        people = split_people(rest)
+        if people.unknown:
+            raise InvalidInput(f"I can't tell who {', '.join(people.unknown)} is: pick each person from Slack's list "
+                               "as you type, so the name becomes a mention. Nothing was logged.")
         with self.db.session() as session:
             member = self.actor(session)
+            named = people_named(member, people.user_ids, people.me)
+            check_may_log_for(member, named)
             workspace = session.get(Workspace, member.workspace_id)
             projects = workspace_projects(session, member.workspace_id)
             parsed = parse_hours(
-                unescape_slack(rest), today=member_today(member), projects=project_choices(projects),
+                readable_text(people.text), today=member_today(member), projects=project_choices(projects),
                 channel_project_id=channel_project_id(projects, self.channel_id),
                 day_first=bool(workspace and workspace.day_first_dates),
             )
+            several = bool(named) and named != (member.slack_user_id,)
+            if several and not parsed.complete:  # the form logs for one person: say what to fix instead
+                raise InvalidInput(f"{' '.join(parsed.problems)} Nothing was logged.")
             if not parsed.complete:  # ambiguous or unknown: the form, pre-filled, never a guess
                 return Outcome(form=log_form.parsed_form(session, member, parsed, self.channel_id))
             project = next((p for p in projects if p.id == parsed.project_id), None)
+            if several:
+                # today (typed or not) is each person's own today; another day is that day for everyone
+                day = None if parsed.work_date == member_today(member) else parsed.work_date
+                data = EntryInput(parsed.project_id, day, parsed.minutes, parsed.description)
+                result = log_for_people(session, member, named, data, project=project,
+                                        load_profile=profile_loader(self.client))
+                return Outcome(reply=team_log_reply(result))
             entry = log_entry(session, member, EntryInput(parsed.project_id, parsed.work_date, parsed.minutes,
                                                           parsed.description), source="text", project=project)
             return Outcome(reply=logged_reply(entry))
@@ -212,7 +231,7 @@ class HoursCommand:
         with self.db.session() as session:
             member = self.actor(session)
             projects = workspace_projects(session, member.workspace_id)
-            parsed = parse_timer_start(unescape_slack(rest), projects=project_choices(projects),
+            parsed = parse_timer_start(readable_text(rest), projects=project_choices(projects),
                                        channel_project_id=channel_project_id(projects, self.channel_id))
             if not parsed.complete:
                 problems = " ".join(parsed.problems) or "Which project? Try `/hours start project-code what you do`."

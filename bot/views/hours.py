@@ -14,6 +14,7 @@ from bot.views.text import cut_plain, user_text
 from timesheets.burn import money_text
 from timesheets.entries import EntryListing, Period, StoredEntry, day_label
 from timesheets.grammar.durations import format_duration
+from timesheets.team_entries import TeamLog
 from timesheets.timers import RunningTimer, StopResult
 
 ACTION_UNDO = "hours_undo"
@@ -214,6 +215,8 @@ def help_text(day_first: bool = True) -> str:
         "• `/hours list` or `/hours week` — this week's entries, with Edit and Delete · `/hours today` — today's",
         "• `/hours start acme-web Research` · `/hours stop` · `/hours status` — one timer at a time; "
         "`/hours stop discard` drops it",
+        "• `/hours 1 standup @alice @bob` — the same entry for each person named, each told by DM (managers; "
+        "`@me` counts you in)",
         "• `/hours invoice` — create an invoice (managers)",
         "Each entry is 1 minute to 24 hours, and a day holds at most 24 h. Invoiced entries can't be changed.",
     ])
@@ -222,3 +225,36 @@ def help_text(day_first: bool = True) -> str:
 def help_reply(day_first: bool = True) -> Reply:
     return text_reply(help_text(day_first))
 
+
+
+# ---------------------------------------------------------------- one entry for several people
+
+_PEOPLE_LISTED = 40  # one line each; line_sections keeps the reply within a message's limits
+
+
+def team_log_reply(result: TeamLog) -> Reply:
+    """What `/hours 1 standup @alice @bob` stored, for whom, and who was skipped and why."""
+    lines = [f":white_check_mark: {user_text(person.name)}: {format_duration(person.entry.minutes)} on "
+             f"{user_text(person.entry.project_label)}, {person.entry.day} · {billing_note(person.entry)}"
+             for person in result.stored]
+    lines += [f":no_entry_sign: {user_text(skip.name)} skipped: {user_text(skip.reason)}" for skip in result.skipped]
+    stored = len(result.stored)
+    head = f"Logged for {stored} {'person' if stored == 1 else 'people'}"
+    if result.stored:
+        first = result.stored[0].entry
+        what = f": {user_text(first.description)}" if first.description else ""
+        head += f" — {format_duration(first.minutes)} on {user_text(first.project_label)}{what}"
+    if result.skipped:
+        head += f"; {len(result.skipped)} skipped"
+    if result.stored:
+        lines.append("Each person was told by DM and can undo their own entry.")
+    blocks = [b.section(head), *b.line_sections(lines, max_sections=_PEOPLE_LISTED, what="people")]
+    return head, blocks
+
+
+def logged_for_message(entry: StoredEntry, by_name: str) -> Reply:
+    """The DM to someone an entry was logged for, with Undo."""
+    text = f"{user_text(by_name)} logged time for you — {entry_sentence(entry)}"
+    blocks = [b.section(f":information_source: {text}", accessory=b.button("Undo", ACTION_UNDO, str(entry.id))),
+              b.context(billing_note(entry))]
+    return text, blocks
