@@ -117,7 +117,10 @@ def invoices(demo: Demo) -> None:
     view = _pick(demo, view, v.ACTION_GROUPING, "project")
     response = demo.slack.view_submission(view, _values(view), user=ALICE)
     demo.say(f"→ HTTP {response.status_code}, {response.text or 'empty body (the modal closes)'}")
-    posted = demo.wait("chat.postMessage")[0]
+    calls = demo.wait("chat.postMessage")
+    while not any(c.params["channel"] == CHANNEL for c in calls):  # a DM meanwhile (a budget alert) is not it
+        calls = demo.wait("chat.postMessage", len(calls) + 1)
+    posted = next(c for c in calls if c.params["channel"] == CHANNEL)
     where = "#general" if posted.params["channel"] == CHANNEL else str(posted.params["channel"])
     demo.say(f"Status message in {where}: “{posted.params['text']}” (its ts is kept; the push worker edits it).")
     demo.wait("views.publish")

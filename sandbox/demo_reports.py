@@ -38,6 +38,13 @@ def reports(demo: Demo) -> None:
     from bot.views.reports import ACTION_CHART, ACTION_CSV
 
     demo.chapter("21. Reports: last month by client, the CSV and the chart in a DM through Slack's file upload")
+    alerts = [m for m in demo.slack_api.messages(OWNER) if "included in" in str(m.get("text"))]
+    if alerts:
+        demo.say("Earlier, while time was logged on Globex's support retainer, Olivia (a manager) was DM'd once per "
+                 "threshold crossed:")
+        for message in alerts:
+            for line in render_blocks(message.get("blocks", [])):
+                demo.out(line)
     answer = demo.slack.command("report last month by client", user=OWNER)
     body = answer.json()
     demo.say(f"/hours report last month by client (answered in the ack, only Olivia sees it): {body['text']}")

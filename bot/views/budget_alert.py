@@ -44,8 +44,8 @@ def budget_alert_message(alert: BudgetAlertView) -> Reply:
         request = ReportRequest(PeriodKind.THIS_MONTH, ReportGrouping.MEMBER, client_id=str(alert.client_id),
                                 project_id=str(alert.project_id))
     icon = ":rotating_light:" if alert.threshold >= 100 else ":warning:"
-    lead = "is over" if alert.share > 100 else "has reached" if alert.threshold >= 100 else "has used"
-    text = f"{icon} {name} {lead} {what} (logged billable time)."
+    over = " — it is over" if alert.share > 100 else ""
+    text = f"{icon} {name} has used {what} (logged billable time){over}."
     fallback = f"{alert.project_name} ({alert.client_name}): {what}"
     return fallback, [b.section(text), b.actions("budget_alert", [b.button("Report", ACTION_OPEN,
                                                                            encode_request(request))])]

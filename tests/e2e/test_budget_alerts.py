@@ -53,7 +53,7 @@ def test_a_retainer_month_alerts_managers_once_per_threshold(slack: SignedSlack,
     _preload(db, catalog, 7 * 60)
     ack_body(slack.command("0.5 glob-ret Tickets", user=ALICE))  # 40 h: 100 %
     second = _settle(slack_api, OWNER, 2)[-1]
-    assert "has reached 100% of the 40 h included" in text_of(second["blocks"])  # type: ignore[arg-type]
+    assert "has used 100% of the 40 h included" in text_of(second["blocks"])  # type: ignore[arg-type]
     with db.session() as s:
         assert sorted(s.scalars(select(BudgetAlert.threshold))) == [80, 100]
     report = button(second["blocks"], ACTION_OPEN)  # type: ignore[arg-type]

@@ -65,3 +65,4 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "/hours report last month by client (answered in the ack" in text and "uninvoiced" in text
     assert "date,member,client,project,code,description,raw_minutes" in text and "UTF-8 with BOM" in text
     assert "came as an image block with slack_file F" in text and "report-chart.png" in text
+    assert "% of the 40 h included in" in text and "[Report]" in text  # the budget alert DM
