@@ -16,7 +16,13 @@ from slack_sdk import WebClient
 
 from bot.errors import reported, tell_user
 from bot.home import publish_home, read_home_state, read_invoice_list_state
-from bot.views.invoice_list import ACTION_FILTER, ACTION_PAGE, ACTION_REFRESH_STATES, ACTION_RELEASE_MODE
+from bot.views.invoice_list import (
+    ACTION_FILTER,
+    ACTION_PAGE,
+    ACTION_PAGE_PREV,
+    ACTION_REFRESH_STATES,
+    ACTION_RELEASE_MODE,
+)
 from bot.views.invoice_xero_state import ACTION_RELEASE
 from errors import NotFound
 from invoicing.follow import refresh_invoice_states
@@ -93,4 +99,5 @@ def register(app: App) -> None:
     app.action(ACTION_RELEASE)(handle_release)
     app.action(ACTION_FILTER)(handle_filter)
     app.action(ACTION_PAGE)(handle_page)
+    app.action(ACTION_PAGE_PREV)(handle_page)  # both pager buttons carry "filter|page"
     app.action(ACTION_RELEASE_MODE)(handle_release_mode)

@@ -28,7 +28,8 @@ from storage.models import Role
 
 ACTION_REFRESH_STATES = "invoice_states_refresh"
 ACTION_FILTER = "invoice_list_filter"
-ACTION_PAGE = "invoice_list_page"
+ACTION_PAGE = "invoice_list_page"  # "Next"
+ACTION_PAGE_PREV = "invoice_list_page_prev"  # "Previous": one block may not hold an action id twice
 ACTION_RELEASE_MODE = "invoice_release_mode"
 BLOCK_LIST_CONTROLS = "invoice_list_controls"
 BLOCK_LIST_PAGES = "invoice_list_pages"
@@ -97,7 +98,7 @@ def invoice_list_section(listing: InvoicePage, role: Role, today: date,
     if listing.total > PER_PAGE:
         buttons = []
         if listing.page > 0:
-            buttons.append(b.button("Previous", ACTION_PAGE, page_value(listing.filter, listing.page - 1)))
+            buttons.append(b.button("Previous", ACTION_PAGE_PREV, page_value(listing.filter, listing.page - 1)))
         if listing.page + 1 < listing.pages:
             buttons.append(b.button("Next", ACTION_PAGE, page_value(listing.filter, listing.page + 1)))
         blocks.append(b.context(f"Page {listing.page + 1} of {listing.pages} · {listing.total} invoices "

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bot.views.invoice_list import ACTION_FILTER, ACTION_PAGE, ACTION_REFRESH_STATES
+from bot.views.invoice_list import ACTION_FILTER, ACTION_PAGE, ACTION_PAGE_PREV, ACTION_REFRESH_STATES
 from bot.views.invoice_xero_state import ACTION_RELEASE
 from sandbox.slack import SlackSandbox
 from sandbox.slack_signer import SignedSlack
@@ -237,12 +237,15 @@ def test_members_cannot_refresh_and_another_workspaces_invoice_is_not_found(worl
 
 
 def test_home_pages_the_invoice_list(world: World) -> None:
-    for _ in range(12):
+    for _ in range(22):
         queue_invoice(world.db, world.w, status_message=False)
     shown, view = home_text(world, MANAGER)
-    assert "Page 1 of 2" in shown
-    before = len(world.api.calls_to("views.publish"))
-    next_button = button(view["blocks"], ACTION_PAGE)
-    world.slack.home_action(ACTION_PAGE, user=MANAGER, value=next_button["value"])
-    world.api.wait_for("views.publish", before + 1)
-    assert "Page 2 of 2" in text_of(world.api.home_view(MANAGER)["blocks"])  # type: ignore[index]
+    assert "Page 1 of 3" in shown
+    for action, expected in ((ACTION_PAGE, "Page 2 of 3"), (ACTION_PAGE, "Page 3 of 3"),
+                             (ACTION_PAGE_PREV, "Page 2 of 3")):  # the middle page holds both buttons
+        before = len(world.api.calls_to("views.publish"))
+        pressed = button(view["blocks"], action)
+        world.slack.home_action(action, user=MANAGER, value=pressed["value"])
+        world.api.wait_for("views.publish", before + 1)
+        view = world.api.home_view(MANAGER)  # type: ignore[assignment]
+        assert expected in text_of(view["blocks"])

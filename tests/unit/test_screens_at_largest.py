@@ -37,6 +37,7 @@ from bot.views.catalog.project import ClientChoice, ProjectForm, no_clients_moda
 from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import ROWS_PER_PAGE
+from bot.views.invoice_xero_state import XeroFacts
 from bot.views.text import user_text
 from catalog.form_input import CODE_MAX, NAME_MAX
 from catalog.projects import Catalog, ClientSummary, ProjectSummary
@@ -47,6 +48,7 @@ from invoicing.create import RECENT_LIMIT, CreatedInvoice, InvoiceSummary
 from invoicing.fixed_budget import BudgetBasis
 from invoicing.form_choices import FormChoices, month_choices
 from invoicing.grouping import Grouping
+from invoicing.invoice_list import PER_PAGE, InvoiceFilter, InvoicePage, InvoiceRow
 from invoicing.line_fields import PreviewLine
 from invoicing.lines import MAX_DESCRIPTION as LINE_DESCRIPTION_MAX
 from invoicing.lines import Line
@@ -513,6 +515,56 @@ SCREENS["invoice status message: pushed, no number, no link"] = Screen("message"
     status_view.InvoiceView(1, REFERENCE, "pushed", name(NAME_MAX, 0), MONEY, MONEY, "NoTax")))
 
 
+# ---- invoices followed in Xero after the push ------------------------------------------------------------------
+
+
+XERO_STATES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED", None)
+RELEASE_STATES = ("ask", "released", "flagged", None)
+
+
+def followed_row(index: int) -> InvoiceRow:
+    xero_status = XERO_STATES[index % len(XERO_STATES)]
+    return InvoiceRow(
+        invoice_id=900_000 + index, reference=REFERENCE, client_name=name(NAME_MAX, index), total=MONEY,
+        subtotal=MONEY, line_amount_type="Exclusive", currency="CHF",
+        status=("pushed", "check_in_xero", "failed", "queued")[index % 4], xero_url=XERO_URL,
+        error_message=name(LONG_ERROR, index), xero_status=xero_status, xero_number=tricky(64, index),
+        xero_due_date=TODAY, xero_total=MONEY + index, xero_subtotal=MONEY, xero_amount_due=MONEY / 3,
+        xero_amount_paid=MONEY - MONEY / 3, xero_paid_on=TODAY, release_state=RELEASE_STATES[index % 4])
+
+
+def followed_home(role: Role) -> dict[str, Any]:
+    page = InvoicePage(rows=tuple(followed_row(i) for i in range(PER_PAGE)), filter=InvoiceFilter.ALL, page=41,
+                       total=PER_PAGE * 99)
+    return home_view.build_home(home_view.HomeModel(
+        role=role, today=TODAY, week=WeekTotals(WEEK_START, (1440,) * 7),
+        team=tuple(home_view.TeamRow(f"U{i:010d}", Role.MANAGER) for i in range(400)),
+        catalog=catalog(), catalog_page=1, show_archived=True, xero=CONNECTED, sync=sync_summary(),
+        alerts_channel_id=CHANNEL, invoice_list=page))
+
+
+def followed_view(index: int) -> status_view.InvoiceView:
+    row = followed_row(index)
+    facts = XeroFacts(row.xero_status, row.xero_number, row.xero_due_date, row.xero_total, row.xero_subtotal,
+                      row.xero_amount_due, row.xero_amount_paid, row.xero_paid_on, row.release_state, row.total,
+                      row.subtotal)
+    return status_view.InvoiceView(
+        invoice_id=row.invoice_id, reference=REFERENCE, status="pushed", client_name=row.client_name,
+        total=MONEY, subtotal=MONEY, line_amount_type="Exclusive", currency="CHF", xero_number=row.xero_number,
+        xero_url=XERO_URL, xero_total=row.xero_total, error_message=name(LONG_ERROR, 1), hint=name(2000, 2),
+        push_attempt=99, xero=facts)
+
+
+SCREENS["home: owner, invoice list followed in Xero, a middle page"] = Screen(
+    "home", lambda: followed_home(Role.OWNER))
+SCREENS["home: manager, invoice list followed in Xero, a middle page"] = Screen(
+    "home", lambda: followed_home(Role.MANAGER))
+for _index in range(len(XERO_STATES) * len(RELEASE_STATES)):
+    SCREENS[f"invoice status message: Xero {XERO_STATES[_index % len(XERO_STATES)]}, "
+            f"release {RELEASE_STATES[_index % len(RELEASE_STATES)]}"] = Screen(
+        "message", lambda i=_index: status_view.status_message(followed_view(i)))
+
+
 def check(kind: str, built: Any) -> list[str]:
     """The stand-in's messages for a built screen ([] when Slack would take it)."""
     if kind in ("modal", "home"):
@@ -641,3 +693,4 @@ def test_the_checks_catch_what_slack_refuses() -> None:
     assert mrkdwn_problems(["Fixed it for Smith &am", "Tom &amp Jerry", "see <https://x.example|th"]) != []
     assert mrkdwn_problems(["Logged 2 h on *BOLD* Corp"]) != []
     assert mrkdwn_problems(["Logged 2 h on ∗BOLD∗ &amp; <@U1> *yours*"]) == []
+
