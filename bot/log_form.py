@@ -10,13 +10,23 @@ import contextlib
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.views.log_modal import LogForm, Submitted
+from bot.views.log_modal import LogForm, Submitted, safe_permalink
+from bot.views.text import cut_plain
 from errors import InvalidInput
 from storage.models import Member
-from timesheets.entries import FIELD_DATE, FIELD_DURATION, EntryInput, StoredEntry, require_can_log
+from timesheets.entries import (
+    FIELD_DATE,
+    FIELD_DURATION,
+    MAX_DESCRIPTION,
+    EntryInput,
+    StoredEntry,
+    require_can_log,
+)
 from timesheets.grammar.durations import DurationError, parse_duration
+from timesheets.grammar.markup import mentioned_ids, readable_text
 from timesheets.grammar.parse import HoursParse
 from timesheets.lookup import ProjectInfo, channel_project_id, find_project, picker_projects, workspace_projects
 from timesheets.member_calendar import member_today
@@ -36,6 +46,28 @@ def blank_form(session: Session, member: Member, channel_id: str | None) -> LogF
     linked = channel_project_id(workspace_projects(session, member.workspace_id), channel_id)
     first = (linked,) if linked is not None else ()
     return _form(session, member, first=first, project_id=linked, channel_id=channel_id)
+
+
+def message_form(session: Session, member: Member, message_text: str, channel_id: str | None,
+                 permalink: str | None) -> LogForm:
+    """"Log time on this message": the message as the description (as a person reads it, cut to the limit), the
+    channel's linked project pre-selected, the message's link kept for the entry."""
+    linked = channel_project_id(workspace_projects(session, member.workspace_id), channel_id)
+    first = (linked,) if linked is not None else ()
+    text = readable_text(message_text, names=mentioned_names(session, member.workspace_id, message_text))
+    return _form(session, member, first=first, project_id=linked, channel_id=channel_id,
+                 description=cut_plain(text.strip(), MAX_DESCRIPTION),
+                 permalink=safe_permalink(permalink))
+
+
+def mentioned_names(session: Session, workspace_id: int, text: str) -> dict[str, str]:
+    """Display names of the workspace's members mentioned in `text` (``<@U123>`` carries no name)."""
+    ids = mentioned_ids(text)
+    if not ids:
+        return {}
+    rows = session.execute(select(Member.slack_user_id, Member.display_name).where(
+        Member.workspace_id == workspace_id, Member.slack_user_id.in_(ids)))
+    return {user_id: name for user_id, name in rows if name}
 
 
 def parsed_form(session: Session, member: Member, parsed: HoursParse, channel_id: str | None) -> LogForm:

@@ -47,7 +47,7 @@ def entry_rows(session: Session, actor: Member, request: ReportRequest, today: d
     scope, money = report_scope(session, actor, request, today, catalog)
     query = (select(TimeEntry.work_date, TimeEntry.member_id, TimeEntry.project_id, TimeEntry.description,
                     TimeEntry.minutes, TimeEntry.hourly_rate, TimeEntry.billable, Invoice.reference, Invoice.status,
-                    Invoice.xero_status)
+                    Invoice.xero_status, TimeEntry.slack_permalink)
              .join(Project, Project.id == TimeEntry.project_id)
              .outerjoin(Invoice, Invoice.id == TimeEntry.invoice_id)
              .where(TimeEntry.workspace_id == scope.workspace_id, Project.workspace_id == scope.workspace_id,
@@ -61,7 +61,7 @@ def entry_rows(session: Session, actor: Member, request: ReportRequest, today: d
         query = query.where(TimeEntry.member_id == scope.member_id)
     yield HEADER
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        day, member_id, project_id, text, minutes, rate, billable, reference, status, xero_status = row
+        day, member_id, project_id, text, minutes, rate, billable, reference, status, xero_status, link = row
         project = catalog.projects[project_id]
         member = catalog.members.get(member_id)
         rule = catalog.rules[project.client_id]
@@ -73,7 +73,7 @@ def entry_rows(session: Session, actor: Member, request: ReportRequest, today: d
                catalog.clients[project.client_id].name, project.name, project.code, text or "", str(minutes),
                str(rounded), _hours(rounded), f"{rate}" if money and rate is not None else "", amount,
                "yes" if billable else "no", reference or "", (xero_status or status or "").lower() if reference
-               else "uninvoiced", "")
+               else "uninvoiced", link or "")
 
 
 def write_csv(rows: Iterable[tuple[str, ...]], out: IO[bytes]) -> int:

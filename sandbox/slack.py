@@ -333,6 +333,17 @@ class SlackSandbox:
                     return copy.deepcopy(view)
             return None
 
+    def add_message(self, channel_id: str, *, user: str, text: str) -> str:
+        """A person's message in a channel (as if they had posted it in Slack); returns its ts."""
+        with self.state.lock:
+            if channel_id not in self.state.channels or user not in self.state.users:
+                raise KeyError(f"unknown channel {channel_id} or user {user}")
+            ts = self.state.new_ts()
+            message = {"type": "message", "user": user, "ts": ts, "text": text,
+                       "team": self.state.users[user].team_id}
+            self.state.messages.setdefault(channel_id, []).append(message)
+            return ts
+
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Messages posted to ``channel`` (a C/G/D id, or a user id for the bot's DM with them)."""
         with self.state.lock:

@@ -41,6 +41,7 @@ METHODS: dict[str, Handler] = {
     "chat.postMessage": m.chat_post_message,
     "chat.postEphemeral": m.chat_post_ephemeral,
     "chat.update": m.chat_update,
+    "chat.getPermalink": m.chat_get_permalink,
     "conversations.info": m.conversations_info,
     "conversations.join": m.conversations_join,
     "views.open": v.views_open,

@@ -174,6 +174,21 @@ def chat_update(call: Call) -> dict[str, Any]:
     return {"channel": channel.id, "ts": ts, "text": message["text"], "message": dict(message)}
 
 
+def chat_get_permalink(call: Call) -> dict[str, Any]:
+    """A message's link, as Slack gives it: the channel must be one the caller can see and the message must exist
+    in it (``channel_not_found``, ``message_not_found``). No scope is needed, and the bot need not be in the channel
+    for a public one."""
+    channel = find_channel(call, call.text("channel"))
+    ts = call.text("message_ts")
+    known = call.state.messages.get(channel.id, [])
+    if not any(m["ts"] == ts for m in known):
+        raise ApiError("message_not_found")
+    team = call.state.teams.get(channel.team_id)
+    domain = team.domain if team is not None else "slack"
+    link = f"https://{domain}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
+    return {"channel": channel.id, "permalink": link}
+
+
 # ---- conversations ------------------------------------------------------------------------------
 
 

@@ -124,6 +124,24 @@ class SignedSlack:
         }
         return self.interaction(payload)
 
+    def message_shortcut(self, callback_id: str, *, user: str, message_ts: str, text: str,
+                         message_user: str | None = None, channel: str = "C0GENERAL", channel_name: str = "general",
+                         team: str | None = None) -> Any:
+        """A message shortcut chosen on a message (``message_action``): the message, its channel, a trigger id
+        and a response_url, as Slack sends them."""
+        team_id = team or self.team_id
+        payload = {
+            "type": "message_action", "callback_id": callback_id, "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
+            "api_app_id": self.app_id, "token": "verification-token-unused",
+            "channel": {"id": channel, "name": channel_name}, "action_ts": f"{time.time():.6f}",
+            "message_ts": message_ts, "trigger_id": next_id("trigger."),
+            "response_url": f"{self.response_base}actions/{team_id}/{next_id('')}",
+            "message": {"type": "message", "user": message_user or user, "ts": message_ts, "text": text},
+            "is_enterprise_install": False,
+        }
+        return self.interaction(payload)
+
     def view_action(self, action_id: str, *, user: str, view: dict[str, Any], block_id: str = "b",
                     value: str | None = None, action_type: str = "button", selected: Any = None,
                     team: str | None = None) -> Any:

@@ -71,6 +71,7 @@ class EntryInput:
     minutes: int | None
     description: str = ""
     billable: bool | None = None
+    permalink: str | None = None  # the Slack message the time was logged from
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class StoredEntry:
     invoiced: bool
     today: date
     burn: str | None = None
+    permalink: str | None = None
 
     @property
     def day(self) -> str:
@@ -188,7 +190,7 @@ def _stored(entry: TimeEntry, project: ProjectInfo, today: date, burn: str | Non
         id=entry.id, project_id=entry.project_id, project_label=project.label, work_date=entry.work_date,
         minutes=entry.minutes, description=entry.description, billable=entry.billable,
         hourly_rate=None if entry.hourly_rate is None else Decimal(entry.hourly_rate),
-        invoiced=entry.invoice_id is not None, today=today, burn=burn,
+        invoiced=entry.invoice_id is not None, today=today, burn=burn, permalink=entry.slack_permalink,
     )
 
 
@@ -213,6 +215,7 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
         minutes=minutes, description=description,
         billable=project.billable_default if data.billable is None else data.billable,
         hourly_rate=resolve_rate(session, member, project.id, project), source=source,
+        slack_permalink=data.permalink,
     )
     session.add(entry)
     session.flush()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot import log_form
@@ -53,6 +54,7 @@ from bot.views.hours import (
 from bot.views.log_modal import (
     ACTION_VALUE,
     CALLBACK_LOG,
+    CALLBACK_LOG_MESSAGE,
     NO_PROJECTS,
     LogForm,
     build_log_modal,
@@ -277,7 +279,8 @@ def _save(context: BoltContext, entry_id: object, data: EntryInput) -> tuple[Rep
     with context["db"].session() as session:
         member = context["actor"](session)
         if entry_id is None:
-            return logged_reply(log_entry(session, member, data, source="modal")), "Logged"
+            source = "message" if data.permalink else "modal"
+            return logged_reply(log_entry(session, member, data, source=source)), "Logged"
         entry = edit_entry(session, member, entry_id, data)
         return logged_reply(entry, "Saved"), entry_sentence(entry, "Saved")
 
@@ -350,11 +353,42 @@ def handle_project_picked(ack: Ack, body: dict[str, Any], context: BoltContext, 
     update_view(client, view, build_log_modal(form), "log modal update")
 
 
+def _permalink(client: WebClient, channel_id: str | None, message_ts: str | None) -> str | None:
+    """The message's link; None when Slack won't give it (the form opens all the same, without one)."""
+    if not channel_id or not message_ts:
+        return None
+    try:
+        answer = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+    except SlackApiError as refused:
+        log.info("no permalink for a message: %s", refused.response.get("error"))
+        return None
+    link = answer.get("permalink")
+    return link if isinstance(link, str) else None
+
+
+@reported
+def handle_message_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """"Log time on this message": the form comes from the trigger, so it opens in channels the bot is not in."""
+    ack()
+    channel_id = (body.get("channel") or {}).get("id")
+    message = body.get("message") or {}
+    link = _permalink(client, channel_id, message.get("ts"))
+    with context["db"].session() as session:
+        form = log_form.message_form(session, context["actor"](session), str(message.get("text") or ""),
+                                     channel_id, link)
+    if not offers_projects(form):
+        Replies(client, context["user_id"]).private(channel_id, text_reply(NO_PROJECTS))
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=build_log_modal(form))
+
+
 @reported
 def handle_log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
                          client: WebClient) -> None:
     meta = read_metadata(view.get("private_metadata"))
     data = log_form.entry_input(read_form(context["form"]))
+    if meta.entry_id is None and meta.permalink:
+        data = replace(data, permalink=meta.permalink)
     reply, sentence = _save(context, meta.entry_id, data)  # a refusal here becomes a field error
     ack()
     replies = Replies(client, context["user_id"])
@@ -380,3 +414,4 @@ def register(app: App) -> None:
     app.action(ACTION_EDIT)(handle_edit)
     app.action({"block_id": FIELD_PROJECT, "action_id": ACTION_VALUE})(handle_project_picked)
     app.view(CALLBACK_LOG)(handle_log_submitted)
+    app.shortcut(CALLBACK_LOG_MESSAGE)(handle_message_shortcut)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.log_modal import safe_permalink
 from bot.views.text import cut_plain, user_text
 from timesheets.burn import money_text
 from timesheets.entries import EntryListing, Period, StoredEntry, day_label
@@ -85,6 +86,9 @@ def _entry_blocks(entry: StoredEntry, period: Period) -> list[dict[str, Any]]:
         parts.append("_not billable_")
     if entry.invoiced:
         parts.append(":lock: invoiced")
+    link = safe_permalink(entry.permalink)
+    if link:
+        parts.append(f"<{link}|:link: message>")
     blocks = [b.section(" · ".join(parts))]
     if not entry.invoiced:
         value = f"{entry.id}|{period}"

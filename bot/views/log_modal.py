@@ -19,6 +19,7 @@ from timesheets.grammar.durations import format_compact
 from timesheets.lookup import FIELD_PROJECT, ProjectInfo
 
 CALLBACK_LOG = "hours_log"
+CALLBACK_LOG_MESSAGE = "log_time_on_message"  # the message shortcut (manifest.yml `shortcuts`)
 CALLBACK_NO_PROJECTS = "hours_no_projects"  # a notice without a submit button: nothing comes back
 ACTION_PICK_PROJECT = "hours_pick_project"
 ACTION_VALUE = "value"
@@ -50,6 +51,7 @@ class LogForm:
     list_url: str | None = None  # the entry list to refresh after saving (see Metadata)
     period: str | None = None
     archived_project: ProjectInfo | None = None  # an edited entry's project, archived since: kept selectable
+    permalink: str | None = None  # a new entry logged from a Slack message ("Log time on this message")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -65,13 +67,28 @@ class Metadata:
     channel_id: str | None = None
     list_url: str | None = None
     period: str | None = None
+    permalink: str | None = None  # the message a new entry is logged from
+
+
+PERMALINK_LIMIT = 500  # as stored (time_entries.slack_permalink)
+_UNSAFE_IN_LINK = frozenset("<>| \t\r\n")
+
+
+def safe_permalink(value: object) -> str | None:
+    """A message link as Slack's chat.getPermalink gives one (https, short, nothing that could break mrkdwn's
+    <url|text>), else None."""
+    if not isinstance(value, str) or not value.startswith("https://") or len(value) > PERMALINK_LIMIT:
+        return None
+    return None if _UNSAFE_IN_LINK & set(value) else value
 
 
 def metadata(entry_id: int | None, channel_id: str | None, list_url: str | None = None,
-             period: str | None = None) -> str:
+             period: str | None = None, permalink: str | None = None) -> str:
     data: dict[str, Any] = {"entry": entry_id, "channel": channel_id}
     if list_url:
         data.update({"list": list_url, "period": period})
+    if permalink:
+        data["link"] = permalink
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -87,7 +104,8 @@ def read_metadata(raw: str | None) -> Metadata:
         return Metadata()
     if not isinstance(data, dict):
         return Metadata()
-    return Metadata(data.get("entry"), _text(data.get("channel")), _text(data.get("list")), _text(data.get("period")))
+    return Metadata(data.get("entry"), _text(data.get("channel")), _text(data.get("list")), _text(data.get("period")),
+                    safe_permalink(data.get("link")))
 
 
 
@@ -138,6 +156,8 @@ def build_log_modal(form: LogForm) -> dict[str, Any]:
         return no_projects_modal()
     editing = form.entry_id is not None
     blocks: list[dict[str, Any]] = []
+    if form.permalink and not editing:
+        blocks.append(b.context(f"From <{form.permalink}|this message> — the entry keeps the link."))
     if form.problems:
         text = "\n".join(f":warning: {user_text(p)}" for p in form.problems)
         blocks.append({**b.section(text), "block_id": BLOCK_PROBLEMS})
@@ -186,7 +206,7 @@ def build_log_modal(form: LogForm) -> dict[str, Any]:
         "title": b.plain("Edit time entry" if editing else "Log time", 24),
         "submit": b.plain("Save" if editing else "Log", 24),
         "close": b.plain("Cancel", 24),
-        "private_metadata": metadata(form.entry_id, form.channel_id, form.list_url, form.period),
+        "private_metadata": metadata(form.entry_id, form.channel_id, form.list_url, form.period, form.permalink),
         "blocks": blocks,
     }
 

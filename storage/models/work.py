@@ -94,6 +94,8 @@ class TimeEntry(Base, WorkspaceScoped, Timestamped):
     # Rate in force when logged (member-on-project, else project, else member default): never re-priced.
     hourly_rate: Mapped[Decimal | None] = mapped_column(Rate)
     source: Mapped[str] = mapped_column(String(16), default="text")
+    # The Slack message the time was logged from ("Log time on this message"), as chat.getPermalink gave it.
+    slack_permalink: Mapped[str | None] = mapped_column(String(500), default=None)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from timesheets.grammar.markup import readable_text
+from timesheets.grammar.markup import mentioned_ids, readable_text
 from timesheets.grammar.parse import PeopleText, split_people
 
 
@@ -30,6 +30,7 @@ def test_names_people() -> None:
 @pytest.mark.parametrize(("sent", "reads"), [
     ("Call with <@U123|alice> in <#C9|general>", "Call with @alice in #general"),
     ("<@U123> and <#C9>", "@U123 and #C9"),
+    ("<@W0GRID>, hi", "@W0GRID, hi"),
     ("<!here> <!channel> <!subteam^S1|@design> <!subteam^S2|ops>", "@here @channel @design @ops"),
     ("<!date^1392734382^{date}|Feb 18, 2014>", "Feb 18, 2014"),
     ("see <https://x.io/a?b=1&amp;c=2|the docs> or <https://x.io>", "see the docs (https://x.io/a?b=1&c=2) or https://x.io"),
@@ -39,3 +40,9 @@ def test_names_people() -> None:
 ])
 def test_readable_text(sent: str, reads: str) -> None:
     assert readable_text(sent) == reads
+
+
+def test_mentions_without_a_name_take_the_known_one() -> None:
+    text = "<@U123> asks <@U456|bea> and <@U789>"
+    assert mentioned_ids(text) == ("U123", "U456", "U789")
+    assert readable_text(text, names={"U123": "alice", "U456": "ignored"}) == "@alice asks @bea and @U789"

@@ -9,15 +9,22 @@ the characters typed. Never raises for any string.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 _ANGLE_RE: Final = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_USER_RE: Final = re.compile(r"<@([UW][A-Z0-9]{2,20})[|>]", re.ASCII)
 
 
-def _readable(match: re.Match[str]) -> str:
+def mentioned_ids(text: str) -> tuple[str, ...]:
+    """The Slack user ids mentioned in ``text``, each once, in order."""
+    return tuple(dict.fromkeys(_USER_RE.findall(text)))
+
+
+def _readable(match: re.Match[str], names: Mapping[str, str]) -> str:
     target, label = match.group(1), match.group(2)
     if target.startswith("@"):
-        return f"@{label}" if label else target
+        return f"@{label or names.get(target[1:]) or target[1:]}"
     if target.startswith("#"):
         return f"#{label}" if label else target
     if target.startswith("!"):
@@ -39,6 +46,8 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def readable_text(text: str) -> str:
-    """``text`` as Slack sent it, as a person reads it (see the module's examples)."""
-    return unescape(_ANGLE_RE.sub(_readable, text))
+def readable_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """``text`` as Slack sent it, as a person reads it (see the module's examples); ``names``: display names by
+    Slack user id, for mentions that carry none (``<@U123>`` → ``@alice``)."""
+    known = names or {}
+    return unescape(_ANGLE_RE.sub(lambda match: _readable(match, known), text))
