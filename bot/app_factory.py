@@ -14,6 +14,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot import errors, middleware
 from bot.handlers import (
+    approvals,
     catalog,
     home,
     hours,
@@ -107,7 +108,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
         )
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
-    for surface in (home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
+    for surface in (approvals, home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
                     invoice_batch, invoice_states, lock_date):
         surface.register(app)
     reports.register(app)

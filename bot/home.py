@@ -16,6 +16,7 @@ from storage.models import Role, Workspace
 from team.admin import roster
 from team.members import get_member
 from team.roles import has_role
+from timesheets.approvals import waiting_reviews
 from timesheets.member_calendar import member_today, week_totals
 from xero.connection_summary import summary as xero_summary
 from xero.sync_status import status_summary
@@ -64,6 +65,9 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None, invoices=invoices,
             invoice_list=listing, release_mode=workspace.release_dead_drafts if workspace is not None else "ask",
             lock_before=workspace.lock_before if workspace is not None else None,
+            approvals_enabled=bool(workspace and workspace.approvals_enabled),
+            review_channel_id=workspace.review_channel_id if workspace is not None else None,
+            reviews=waiting_reviews(session, member) if workspace is not None and workspace.approvals_enabled else (),
         )
 
 

@@ -30,6 +30,7 @@ class Permission(Enum):
     REFRESH_INVOICE_STATES = (Role.MANAGER, "refresh invoice states from Xero")
     RELEASE_ENTRIES = (Role.MANAGER, "release an invoice's time entries")
     SEE_TEAM_REPORTS = (Role.MANAGER, "see the team's time and money")
+    REVIEW_TIMESHEETS = (Role.MANAGER, "approve or send back timesheets")
     LOG_FOR_OTHERS = (Role.MANAGER, "log time for other people")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
@@ -39,6 +40,8 @@ class Permission(Enum):
     CHANGE_INVOICE_SETTINGS = (Role.ADMIN, "change invoice settings")
     CHANGE_RELEASE_SETTING = (Role.ADMIN, "choose how entries of invoices voided or deleted in Xero are released")
     SET_LOCK_DATE = (Role.ADMIN, "change the lock date")
+    CHANGE_APPROVAL_SETTINGS = (Role.ADMIN, "change the timesheet approval settings")
+    REOPEN_WEEKS = (Role.ADMIN, "reopen an approved week")
     TRANSFER_OWNERSHIP = (Role.OWNER, "transfer ownership")
 
     @property

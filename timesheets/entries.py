@@ -11,7 +11,8 @@ message for the person; nothing here knows about Slack. Rules enforced on every 
 - an entry is found by id only among the caller's own entries in the caller's workspace: anyone else's entry, one
   of another workspace, and one that doesn't exist all look the same ("not found");
 - an invoiced entry cannot be edited, deleted or undone;
-- time dated before the workspace's lock date cannot be logged, edited, deleted or undone (`lock_date`);
+- time dated before the workspace's lock date, or in a week waiting for review or approved, cannot be logged,
+  edited, deleted or undone (`closed_time`);
 - the hourly rate in force is copied onto the entry when it is logged (member-on-project rate, else project rate,
   else the member's default rate); editing keeps that snapshot unless the entry moves to another project, which
   takes the new project's rate of the moment. Changing a rate later never re-prices entries.
@@ -33,9 +34,9 @@ from storage.models import Member, Project, ProjectMemberRate, TimeEntry
 from team.members import require_active
 from timesheets.budget_watch import watch
 from timesheets.burn import burn_line
+from timesheets.closed_time import refuse_closed
 from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_duration
 from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
-from timesheets.lock_date import refuse_locked
 from timesheets.lookup import FIELD_PROJECT, ProjectInfo, find_project, loggable_project
 from timesheets.member_calendar import member_today
 
@@ -206,9 +207,9 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
     project = loggable_project(session, member.workspace_id, data.project_id if project is None else project.id)
     minutes = _checked_minutes(data.minutes)
     work_date = _checked_date(data.work_date, today)
-    refuse_locked(session, member, work_date, "logged", field=FIELD_DATE)
     description = checked_description(data.description)
     _lock_member(session, member)
+    refuse_closed(session, member, work_date, "logged", field=FIELD_DATE)  # under the lock a review takes too
     _check_daily_cap(session, member, work_date, minutes, today)
     entry = TimeEntry(
         workspace_id=member.workspace_id, member_id=member.id, project_id=project.id, work_date=work_date,
@@ -246,7 +247,7 @@ def _changeable(session: Session, member: Member, entry_id: object, verb: str) -
     if entry.invoice_id is not None:
         raise InvalidInput(f"That entry is already on an invoice, so it can't be {verb}. "
                            "If it's wrong, ask a manager to cancel the invoice first.")
-    refuse_locked(session, member, entry.work_date, verb)
+    refuse_closed(session, member, entry.work_date, verb)
     return entry
 
 
@@ -277,7 +278,7 @@ def edit_entry(session: Session, member: Member, entry_id: object, data: EntryIn
         moved = True
     minutes = _checked_minutes(data.minutes)
     work_date = _checked_date(entry.work_date if data.work_date is None else data.work_date, today)
-    refuse_locked(session, member, work_date, "moved there", field=FIELD_DATE)
+    refuse_closed(session, member, work_date, "moved there", field=FIELD_DATE)
     description = checked_description(data.description)
     _check_daily_cap(session, member, work_date, minutes, today, excluding=entry.id)
     entry.minutes = minutes

@@ -32,6 +32,7 @@ from bot.slack_errors import (
     slack_api,
     update_view,
 )
+from bot.views.approvals import submit_button, submit_confirm_reply
 from bot.views.hours import (
     ACTION_DELETE,
     ACTION_EDIT,
@@ -65,6 +66,7 @@ from bot.views.log_modal import (
 from errors import InvalidInput
 from invoicing.create import check_can_create_invoices
 from storage.models import Workspace
+from timesheets.approvals import approvals_enabled, last_week_start, preview_submission
 from timesheets.entries import (
     EntryInput,
     Period,
@@ -218,7 +220,18 @@ class HoursCommand:
 
     def _list(self, period: Period) -> Outcome:
         with self.db.session() as session:
-            return Outcome(reply=list_reply(list_entries(session, self.actor(session), period)))
+            member = self.actor(session)
+            listing = list_entries(session, member, period)
+            text, blocks = list_reply(listing)
+            if period == "week" and listing.entry_count and approvals_enabled(session, member.workspace_id):
+                blocks = [*blocks, submit_button(listing.start)]
+            return Outcome(reply=(text, blocks))
+
+    def do_submit(self, rest: str) -> Outcome:
+        with self.db.session() as session:
+            member = self.actor(session)
+            week = last_week_start(member) if rest.strip().casefold() == "last" else None
+            return Outcome(reply=submit_confirm_reply(preview_submission(session, member, week)))
 
     def do_list(self, _rest: str) -> Outcome:
         return self._list("week")

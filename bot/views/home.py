@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.views import blocks as b
+from bot.views.approvals import settings_section, waiting_section
 from bot.views.catalog.section import catalog_section, shown_page
 from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
 from bot.views.invoice_batch import button_label as batch_button_label
@@ -24,6 +25,7 @@ from invoicing.create import InvoiceSummary
 from invoicing.invoice_list import InvoicePage
 from invoicing.selection import last_calendar_month
 from storage.models import Role
+from timesheets.approvals import WeekSheet
 from timesheets.grammar.durations import format_duration
 from timesheets.member_calendar import WeekTotals
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
@@ -63,6 +65,9 @@ class HomeModel:
     invoice_list: InvoicePage | None = None
     release_mode: str = "ask"
     lock_before: date | None = None  # admins: the workspace's lock date
+    approvals_enabled: bool = False
+    review_channel_id: str | None = None  # admins: where review messages go (None: DMs)
+    reviews: tuple[WeekSheet, ...] = ()  # managers and up, approvals on: the weeks waiting for their review
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -166,12 +171,15 @@ def _team_section(model: HomeModel) -> list[dict[str, Any]]:
 
 def build_home(model: HomeModel) -> dict[str, Any]:
     blocks = _week_section(model)
+    if model.role.rank >= Role.MANAGER.rank and model.approvals_enabled:
+        blocks += waiting_section(model.reviews)
     if model.role.rank >= Role.MANAGER.rank:
         blocks += _manager_section(model)
     blocks += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
     if model.role.rank >= Role.ADMIN.rank:
         blocks += _team_section(model)
         blocks += lock_date_section(model.lock_before)
+        blocks += settings_section(model.approvals_enabled, model.review_channel_id)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
     page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
     state: dict[str, Any] = {"page": page, "all": model.show_archived}

@@ -1,5 +1,6 @@
 """All tables, importable from one place."""
 
+from storage.models.approvals import WeekState, WeekSubmission
 from storage.models.base import Base
 from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus, ReleaseState
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
@@ -43,6 +44,8 @@ __all__ = [
     "SlackEventReceipt",
     "TimeEntry",
     "Timer",
+    "WeekState",
+    "WeekSubmission",
     "Workspace",
     "XeroAccount",
     "XeroAuthRequest",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Rate, Timestamped, WorkspaceScoped
@@ -69,6 +69,9 @@ class Workspace(Base, Timestamped):
     release_dead_drafts: Mapped[str] = mapped_column(String(8), default="ask", server_default="ask")
     # Time dated before this day is locked for everyone (None: nothing is locked by date).
     lock_before: Mapped[date | None]
+    # Timesheet approval: members submit weeks, managers approve them; reviews go to this channel, else by DM.
+    approvals_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    review_channel_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Member(Base, WorkspaceScoped, Timestamped):

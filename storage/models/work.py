@@ -97,6 +97,8 @@ class TimeEntry(Base, WorkspaceScoped, Timestamped):
     # The Slack message the time was logged from ("Log time on this message"), as chat.getPermalink gave it.
     slack_permalink: Mapped[str | None] = mapped_column(String(500), default=None)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"), index=True)
+    # The approved week this entry belongs to (None: not approved); locked like an invoiced entry while set.
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("week_submissions.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -114,7 +114,7 @@ class TimerStart:
 
 
 CommandKind = Literal["log", "list", "today", "week", "start", "stop", "status", "help", "invoice", "report",
-                      "modal"]
+                      "submit", "modal"]
 
 
 @dataclass(frozen=True)
@@ -442,6 +442,7 @@ _KEYWORDS: Final[dict[str, CommandKind]] = {
     "?": "help",
     "invoice": "invoice",
     "report": "report",
+    "submit": "submit",
 }
 _FIRST_WORD_RE: Final = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
 
@@ -449,8 +450,8 @@ _FIRST_WORD_RE: Final = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
 def parse_command(text: str) -> Command:
     """Route ``/hours <text>`` to a subcommand.
 
-    Empty -> ``modal``.  A first word ``list week start stop status help invoice report`` (any case; ``?`` =
-    help) -> that kind with the text after it.  ``today`` alone -> ``today`` (list today); ``today``
+    Empty -> ``modal``.  A first word ``list week start stop status help invoice report submit`` (any case;
+    ``?`` = help) -> that kind with the text after it.  ``today`` alone -> ``today`` (list today); ``today``
     followed by more text is a log entry with a leading date.  ``log <entry>`` is an explicit log.
     Anything else -> ``log`` with the whole (trimmed) text.
     """
