@@ -67,6 +67,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             lock_before=workspace.lock_before if workspace is not None else None,
             approvals_enabled=bool(workspace and workspace.approvals_enabled),
             review_channel_id=workspace.review_channel_id if workspace is not None else None,
+            invoice_approved_only=bool(workspace and workspace.invoice_approved_only),
             reviews=waiting_reviews(session, member) if workspace is not None and workspace.approvals_enabled else (),
         )
 

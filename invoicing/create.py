@@ -100,13 +100,17 @@ def _lock_workspace(session: Session, workspace_id: int) -> Workspace:
                            .execution_options(populate_existing=True)).scalar_one()
 
 
-def _reserve(session: Session, workspace_id: int, invoice_id: int, entry_ids: Sequence[int]) -> int:
+def _reserve(session: Session, workspace_id: int, invoice_id: int, entry_ids: Sequence[int], *,
+             approved_only: bool = False) -> int:
+    """Claim the preview's entries (still uninvoiced, and still approved when only approved time is invoiced: a
+    week reopened meanwhile makes the counts differ and the creation stop)."""
     reserved = 0
     for at in range(0, len(entry_ids), RESERVE_CHUNK):
         chunk = list(entry_ids[at:at + RESERVE_CHUNK])
         result = session.execute(
             update(TimeEntry)
-            .where(TimeEntry.workspace_id == workspace_id, TimeEntry.id.in_(chunk), TimeEntry.invoice_id.is_(None))
+            .where(TimeEntry.workspace_id == workspace_id, TimeEntry.id.in_(chunk), TimeEntry.invoice_id.is_(None),
+                   *([TimeEntry.approval_id.is_not(None)] if approved_only else []))
             .values(invoice_id=invoice_id)
             .execution_options(synchronize_session=False)
         )
@@ -159,7 +163,8 @@ def create_invoice(session: Session, actor: Member, request: InvoiceRequest, tod
                     note=item.line.note or None)
         for position, item in enumerate(preview.lines, start=1)
     ])
-    if _reserve(session, workspace.id, invoice.id, preview.entry_ids) != preview.entry_count:
+    if _reserve(session, workspace.id, invoice.id, preview.entry_ids,
+                approved_only=workspace.invoice_approved_only) != preview.entry_count:
         raise EntriesChanged()
     if push:
         outbox.record(session, PUSH_TASK, {"invoice_id": invoice.id}, workspace_id=workspace.id,

@@ -33,6 +33,7 @@ from catalog.form_input import PLAIN_NUMBER, digits_message, has_non_ascii_digit
 from catalog.rounding import RoundingRule
 from catalog.rounding_settings import rounding_for_client
 from errors import FormErrors
+from invoicing.approved_only import unapproved_left_out
 from invoicing.fixed_budget import BudgetBasis, BudgetError, BudgetTerms, budget_part
 from invoicing.grouping import Grouping, group_entries
 from invoicing.line_fields import LineFields, PreviewLine
@@ -299,9 +300,10 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     rule = rounding_for_client(session, client)
     if request.mode is InvoiceMode.TIME:
         billed = _time(session, workspace.id, client, projects, request, today, grouping, rule, kind, rate, detail,
-                       draft)
+                       draft, approved_only=workspace.invoice_approved_only)
     elif request.mode is InvoiceMode.RETAINER:
-        lines, entry_ids, extra = _retainer(session, workspace.id, client, projects, request, today, rule, draft)
+        lines, entry_ids, extra = _retainer(session, workspace.id, client, projects, request, today, rule, draft,
+                                            approved_only=workspace.invoice_approved_only)
         billed = _Billed.built(lines, entry_ids, invoice_totals(lines, kind, rate), extra)
     else:
         lines, extra = _budget(session, workspace.id, client, projects, request, draft)
@@ -321,7 +323,7 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
 
 def _time(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
           request: InvoiceRequest, today: date, grouping: Grouping, rule: RoundingRule, kind: LineAmountType,
-          rate: Decimal, detail: bool, draft: _Draft) -> _Billed:
+          rate: Decimal, detail: bool, draft: _Draft, *, approved_only: bool = False) -> _Billed:
     """Time-entries mode: the client's hourly projects (or the one chosen), every entry or the SQL summary."""
     period = _period(request, today, draft)
     extra: dict[str, Any] = {"period": period}
@@ -336,7 +338,7 @@ def _time(session: Session, workspace_id: int, client: Client, projects: Mapping
     if period is None:
         return _Billed(extra=extra)
     if detail:
-        selection = time_entries(session, workspace_id, list(hourly), period)
+        selection = time_entries(session, workspace_id, list(hourly), period, approved_only=approved_only)
         lines = group_entries(selection.rows, grouping, rule)
         figures = invoice_totals(lines, kind, rate)
         billed = _Billed.built(lines, selection.entry_ids, figures, extra)
@@ -344,12 +346,17 @@ def _time(session: Session, workspace_id: int, client: Client, projects: Mapping
             billed = replace(billed, ties=len(figures.tie_lines))  # the note the same way, so both say the same
         _unpriced_note(len(selection.unpriced_ids), selection.unpriced_minutes, draft)
     else:
-        summary = summarize(session, workspace_id, hourly, period, grouping, rule, kind, rate, SHOWN_LINES)
+        summary = summarize(session, workspace_id, hourly, period, grouping, rule, kind, rate, SHOWN_LINES,
+                            approved_only=approved_only)
         ties = summary.tie_lines if summary.tie_lines is not None else summary.tie_count
         billed = _Billed(summary.lines, summary.line_count, summary.totals, summary.tally, (), ties, extra)
         _unpriced_note(summary.unpriced_count, summary.unpriced_minutes, draft)
         for note in summary.notes:  # every line's note, in line order, as the full build's lines give them below
             draft.note(note)
+    left_out = unapproved_left_out(session, workspace_id, list(hourly), period.start, period.end) \
+        if approved_only else None
+    if left_out is not None:
+        draft.note(left_out.note)
     if not billed.tally.count:
         draft.problem(InvoiceField.START, f"Nothing to bill: {client.name} has no uninvoiced billable time from "
                                           f"{date_label(period.start)} to {date_label(period.end)}.")
@@ -390,7 +397,8 @@ def _tie_note(ties: tuple[int, ...] | int, draft: _Draft) -> None:
 
 def _retainer(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
               request: InvoiceRequest, today: date, rule: RoundingRule,
-              draft: _Draft) -> tuple[tuple[Line, ...], tuple[int, ...], dict[str, Any]]:
+              draft: _Draft, *,
+              approved_only: bool = False) -> tuple[tuple[Line, ...], tuple[int, ...], dict[str, Any]]:
     extra: dict[str, Any] = {}
     project = _period_project(projects, client, request.period_project_id, BillingMode.RETAINER,
                               InvoiceField.RETAINER_PROJECT, draft)
@@ -417,10 +425,16 @@ def _retainer(session: Session, workspace_id: int, client: Client, projects: Map
         terms = RetainerTerms(project.id, project.name, project.code, Decimal(project.retainer_amount),
                               project.retainer_included_minutes or 0,
                               None if project.overage_rate is None else Decimal(project.overage_rate))
-        bill = retainer_month(terms, month, month_entries(session, workspace_id, project.id, month).rows, rule)
+        bill = retainer_month(terms, month, month_entries(session, workspace_id, project.id, month,
+                                                          approved_only=approved_only).rows, rule)
     except RetainerError as error:
         draft.problem(InvoiceField.RETAINER_PROJECT, str(error))
         return (), (), extra
+    if approved_only:
+        last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        left_out = unapproved_left_out(session, workspace_id, [project.id], month, last)
+        if left_out is not None:
+            draft.note(left_out.note)
     return bill.lines, bill.entry_ids, extra
 
 

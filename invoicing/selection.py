@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, select
+from sqlalchemy import BindParameter, Boolean, ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from invoicing.lines import EntryRow
@@ -115,6 +115,7 @@ _WORKSPACE: BindParameter[int] = bindparam("scope_workspace")
 _PROJECTS: BindParameter[list[int]] = bindparam("scope_projects", expanding=True)
 _START: BindParameter[date] = bindparam("scope_start")
 _END: BindParameter[date] = bindparam("scope_end")
+_ANY_APPROVAL: BindParameter[bool] = bindparam("scope_any_approval", type_=Boolean)  # False: approved time only
 
 
 def time_scope() -> list[ColumnElement[bool]]:
@@ -129,22 +130,27 @@ def time_scope() -> list[ColumnElement[bool]]:
         TimeEntry.billable.is_(True),
         TimeEntry.work_date >= _START,
         TimeEntry.work_date <= _END,
+        or_(_ANY_APPROVAL, TimeEntry.approval_id.is_not(None)),
     ]
 
 
-def scope_params(workspace_id: int, project_ids: Sequence[int], period: Period) -> dict[str, Any]:
+def scope_params(workspace_id: int, project_ids: Sequence[int], period: Period, *,
+                 approved_only: bool = False) -> dict[str, Any]:
+    """The values of ``time_scope``; `approved_only` (the workspace's setting) keeps only approved entries."""
     return {"scope_workspace": workspace_id, "scope_projects": list(project_ids), "scope_start": period.start,
-            "scope_end": period.end}
+            "scope_end": period.end, "scope_any_approval": not approved_only}
 
 
-def time_entries(session: Session, workspace_id: int, project_ids: Sequence[int], period: Period) -> Selection:
+def time_entries(session: Session, workspace_id: int, project_ids: Sequence[int], period: Period, *,
+                 approved_only: bool = False) -> Selection:
     """The entries of ``time_scope``, oldest first, as rows for the grouping rules."""
     query = _columns().where(*time_scope(), Project.workspace_id == workspace_id)
     return _read(session, query.order_by(TimeEntry.work_date, TimeEntry.id),
-                 scope_params(workspace_id, project_ids, period))
+                 scope_params(workspace_id, project_ids, period, approved_only=approved_only))
 
 
-def month_entries(session: Session, workspace_id: int, project_id: int, month: date) -> Selection:
+def month_entries(session: Session, workspace_id: int, project_id: int, month: date, *,
+                  approved_only: bool = False) -> Selection:
     """A retainer project's uninvoiced billable entries dated in ``month``'s calendar month. Entries without a
     rate still count towards the hours worked (their rate is never used), so none is left out."""
     first = month.replace(day=1)
@@ -158,4 +164,6 @@ def month_entries(session: Session, workspace_id: int, project_id: int, month: d
         TimeEntry.work_date >= first,
         TimeEntry.work_date <= last,
     )
+    if approved_only:
+        query = query.where(TimeEntry.approval_id.is_not(None))
     return _read(session, query.order_by(TimeEntry.work_date, TimeEntry.id), unpriced_rate=ZERO_RATE)

@@ -97,9 +97,9 @@ def billed_minutes(rule: RoundingRule, minutes: Any) -> Any:
 
 def summarize(session: Session, workspace_id: int, projects: Mapping[int, Project], period: Period,
               grouping: Grouping, rule: RoundingRule, kind: LineAmountType, tax_rate: Decimal,
-              shown: int) -> Summary:
+              shown: int, *, approved_only: bool = False) -> Summary:
     """What the preview of ``projects``' uninvoiced billable time in ``period`` shows (see the module docstring)."""
-    params = scope_params(workspace_id, list(projects), period)
+    params = scope_params(workspace_id, list(projects), period, approved_only=approved_only)
     if grouping is Grouping.ENTRY:
         return _by_entry(session, params, projects, rule, kind, tax_rate, shown)
     return _by_group(session, params, projects, grouping, rule, kind, tax_rate, shown)

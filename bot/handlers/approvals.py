@@ -22,6 +22,7 @@ from bot.home import publish_home, read_home_state, read_invoice_list_state
 from bot.views.approvals import (
     ACTION_APPROVALS,
     ACTION_APPROVE,
+    ACTION_APPROVED_ONLY,
     ACTION_NOTE,
     ACTION_REOPEN,
     ACTION_REVIEW_CHANNEL,
@@ -40,6 +41,7 @@ from bot.views.approvals import (
     submit_confirm_reply,
     submitted_reply,
 )
+from invoicing.approved_only import set_invoice_approved_only
 from timesheets.approvals import (
     Decision,
     Submitted,
@@ -189,6 +191,16 @@ def handle_review_channel(ack: Ack, body: dict[str, Any], action: dict[str, Any]
     _republish(client, body, context)
 
 
+@reported
+def handle_approved_only(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+                         client: WebClient) -> None:
+    ack()
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    with context["db"].session() as session:
+        set_invoice_approved_only(session, context["actor"](session), chosen == "approved")
+    _republish(client, body, context)
+
+
 def register(app: App) -> None:
     app.action(ACTION_SUBMIT_PREVIEW)(handle_submit_preview)
     app.action(ACTION_SUBMIT)(handle_submit)
@@ -198,3 +210,4 @@ def register(app: App) -> None:
     app.action(ACTION_REOPEN)(handle_reopen)
     app.action(ACTION_APPROVALS)(handle_setting)
     app.action(ACTION_REVIEW_CHANNEL)(handle_review_channel)
+    app.action(ACTION_APPROVED_ONLY)(handle_approved_only)

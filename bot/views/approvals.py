@@ -19,6 +19,7 @@ ACTION_SEND_BACK = "week_send_back"
 ACTION_REOPEN = "week_reopen"
 ACTION_APPROVALS = "approvals_setting"
 ACTION_REVIEW_CHANNEL = "approvals_review_channel"
+ACTION_APPROVED_ONLY = "invoice_approved_only"
 CALLBACK_SEND_BACK = "week_send_back_modal"
 BLOCK_NOTE = "note"
 ACTION_NOTE = "note_value"
@@ -143,8 +144,10 @@ def waiting_section(sheets: tuple[WeekSheet, ...]) -> list[dict[str, Any]]:
     return blocks
 
 
-def settings_section(enabled: bool, review_channel_id: str | None) -> list[dict[str, Any]]:
-    """Home, admins and the owner: approvals on or off, and where review messages go."""
+def settings_section(enabled: bool, review_channel_id: str | None,
+                     approved_only: bool = False) -> list[dict[str, Any]]:
+    """Home, admins and the owner: approvals on or off, where review messages go, and whether invoices take only
+    approved time."""
     channel: dict[str, Any] = {"type": "conversations_select", "action_id": ACTION_REVIEW_CHANNEL,
                                "placeholder": b.plain("Review channel (else DMs)"),
                                "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
@@ -153,12 +156,17 @@ def settings_section(enabled: bool, review_channel_id: str | None) -> list[dict[
     where = f"in <#{review_channel_id}>" if review_channel_id else "by DM to every manager, admin and the owner"
     state = (f"On: members submit their weeks; reviews go {where}." if enabled
              else "Off: time isn't submitted or approved.")
+    state += (" Invoices take only approved time." if approved_only
+              else " Invoices take all uninvoiced time, approved or not.")
     return [
         b.divider(), b.header("Timesheet approval"), b.section(state),
         b.actions(BLOCK_SETTINGS, [
             b.static_select(ACTION_APPROVALS, "Approvals", [("on", "Approvals on"), ("off", "Approvals off")],
                             initial="on" if enabled else "off"),
             channel,
+            b.static_select(ACTION_APPROVED_ONLY, "Invoices take", [("all", "Invoice all time"),
+                                                                    ("approved", "Invoice approved time only")],
+                            initial="approved" if approved_only else "all"),
         ]),
     ]
 

@@ -67,6 +67,7 @@ class HomeModel:
     lock_before: date | None = None  # admins: the workspace's lock date
     approvals_enabled: bool = False
     review_channel_id: str | None = None  # admins: where review messages go (None: DMs)
+    invoice_approved_only: bool = False  # admins: invoices take only approved time
     reviews: tuple[WeekSheet, ...] = ()  # managers and up, approvals on: the weeks waiting for their review
 
 
@@ -179,7 +180,7 @@ def build_home(model: HomeModel) -> dict[str, Any]:
     if model.role.rank >= Role.ADMIN.rank:
         blocks += _team_section(model)
         blocks += lock_date_section(model.lock_before)
-        blocks += settings_section(model.approvals_enabled, model.review_channel_id)
+        blocks += settings_section(model.approvals_enabled, model.review_channel_id, model.invoice_approved_only)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
     page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
     state: dict[str, Any] = {"page": page, "all": model.show_archived}

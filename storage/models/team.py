@@ -72,6 +72,8 @@ class Workspace(Base, Timestamped):
     # Timesheet approval: members submit weeks, managers approve them; reviews go to this channel, else by DM.
     approvals_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     review_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Invoices (Create invoice and the month-end batch) take only approved time entries.
+    invoice_approved_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Member(Base, WorkspaceScoped, Timestamped):
