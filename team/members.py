@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound, PermissionDenied
 from storage.models import Inactive, Member, Role, Workspace
+from storage.models.nudges import NudgeSchedule
 from storage.types import utcnow
 
 
@@ -115,8 +116,13 @@ def record_standing(session: Session, workspace: Workspace, slack_user_id: str, 
     apply_standing(member, profile.standing(workspace), event_at)
     if profile.display_name:
         member.display_name = profile.display_name
-    if profile.timezone:
+    if profile.timezone and profile.timezone != member.timezone:
         member.timezone = profile.timezone
+        # a missing-time nudge falls at the new local time: the next tick works the slot out again
+        session.execute(update(NudgeSchedule).where(NudgeSchedule.workspace_id == workspace.id,
+                                                    NudgeSchedule.member_id == member.id,
+                                                    NudgeSchedule.next_at.is_not(None))
+                        .values(next_at=event_at or utcnow()))
     return member
 
 
@@ -186,6 +192,9 @@ def ensure_member(session: Session, workspace: Workspace, slack_user_id: str, lo
                 member = Member(workspace_id=workspace.id, slack_user_id=slack_user_id,
                                 display_name=slack_user_id, timezone="UTC", role=Role.MEMBER.value)
                 session.add(member)
+                session.flush()
+                # looked at by the next nudge tick (which stops looking when nudges are off)
+                session.add(NudgeSchedule(workspace_id=workspace.id, member_id=member.id, next_at=utcnow()))
         except IntegrityError:
             member = find_member(session, workspace.id, slack_user_id)
             assert member is not None

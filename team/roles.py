@@ -32,6 +32,7 @@ class Permission(Enum):
     SEE_TEAM_REPORTS = (Role.MANAGER, "see the team's time and money")
     REVIEW_TIMESHEETS = (Role.MANAGER, "approve or send back timesheets")
     LOG_FOR_OTHERS = (Role.MANAGER, "log time for other people")
+    CHANGE_NUDGE_SETTINGS = (Role.MANAGER, "change the missing-time reminders")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
     CONNECT_XERO = (Role.ADMIN, "connect Xero")

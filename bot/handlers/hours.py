@@ -20,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import log_form
 from bot.errors import reported
-from bot.handlers import reports
+from bot.handlers import nudges, reports
 from bot.handlers.invoices import open_invoice_modal
 from bot.profiles import profile_loader
 from bot.slack_errors import (
@@ -81,6 +81,7 @@ from timesheets.grammar.markup import readable_text
 from timesheets.grammar.parse import Command, parse_command, parse_hours, parse_timer_start, split_people
 from timesheets.lookup import FIELD_PROJECT, channel_project_id, project_choices, workspace_projects
 from timesheets.member_calendar import member_today
+from timesheets.nudges import remind
 from timesheets.team_entries import check_may_log_for, log_for_people, people_named
 from timesheets.timers import start_timer, stop_timer, timer_status
 
@@ -276,6 +277,10 @@ class HoursCommand:
             workspace = session.get(Workspace, self.context["workspace_id"])
             return Outcome(reply=help_reply(bool(workspace and workspace.day_first_dates)))
 
+    def do_remind(self, rest: str) -> Outcome:
+        with self.db.session() as session:
+            return Outcome(reply=text_reply(remind(session, self.actor(session), rest)))
+
     def do_report(self, rest: str) -> Outcome:
         return Outcome(reply=reports.command_reply(self.context, rest))
 
@@ -428,3 +433,4 @@ def register(app: App) -> None:
     app.action({"block_id": FIELD_PROJECT, "action_id": ACTION_VALUE})(handle_project_picked)
     app.view(CALLBACK_LOG)(handle_log_submitted)
     app.shortcut(CALLBACK_LOG_MESSAGE)(handle_message_shortcut)
+    nudges.register(app)

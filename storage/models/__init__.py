@@ -3,6 +3,7 @@
 from storage.models.approvals import WeekState, WeekSubmission
 from storage.models.base import Base
 from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus, ReleaseState
+from storage.models.nudges import NudgeSchedule, NudgeSettings
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
 from storage.models.reports import BudgetAlert
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
@@ -36,6 +37,8 @@ __all__ = [
     "InvoiceStatus",
     "ReleaseState",
     "Member",
+    "NudgeSchedule",
+    "NudgeSettings",
     "Outbox",
     "OutboxStatus",
     "Project",

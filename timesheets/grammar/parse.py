@@ -113,7 +113,7 @@ class TimerStart:
         return self.project_id is not None and not self.problems
 
 
-CommandKind = Literal["log", "list", "today", "week", "start", "stop", "status", "help", "invoice", "report",
+CommandKind = Literal["log", "list", "today", "week", "start", "stop", "status", "help", "invoice", "report", "remind",
                       "submit", "modal"]
 
 
@@ -442,6 +442,7 @@ _KEYWORDS: Final[dict[str, CommandKind]] = {
     "?": "help",
     "invoice": "invoice",
     "report": "report",
+    "remind": "remind",
     "submit": "submit",
 }
 _FIRST_WORD_RE: Final = re.compile(r"(\S+)\s*(.*)", re.DOTALL)

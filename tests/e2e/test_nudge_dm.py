@@ -1,0 +1,88 @@
+"""The missing-time nudge as a person gets it: a DM through the outbox with how much is logged today, Log time
+(the form) and Not working today; /hours remind changes one's own reminders."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.views.nudge import ACTION_NUDGE_LOG, ACTION_NUDGE_QUIET
+from sandbox.slack import SlackSandbox
+from storage.db import Database
+from storage.models import Member, Role
+from storage.models.nudges import NudgeSchedule
+from storage.types import utcnow
+from tests.support.catalog import make_catalog
+from tests.support.slack_app import ack_body, button, first_contact, last_response, opened_view
+from tests.support.slack_requests import SignedSlack
+from tests.support.workspace import ALICE, OWNER
+from timesheets.nudges import Settings, change_settings, tick
+
+
+def _nudges(slack_api: SlackSandbox, user: str, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 5
+    while len(found := [m for m in slack_api.messages(user) if "You've logged" in str(m.get("text"))]) < count:
+        assert time.monotonic() < deadline, "no nudge arrived"
+        time.sleep(0.05)
+    return found
+
+
+def test_a_nudge_dm_offers_the_form_and_a_quiet_day(slack: SignedSlack, slack_api: SlackSandbox,
+                                                   db: Database) -> None:
+    make_catalog(db)
+    first_contact(slack, slack_api, OWNER, ALICE)
+    with db.session() as s:
+        owner = s.scalar(select(Member).where(Member.slack_user_id == OWNER))
+        assert owner is not None and owner.role_enum.rank >= Role.MANAGER.rank
+        # every day at 00:00: due for everyone right now, wherever they are
+        change_settings(s, owner, Settings(enabled=True, days=0b1111111, expected_minutes=450, local_minute=0))
+    ack_body(slack.command("1 acme-web Review", user=ALICE))
+    with db.session() as s:
+        assert tick(s, utcnow()) == 2  # Alice (1 h of 7 h 30 min) and the owner
+    [dm] = _nudges(slack_api, ALICE, 1)
+    assert "You've logged 1 h today" in str(dm["text"]) and "7 h 30 min expected" in str(dm["text"])
+    with db.session() as s:
+        assert tick(s, utcnow()) == 0  # never twice a day
+    ack_body(slack.message_action(ACTION_NUDGE_LOG, user=ALICE, value=button(dm["blocks"], ACTION_NUDGE_LOG)["value"],
+                                  block_id="nudge"))
+    assert opened_view(slack_api)["callback_id"] == "hours_log"
+    ack_body(slack.message_action(ACTION_NUDGE_QUIET, user=ALICE,
+                                  value=button(dm["blocks"], ACTION_NUDGE_QUIET)["value"], block_id="nudge"))
+    assert "no more reminders" in str(last_response(slack_api)["text"])
+    with db.session() as s:
+        alice = s.scalar(select(Member).where(Member.slack_user_id == ALICE))
+        assert alice is not None
+        row = s.scalar(select(NudgeSchedule).where(NudgeSchedule.member_id == alice.id))
+        assert row is not None and row.quiet_on is not None
+
+
+def test_hours_remind_changes_ones_own_reminders(slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
+    make_catalog(db)
+    first_contact(slack, slack_api, OWNER, ALICE)
+    body = ack_body(slack.command("remind", user=ALICE))
+    assert "off in this workspace" in body["text"]
+    with db.session() as s:
+        owner = s.scalar(select(Member).where(Member.slack_user_id == OWNER))
+        assert owner is not None
+        change_settings(s, owner, Settings(enabled=True, days=0b0011111, expected_minutes=450, local_minute=1020))
+    assert "at 17:00 your time (Europe/London) on Mon–Thu" in ack_body(
+        slack.command("remind days mon-thu", user=ALICE))["text"]
+    assert "at 18:30 your time (Europe/London) on Mon–Thu" in ack_body(
+        slack.command("remind at 18:30", user=ALICE))["text"]
+    assert "reminders are off" in ack_body(slack.command("remind off", user=ALICE))["text"]
+    assert "isn't a time" in ack_body(slack.command("remind at 25:00", user=ALICE))["text"]
+    assert "isn't a set of days" in ack_body(slack.command("remind days someday", user=ALICE))["text"]
+    assert "Only managers" in _refusal(slack, db)
+
+
+def _refusal(slack: SignedSlack, db: Database) -> str:
+    with db.session() as s:
+        alice = s.scalar(select(Member).where(Member.slack_user_id == ALICE))
+        assert alice is not None
+        try:
+            change_settings(s, alice, Settings(enabled=False, days=1, expected_minutes=0, local_minute=0))
+        except Exception as refused:  # noqa: BLE001 - the message is what is checked
+            return str(refused)
+    return ""
