@@ -66,3 +66,9 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "date,member,client,project,code,description,raw_minutes" in text and "UTF-8 with BOM" in text
     assert "came as an image block with slack_file F" in text and "report-chart.png" in text
     assert "% of the 40 h included in" in text and "[Report]" in text  # the budget alert DM
+    # 22: timesheet approval — submit, sent back with a note, fixed and resubmitted, approved, then locked; the
+    # preview of approved time only names who was left out
+    assert "Submit your week of Mon" in text and "was sent back by alice: “Homepage build was 1.5 h" in text
+    assert "Approved by alice. Its time is locked." in text
+    assert "Bob presses Edit on the approved entry → Your week of" in text and "can't be edited" in text
+    assert "unapproved entries in this range (" in text and "carol 1" in text
