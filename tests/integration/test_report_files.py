@@ -43,6 +43,8 @@ def _world(db: Database) -> dict[str, int]:
             entry = add_entry(s, ann if n % 2 else boss, web, date(2024, 3, 1 + n), 7 + 10 * n, hourly_rate="87.33",
                               description=text, billable=n != 3)
             entry.invoice_id = invoice.id if n == 0 else None
+            if n == 1:  # logged from a message
+                entry.slack_permalink = "https://acme.slack.com/archives/C0GENERAL/p1700000000000100"
         return {"boss": boss.id, "ann": ann.id}
 
 
@@ -64,6 +66,8 @@ def test_the_csv_round_trips_with_injection_cells_neutralised(db: Database) -> N
     assert body[0]["hours"] == "0.25" and body[0]["rate"] == "87.33" and body[0]["amount"] == "21.83"
     assert body[0]["invoice_reference"].startswith("INV-") and body[0]["invoice_state"] == "queued"
     assert body[1]["invoice_state"] == "uninvoiced" and body[3]["billable"] == "no" and body[3]["amount"] == ""
+    assert body[1]["slack_permalink"].startswith("https://acme.slack.com/archives/")
+    assert body[0]["slack_permalink"] == ""
     assert sum(Decimal(r["amount"]) for r in body if r["amount"]) == report.total.value
 
 
