@@ -18,6 +18,7 @@ from team.members import get_member
 from team.roles import has_role
 from timesheets.approvals import waiting_reviews
 from timesheets.member_calendar import member_today, week_totals
+from timesheets.nudges import workspace_settings
 from xero.connection_summary import summary as xero_summary
 from xero.sync_status import status_summary
 
@@ -69,6 +70,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             review_channel_id=workspace.review_channel_id if workspace is not None else None,
             invoice_approved_only=bool(workspace and workspace.invoice_approved_only),
             reviews=waiting_reviews(session, member) if workspace is not None and workspace.approvals_enabled else (),
+            nudges=workspace_settings(session, workspace_id) if has_role(member, Role.MANAGER) else None,
         )
 
 

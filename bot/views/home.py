@@ -16,6 +16,7 @@ from bot.views.invoice_list import invoice_list_section
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
 from bot.views.lock_date import lock_date_section
+from bot.views.nudge_settings import nudge_section
 from bot.views.reports import ACTION_OPEN as ACTION_OPEN_REPORTS
 from bot.views.sync import sync_blocks
 from bot.views.text import cut_plain, user_text
@@ -28,6 +29,7 @@ from storage.models import Role
 from timesheets.approvals import WeekSheet
 from timesheets.grammar.durations import format_duration
 from timesheets.member_calendar import WeekTotals
+from timesheets.nudges import Settings as NudgeSettings
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.sync_status import SyncSummary
 
@@ -69,6 +71,7 @@ class HomeModel:
     review_channel_id: str | None = None  # admins: where review messages go (None: DMs)
     invoice_approved_only: bool = False  # admins: invoices take only approved time
     reviews: tuple[WeekSheet, ...] = ()  # managers and up, approvals on: the weeks waiting for their review
+    nudges: NudgeSettings | None = None  # managers and up: the missing-time reminders
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -176,6 +179,8 @@ def build_home(model: HomeModel) -> dict[str, Any]:
         blocks += waiting_section(model.reviews)
     if model.role.rank >= Role.MANAGER.rank:
         blocks += _manager_section(model)
+    if model.nudges is not None:
+        blocks += nudge_section(model.nudges)
     blocks += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
     if model.role.rank >= Role.ADMIN.rank:
         blocks += _team_section(model)

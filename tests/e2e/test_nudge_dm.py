@@ -9,14 +9,15 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.views.nudge import ACTION_NUDGE_LOG, ACTION_NUDGE_QUIET
+from bot.views.nudge_settings import ACTION_OPEN_NUDGE_SETTINGS
 from sandbox.slack import SlackSandbox
 from storage.db import Database
 from storage.models import Member, Role
 from storage.models.nudges import NudgeSchedule
 from storage.types import utcnow
 from tests.support.catalog import make_catalog
-from tests.support.slack_app import ack_body, button, first_contact, last_response, opened_view
-from tests.support.slack_requests import SignedSlack
+from tests.support.slack_app import ack_body, button, first_contact, last_response, opened_view, text_of
+from tests.support.slack_requests import SignedSlack, text_value
 from tests.support.workspace import ALICE, OWNER
 from timesheets.nudges import Settings, change_settings, tick
 
@@ -86,3 +87,36 @@ def _refusal(slack: SignedSlack, db: Database) -> str:
         except Exception as refused:  # noqa: BLE001 - the message is what is checked
             return str(refused)
     return ""
+
+
+def test_a_manager_changes_the_reminders_on_home(slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
+    make_catalog(db)
+    first_contact(slack, slack_api, OWNER, ALICE)
+    slack.home_opened(OWNER)
+    home = slack_api.wait_for("views.publish")[-1].params["view"]
+    assert "Off: nobody is reminded about missing time." in text_of(home["blocks"])
+    ack_body(slack.home_action(ACTION_OPEN_NUDGE_SETTINGS, user=OWNER, value="open"))
+    modal = opened_view(slack_api)
+    values = {
+        "nudge_enabled": {"value": {"type": "checkboxes", "selected_options": [{"value": "on"}]}},
+        "nudge_days": {"value": {"type": "checkboxes", "selected_options": [{"value": d} for d in
+                                                                         ("mon", "tue", "wed", "thu")]}},
+        "nudge_expected": {"value": text_value("6h")},
+        "nudge_time": {"value": {"type": "timepicker", "selected_time": "16:30"}},
+    }
+    wrong = {**values, "nudge_expected": {"value": text_value("lots")}, "nudge_days": {"value": {
+        "type": "checkboxes", "selected_options": []}}}
+    refused = ack_body(slack.view_submission(modal, wrong, user=OWNER))
+    assert set(refused["errors"]) == {"nudge_expected", "nudge_days"}
+    ack_body(slack.view_submission(modal, values, user=OWNER))
+    home = slack_api.wait_for("views.publish", 2)[-1].params["view"]
+    assert "On: at 16:30 in each person's own timezone on Mon–Thu" in text_of(home["blocks"])
+    assert "less than 6 h that day" in text_of(home["blocks"])
+    # members don't see the section, and can't open the settings
+    slack.home_opened(ALICE)
+    alice_home = slack_api.wait_for("views.publish", 3)[-1].params["view"]
+    assert "Missing-time reminders" not in text_of(alice_home["blocks"])
+    slack_api.reset_calls()
+    ack_body(slack.home_action(ACTION_OPEN_NUDGE_SETTINGS, user=ALICE, value="open"))
+    time.sleep(0.3)
+    assert slack_api.calls_to("views.open") == []

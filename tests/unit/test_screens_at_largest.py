@@ -63,6 +63,7 @@ from storage.models import BillingMode, InvoiceMode, Role
 from timesheets.entries import MAX_DESCRIPTION, DayEntries, EntryListing, StoredEntry
 from timesheets.lookup import MAX_PICKER_OPTIONS, ProjectInfo
 from timesheets.member_calendar import WeekTotals
+from timesheets.nudges import Settings as NudgeSettings
 from timesheets.timers import RunningTimer, StopResult
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.invoice_defaults import (
@@ -253,7 +254,8 @@ def home(role: Role = Role.OWNER, *, invoices: tuple[str, ...] = ("failed",) * R
         catalog=catalog() if role.rank >= Role.MANAGER.rank else None, catalog_page=page,
         show_archived=show_archived, xero=xero,
         sync=sync_summary() if xero.connected else None, alerts_channel_id=CHANNEL,
-        invoices=tuple(invoice_summary(i, status) for i, status in enumerate(invoices))))
+        invoices=tuple(invoice_summary(i, status) for i, status in enumerate(invoices)),
+        nudges=NudgeSettings(True, 0b1111111, 1440, 1439) if role.rank >= Role.MANAGER.rank else None))
 
 
 # ---- invoices ------------------------------------------------------------------------------------------------
