@@ -363,6 +363,12 @@ def waiting_reviews(session: Session, actor: Member) -> tuple[WeekSheet, ...]:
 # ---------------------------------------------------------------- closed weeks
 
 
+def week_closed(session: Session, member: Member, day: date) -> bool:
+    """Whether `day` lies in a week of `member`'s that waits for review or was approved (no nudges for it)."""
+    submission = _submission(session, member, week_start_of(day))
+    return submission is not None and submission.state in (WeekState.SUBMITTED.value, WeekState.APPROVED.value)
+
+
 def refuse_closed_week(session: Session, member: Member, work_date: date, verb: str, *,
                        field: str | None = None) -> None:
     """Raise when `work_date` lies in a week of `member`'s that waits for review or was approved."""

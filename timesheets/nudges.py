@@ -25,6 +25,7 @@ from storage.outbox import record
 from storage.types import utcnow
 from team.members import active_members, require_active
 from team.roles import Permission, require
+from timesheets.approvals import week_closed
 from timesheets.nudge_clock import (
     Slot,
     clock_text,
@@ -176,7 +177,7 @@ def _handle(session: Session, row: NudgeSchedule, member: Member, settings: Sett
         done_today = slot.local_date
         handled = slot.local_date in (row.nudged_on, row.quiet_on)
         if not handled and logged_minutes(session, member, slot.local_date) < settings.expected_minutes \
-                and _claim(session, row, slot.local_date):
+                and not week_closed(session, member, slot.local_date) and _claim(session, row, slot.local_date):
             record(session, NUDGE_TASK, {"member_id": member.id, "day": slot.local_date.isoformat()},
                    workspace_id=member.workspace_id,
                    dedupe_key=f"nudge:{member.workspace_id}:{member.id}:{slot.local_date.isoformat()}")
