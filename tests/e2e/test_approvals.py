@@ -298,3 +298,17 @@ def test_an_edit_and_a_submission_at_once_one_wins_the_other_is_told(slack: Sign
         assert audit.details["minutes"] == 120
     else:  # the submission won: the delete was told why
         assert audit.details["minutes"] == 180 and any("waiting for review" in t for t in texts), texts
+
+
+def test_a_line_for_several_people_skips_the_one_whose_week_is_approved(slack: SignedSlack, slack_api: SlackSandbox,
+                                                                         db: Database, catalog: Catalog) -> None:
+    approvals_on(slack, slack_api)
+    _log(slack, BOB, "2 acme-web Header")
+    submit(slack, db)
+    slack.message_action(ACTION_APPROVE, user=ALICE, value=str(submission(db).id))
+    assert "Approved by alice" in text_of(last_response(slack_api, 2)["blocks"])
+    body = _log(slack, OWNER, f"1 acme-web Standup <@{BOB}|bob> <@{ALICE}|alice>")
+    shown = text_of(body["blocks"])
+    assert "Logged for 1 person" in body["text"] and "alice: 1 h" in shown
+    assert "bob skipped: Your week of" in shown and "was approved by alice" in shown
+    assert [e.description for e in entries_of(db, BOB)] == ["Header"]

@@ -175,3 +175,19 @@ def test_the_lock_day_is_each_members_own_calendar_day(slack: SignedSlack, slack
     assert ("is locked" in answer) == (bob_today < lock), answer
     assert [e.work_date for e in entries_of(db, BOB)] == ([] if bob_today < lock else [bob_today])
     assert json.dumps([e.description for e in entries_of(db, KIRI)]) == '["Her today"]'
+
+
+def test_logging_a_message_into_locked_time_is_refused(slack: SignedSlack, slack_api: SlackSandbox, db: Database,
+                                                       catalog: Catalog) -> None:
+    from bot.views.log_modal import CALLBACK_LOG_MESSAGE
+
+    today = today_in(LONDON)
+    pick_lock_date(slack, OWNER, today)
+    slack_api.wait_for("views.publish")
+    ts = slack_api.add_message("C0GENERAL", user=BOB, text="Can you check the header?")
+    ack_body(slack.message_shortcut(CALLBACK_LOG_MESSAGE, user=ALICE, message_ts=ts, text="Can you check the header?",
+                                    message_user=BOB, channel="C0GENERAL", channel_name="general"))
+    form = opened_view(slack_api)
+    answer = slack.view_submission(form, _form(catalog.web, today - timedelta(days=1), "1", "Header"), user=ALICE)
+    assert "is locked, so this can't be logged" in answer.get_json()["errors"]["date"]
+    assert entries_of(db, ALICE) == []
