@@ -3,6 +3,7 @@ workspace's reminder settings on Home (managers)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -13,7 +14,7 @@ from bot import log_form
 from bot.errors import reported
 from bot.home import publish_home
 from bot.views.log_modal import build_log_modal, offers_projects
-from bot.views.nudge import ACTION_NUDGE_LOG, ACTION_NUDGE_QUIET, quiet_reply
+from bot.views.nudge import ACTION_NUDGE_LOG, ACTION_NUDGE_QUIET, ACTION_NUDGE_SAME, copied_reply, quiet_reply
 from bot.views.nudge_settings import (
     ACTION_OPEN_NUDGE_SETTINGS,
     BLOCK_DAYS,
@@ -25,6 +26,7 @@ from bot.views.nudge_settings import (
 )
 from errors import FormErrors
 from team.roles import Permission, require
+from timesheets.copy_day import copy_day
 from timesheets.grammar.durations import DurationError, parse_duration
 from timesheets.nudge_clock import DAY_NAMES, parse_clock
 from timesheets.nudges import Settings, change_settings, not_working_today, workspace_settings
@@ -87,8 +89,30 @@ def handle_settings_submitted(ack: Ack, body: dict[str, Any], context: BoltConte
     publish_home(client, context["db"], context["workspace_id"], context["member_id"])
 
 
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@reported
+def handle_same(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
+                respond: Respond) -> None:
+    """"Same as yesterday", confirmed: yesterday's entries copied onto the nudge's day."""
+    ack()
+    day = _day(action.get("value"))
+    if day is None:
+        return
+    with context["db"].session() as session:
+        copied = copy_day(session, context["actor"](session), day - timedelta(days=1), day)
+    text, blocks = copied_reply(day, copied)
+    respond(text=text, blocks=blocks, replace_original=True)
+
+
 def register(app: App) -> None:
     app.action(ACTION_NUDGE_LOG)(handle_log)
     app.action(ACTION_NUDGE_QUIET)(handle_quiet)
+    app.action(ACTION_NUDGE_SAME)(handle_same)
     app.action(ACTION_OPEN_NUDGE_SETTINGS)(handle_open_settings)
     app.view(CALLBACK_NUDGE_SETTINGS)(handle_settings_submitted)

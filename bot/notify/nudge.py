@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -11,6 +11,7 @@ from bot.slack_clients import SlackNotInstalled
 from bot.views.nudge import nudge_message
 from jobs.registry import JobContext, TaskRegistry
 from storage.models import Member, Workspace
+from timesheets.copy_day import day_entries
 from timesheets.nudges import NUDGE_TASK, logged_minutes, workspace_settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def send(ctx: JobContext, member_id: int, day: str) -> None:
             return
         settings = workspace_settings(session, member.workspace_id)
         logged = logged_minutes(session, member, local_day)
+        yesterday = day_entries(session, member, local_day - timedelta(days=1))
         if logged >= settings.expected_minutes:
             return  # logged enough since the tick looked
         user_id, team_id, enterprise_id = member.slack_user_id, workspace.slack_team_id, workspace.slack_enterprise_id
@@ -33,7 +35,7 @@ def send(ctx: JobContext, member_id: int, day: str) -> None:
     except SlackNotInstalled:
         log.info("no bot token: nudge for member %s not sent", member_id)
         return
-    text, blocks = nudge_message(local_day, logged, settings.expected_minutes)
+    text, blocks = nudge_message(local_day, logged, settings.expected_minutes, yesterday)
     try:
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     except SlackApiError as exc:

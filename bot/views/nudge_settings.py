@@ -25,9 +25,9 @@ def summary(settings: Settings) -> str:
 
 
 def nudge_section(settings: Settings) -> list[dict[str, Any]]:
-    """Home, managers and up."""
-    return [b.divider(), b.header("Missing-time reminders"),
-            b.section(summary(settings), accessory=b.button("Change…", ACTION_OPEN_NUDGE_SETTINGS, "open"))]
+    """Home, managers and up: one block (Home holds at most 100)."""
+    return [b.section(f"*Missing-time reminders* · {summary(settings)}",
+                      accessory=b.button("Change…", ACTION_OPEN_NUDGE_SETTINGS, "open"))]
 
 
 def settings_modal(settings: Settings) -> dict[str, Any]:

@@ -4,19 +4,30 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.views.nudge import ACTION_NUDGE_LOG, ACTION_NUDGE_QUIET
+from bot.views.nudge import ACTION_NUDGE_LOG, ACTION_NUDGE_QUIET, ACTION_NUDGE_SAME
 from bot.views.nudge_settings import ACTION_OPEN_NUDGE_SETTINGS
 from sandbox.slack import SlackSandbox
 from storage.db import Database
-from storage.models import Member, Role
+from storage.models import Member, Project, Role
 from storage.models.nudges import NudgeSchedule
 from storage.types import utcnow
-from tests.support.catalog import make_catalog
-from tests.support.slack_app import ack_body, button, first_contact, last_response, opened_view, text_of
+from tests.support.catalog import add_entry, make_catalog, make_invoice
+from tests.support.slack_app import (
+    ack_body,
+    button,
+    entries_of,
+    first_contact,
+    last_response,
+    opened_view,
+    text_of,
+    today_in,
+)
 from tests.support.slack_requests import SignedSlack, text_value
 from tests.support.workspace import ALICE, OWNER
 from timesheets.nudges import Settings, change_settings, tick
@@ -120,3 +131,33 @@ def test_a_manager_changes_the_reminders_on_home(slack: SignedSlack, slack_api: 
     ack_body(slack.home_action(ACTION_OPEN_NUDGE_SETTINGS, user=ALICE, value="open"))
     time.sleep(0.3)
     assert slack_api.calls_to("views.open") == []
+
+
+def test_same_as_yesterday_copies_what_it_can_and_names_the_rest(slack: SignedSlack, slack_api: SlackSandbox,
+                                                                 db: Database) -> None:
+    catalog = make_catalog(db)
+    first_contact(slack, slack_api, OWNER, ALICE)
+    yesterday = today_in("Europe/London") - timedelta(days=1)
+    with db.session() as s:
+        owner = s.scalar(select(Member).where(Member.slack_user_id == OWNER))
+        alice = s.scalar(select(Member).where(Member.slack_user_id == ALICE))
+        assert owner is not None and alice is not None
+        add_entry(s, alice, catalog.web, yesterday, 120, description="Standup and review", hourly_rate="100")
+        billed = add_entry(s, alice, catalog.app, yesterday, 60, description="Billed work")
+        billed.invoice_id = make_invoice(s, s.get(Project, catalog.app).client_id).id  # type: ignore[union-attr]
+        add_entry(s, alice, catalog.old, yesterday, 30, description="Old site")
+        change_settings(s, owner, Settings(enabled=True, days=0b1111111, expected_minutes=450, local_minute=0))
+    with db.session() as s:
+        tick(s, utcnow())
+    [dm] = _nudges(slack_api, ALICE, 1)
+    shown = text_of(dm["blocks"])
+    assert "Standup and review" in shown and "not copied: invoiced" in shown and "not copied: project archived" in shown
+    same = button(dm["blocks"], ACTION_NUDGE_SAME)
+    assert "Log again today: 2 h Acme — Website Standup and review" in same["confirm"]["text"]["text"]
+    ack_body(slack.message_action(ACTION_NUDGE_SAME, user=ALICE, value=same["value"], block_id="nudge"))
+    answer = last_response(slack_api)
+    assert "Copied 1 entry onto" in str(answer["text"])
+    assert "not copied: 1 h Acme — Mobile app Billed work — invoiced" in text_of(answer["blocks"])
+    today = [e for e in entries_of(db, ALICE) if e.work_date == today_in("Europe/London")]
+    assert [(e.project_id, e.minutes, e.description, e.hourly_rate) for e in today] == [
+        (catalog.web, 120, "Standup and review", Decimal("100"))]
