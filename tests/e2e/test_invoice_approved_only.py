@@ -88,3 +88,26 @@ def test_with_the_setting_off_unapproved_time_is_invoiced_as_before(world: World
     view = acme_view(w)
     shown = text_of(view)
     assert "unapproved" not in shown and "4 lines · 4 entries" in shown
+
+
+def test_the_month_end_batch_takes_only_approved_entries(world: World) -> None:
+    from invoicing.batch import month_batch_preview
+    from storage.models import Member
+
+    w = world
+    home_select(w.slack, OWNER, ACTION_APPROVALS, "on")
+    home_select(w.slack, OWNER, ACTION_APPROVED_ONLY, "approved")
+    w.api.wait_for("views.publish", 2)
+    with w.db.session() as s:
+        alice = s.get(Member, w.alice)
+        assert alice is not None
+        month = next(e.work_date for e in s.scalars(select(TimeEntry).where(TimeEntry.member_id == w.bob)))
+        before = month_batch_preview(s, alice, month.replace(day=1))
+    assert [(c.name, c.entry_count) for c in before.clients] == []  # nothing approved yet: nothing billed
+    w.api.reset_calls()
+    _approve_bobs_weeks(w)
+    with w.db.session() as s:
+        alice = s.get(Member, w.alice)
+        assert alice is not None
+        after = month_batch_preview(s, alice, month.replace(day=1))
+    assert [(c.name, c.entry_count) for c in after.clients] == [("Acme", 2)]
