@@ -130,17 +130,25 @@ def send_back_modal(sheet: WeekSheet, origin: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def waiting_section(sheets: tuple[WeekSheet, ...]) -> list[dict[str, Any]]:
-    """Home, managers and up: the weeks waiting for their review, with the same buttons as the review message."""
+def waiting_section(sheets: tuple[WeekSheet, ...], room: int | None = None) -> list[dict[str, Any]]:
+    """Home, managers and up: the weeks waiting for their review, with the same buttons as the review message.
+    ``room`` is how many blocks Home has left: weeks past it are counted in a closing line, never dropped silently."""
     blocks: list[dict[str, Any]] = [b.divider(), b.header("Weeks waiting for review")]
     if not sheets:
         return blocks + [b.section("No weeks are waiting for review.")]
-    for sheet in sheets:
+    listed = len(sheets) if room is None or len(blocks) + 2 * len(sheets) <= room \
+        else max(0, (room - len(blocks) - 1) // 2)
+    for sheet in sheets[:listed]:
         value = str(sheet.submission_id)
         blocks.append(b.section(f"*{user_text(sheet.member_name)}* — week of {week_label(sheet.week_start)}: "
                                 f"{format_duration(sheet.total_minutes)} in {sheet.entry_count} entries"))
         blocks.append(b.actions(f"review.{value}", [b.button("Approve", ACTION_APPROVE, value, style="primary"),
                                                     b.button("Send back", ACTION_SEND_BACK, value)]))
+    if listed < len(sheets):
+        left = len(sheets) - listed
+        more = f"…and {left} more" if listed else f"{left}"
+        blocks.append(b.context(f"{more} {'week' if left == 1 else 'weeks'} waiting: each one's review message "
+                                "has Approve and Send back."))
     return blocks
 
 

@@ -42,6 +42,7 @@ BLOCK_INVOICE_BUTTONS = "invoice_buttons"
 BLOCK_REPORT_BUTTONS = "report_buttons"
 ACTION_CREATE_INVOICE = ACTION_OPEN_INVOICE_MODAL
 ROLE_CHOICES = ((Role.MEMBER, "Member"), (Role.MANAGER, "Manager"), (Role.ADMIN, "Admin"))
+MAX_BLOCKS = 100  # what Slack takes in one Home view
 
 
 @dataclass(frozen=True)
@@ -173,19 +174,35 @@ def _team_section(model: HomeModel) -> list[dict[str, Any]]:
     ]
 
 
+def _within_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Home with every section at its largest can pass Slack's 100 blocks: the dividers just above a header go
+    first, from the bottom up (the headers still part the sections); below the limit nothing changes."""
+    blocks = list(blocks)
+    for at in range(len(blocks) - 2, -1, -1):
+        if len(blocks) <= MAX_BLOCKS:
+            break
+        if blocks[at].get("type") == "divider" and blocks[at + 1].get("type") == "header":
+            del blocks[at]
+    return blocks
+
+
 def build_home(model: HomeModel) -> dict[str, Any]:
-    blocks = _week_section(model)
-    if model.role.rank >= Role.MANAGER.rank and model.approvals_enabled:
-        blocks += waiting_section(model.reviews)
+    week = _week_section(model)
+    rest: list[dict[str, Any]] = []
     if model.role.rank >= Role.MANAGER.rank:
-        blocks += _manager_section(model)
+        rest += _manager_section(model)
     if model.nudges is not None:
-        blocks += nudge_section(model.nudges)
-    blocks += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
+        rest += nudge_section(model.nudges)
+    rest += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
     if model.role.rank >= Role.ADMIN.rank:
-        blocks += _team_section(model)
-        blocks += lock_date_section(model.lock_before)
-        blocks += settings_section(model.approvals_enabled, model.review_channel_id, model.invoice_approved_only)
+        rest += _team_section(model)
+        rest += lock_date_section(model.lock_before)
+        rest += settings_section(model.approvals_enabled, model.review_channel_id, model.invoice_approved_only)
+    waiting: list[dict[str, Any]] = []
+    if model.role.rank >= Role.MANAGER.rank and model.approvals_enabled:
+        # The waiting weeks take the room the other sections leave (always their header and a count).
+        waiting = waiting_section(model.reviews, room=max(MAX_BLOCKS - len(week) - len(rest), 3))
+    blocks = _within_limit(week + waiting + rest)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
     page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
     state: dict[str, Any] = {"page": page, "all": model.show_archived}
