@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from bot.views import approvals as approvals_view
+from bot.views import budget_alert as budget_view
 from bot.views import home as home_view
 from bot.views import hours as hours_view
 from bot.views import invoice_batch as batch_view
 from bot.views import invoice_modal as invoice_view
 from bot.views import invoice_status as status_view
 from bot.views import log_modal as log_view
+from bot.views import nudge as nudge_view
+from bot.views import nudge_settings as nudge_settings_view
+from bot.views import report_files as report_files_view
+from bot.views import reports as report_view
 from bot.views import sync as sync_view
 from bot.views import wizard as wizard_view
 from bot.views import xero as xero_view
@@ -38,6 +44,7 @@ from bot.views.catalog.rates import default_rates_modal, project_rates_modal
 from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import ROWS_PER_PAGE
 from bot.views.invoice_xero_state import XeroFacts
+from bot.views.log_modal import PERMALINK_LIMIT
 from bot.views.text import user_text
 from catalog.form_input import CODE_MAX, NAME_MAX
 from catalog.projects import Catalog, ClientSummary, ProjectSummary
@@ -56,14 +63,20 @@ from invoicing.preview import SHOWN_LINES, InvoiceField, InvoiceRequest, Preview
 from invoicing.selection import Period
 from invoicing.summary import EntryTally
 from invoicing.totals import LineAmountType, Totals
+from reports.budgets import FixedBudget, RetainerMonth
+from reports.figures import Figures
+from reports.periods import PeriodKind
+from reports.report import Report, ReportGrouping, ReportRequest, ReportRow
 from sandbox import slack_elements
 from sandbox import slack_limits as limit
 from sandbox.slack_views import validate_blocks, validate_view
 from storage.models import BillingMode, InvoiceMode, Role
+from timesheets.approvals import Decision, WeekSheet
 from timesheets.entries import MAX_DESCRIPTION, DayEntries, EntryListing, StoredEntry
 from timesheets.lookup import MAX_PICKER_OPTIONS, ProjectInfo
 from timesheets.member_calendar import WeekTotals
 from timesheets.nudges import Settings as NudgeSettings
+from timesheets.team_entries import PersonEntry, Skipped, TeamLog
 from timesheets.timers import RunningTimer, StopResult
 from xero.connection_summary import NOT_CONNECTED, ConnectionSummary
 from xero.invoice_defaults import (
@@ -557,6 +570,10 @@ def followed_view(index: int) -> status_view.InvoiceView:
         push_attempt=99, xero=facts)
 
 
+def _followed_message(index: int) -> Callable[[], Any]:
+    return lambda: status_view.status_message(followed_view(index))
+
+
 SCREENS["home: owner, invoice list followed in Xero, a middle page"] = Screen(
     "home", lambda: followed_home(Role.OWNER))
 SCREENS["home: manager, invoice list followed in Xero, a middle page"] = Screen(
@@ -564,7 +581,202 @@ SCREENS["home: manager, invoice list followed in Xero, a middle page"] = Screen(
 for _index in range(len(XERO_STATES) * len(RELEASE_STATES)):
     SCREENS[f"invoice status message: Xero {XERO_STATES[_index % len(XERO_STATES)]}, "
             f"release {RELEASE_STATES[_index % len(RELEASE_STATES)]}"] = Screen(
-        "message", lambda i=_index: status_view.status_message(followed_view(i)))
+        "message", _followed_message(_index))
+
+
+# ---- reports -------------------------------------------------------------------------------------------------
+
+MEMBER_NAME_MAX = 200  # members.display_name
+NOTE_MAX = 1000  # the Send back note, as the modal takes it
+REPORT_ROWS = 150  # top-level rows: several pages of ROWS_PER_PAGE
+CHILDREN = 5  # a client's projects under it
+
+
+def figures(index: int) -> Figures:
+    return Figures(entries=99_999, minutes=10**7 + index, billable_minutes=10**7 - 1, billed_minutes=10**7,
+                   value_cents=99_999_999_999, invoiced_cents=33_333_333_333, unpriced_minutes=9_999)
+
+
+def report_row(grouping: ReportGrouping, index: int) -> ReportRow:
+    if grouping is ReportGrouping.CLIENT:
+        return ReportRow(1_000_000 + index, name(NAME_MAX, index), figures(index), children=[
+            ReportRow(10_000_000 + index * CHILDREN + p, name(NAME_MAX, index + p), figures(p), code=code(p))
+            for p in range(CHILDREN)])
+    if grouping is ReportGrouping.PROJECT:
+        return ReportRow(10_000_000 + index, name(NAME_MAX, index), figures(index), code=code(index))
+    if grouping is ReportGrouping.MEMBER:
+        return ReportRow(100 + index, name(MEMBER_NAME_MAX, index), figures(index))
+    return ReportRow(WEEK_START - timedelta(weeks=index), f"Week of {WEEK_START - timedelta(weeks=index)}",
+                     figures(index))
+
+
+def report(grouping: ReportGrouping, *, money: bool = True, rows: int = REPORT_ROWS,
+           period: PeriodKind = PeriodKind.CUSTOM) -> Report:
+    request = ReportRequest(period, grouping, WEEK_START - timedelta(days=3650), TODAY, "1000001", "10000001", "101")
+    retainers = tuple(RetainerMonth(10_000_000 + i, name(NAME_MAX, i), date(2024, 1 + i % 12, 1), 10**7, 744 * 60,
+                                    RATE) for i in range(100))
+    budgets = tuple(FixedBudget(10_000_000 + i, name(NAME_MAX, i), MONEY if i % 2 else None, MONEY, 9_999)
+                    for i in range(100))
+    return Report(request=request, period=Period(WEEK_START - timedelta(days=3650), TODAY),
+                  rows=tuple(report_row(grouping, i) for i in range(rows)), total=figures(0), money=money,
+                  retainers=retainers if money else (), budgets=budgets if money else (),
+                  filters=(f"Client: {name(NAME_MAX, 1)}", f"Project: {name(NAME_MAX, 2)}",
+                           f"Person: {name(MEMBER_NAME_MAX, 3)}"))
+
+
+REPORT_PAGES = -(-REPORT_ROWS // report_view.ROWS_PER_PAGE)
+
+
+def report_modal(shown: Report | None, page: int, *, members: bool = True, problem: str | None = None,
+                 note: str | None = None) -> dict[str, Any]:
+    """The Reports modal with 150 clients, projects and people to filter by (a member gets no people filter)."""
+    count = 150
+    return report_view.report_modal(
+        shown, report(ReportGrouping.CLIENT if shown is None else shown.request.grouping).request, page,
+        clients=[(str(1_000_000 + i), name(NAME_MAX, i)) for i in range(count)],
+        projects=[(str(10_000_000 + i), f"{name(NAME_MAX, i)} ({code(i)})") for i in range(count)],
+        members=[(str(100 + i), name(MEMBER_NAME_MAX, i)) for i in range(count)] if members else [],
+        problem=problem, note=note)
+
+
+def _report_reply(grouping: ReportGrouping, money: bool, page: int) -> Callable[[], Any]:
+    return lambda: report_view.report_reply(report(grouping, money=money), page)
+
+
+for _grouping in ReportGrouping:
+    for _money in (True, False):
+        for _which, _page in (("first", 0), ("middle", REPORT_PAGES // 2), ("last", REPORT_PAGES - 1)):
+            SCREENS[f"report reply: by {_grouping.value}, {'money' if _money else 'hours only'}, {_which} page"] = \
+                Screen("message", _report_reply(_grouping, _money, _page))
+SCREENS["report reply: nothing logged"] = Screen("message", lambda: report_view.report_reply(
+    report(ReportGrouping.CLIENT, rows=0)))
+SCREENS["report reply: one page, this week"] = Screen("message", lambda: report_view.report_reply(
+    report(ReportGrouping.PROJECT, rows=report_view.ROWS_PER_PAGE, period=PeriodKind.THIS_WEEK)))
+def _report_modal(grouping: ReportGrouping) -> Callable[[], Any]:
+    return lambda: report_modal(report(grouping), REPORT_PAGES // 2, note=said(3000))
+
+
+for _grouping in ReportGrouping:
+    SCREENS[f"report modal: by {_grouping.value}, 150 of each filter, a middle page"] = Screen(
+        "modal", _report_modal(_grouping))
+SCREENS["report modal: a member, hours only"] = Screen("modal", lambda: report_modal(
+    report(ReportGrouping.WEEK, money=False), 1, members=False))
+SCREENS["report modal: a problem"] = Screen("modal", lambda: report_modal(None, 0, problem=user_text(tricky(5000))))
+SCREENS["report chart message"] = Screen("message", lambda: report_files_view.chart_message(
+    report_view.title(report(ReportGrouping.MEMBER)), "F0123ABCDEF"))
+SCREENS["budget alert: retainer month"] = Screen("message", lambda: budget_view.budget_alert_message(
+    budget_view.BudgetAlertView(10_000_000, name(NAME_MAX, 0), 1_000_000, name(NAME_MAX, 1), 100, 99_999,
+                                date(2024, 11, 1), 744 * 60)))
+SCREENS["budget alert: fixed budget"] = Screen("message", lambda: budget_view.budget_alert_message(
+    budget_view.BudgetAlertView(10_000_000, name(NAME_MAX, 2), 1_000_000, name(NAME_MAX, 3), 80, 99, None,
+                                budget=MONEY)))
+
+
+# ---- approvals -------------------------------------------------------------------------------------------------
+
+WAITING_LIMIT = 20  # bot.home.waiting_reviews lists this many weeks at most
+
+
+def sheet(index: int = 0, projects: int = 150) -> WeekSheet:
+    return WeekSheet(member_id=100 + index, member_name=name(MEMBER_NAME_MAX, index), slack_user_id=USER,
+                     week_start=WEEK_START, days=tuple((WEEK_START + timedelta(days=d), 1440) for d in range(7)),
+                     projects=tuple((project_info(p).label, 1440 * 7 // projects) for p in range(projects)),
+                     entry_count=99_999, submission_id=3_000_000 + index, state="submitted")
+
+
+def decision(approved: bool) -> Decision:
+    return Decision(sheet(1), name(MEMBER_NAME_MAX, 2), approved, "" if approved else name(NOTE_MAX, 3))
+
+
+SCREENS.update({
+    "approvals: submit confirmation, full week": Screen("message", lambda: approvals_view.submit_confirm_reply(
+        sheet())),
+    "approvals: submitted": Screen("message", lambda: approvals_view.submitted_reply(sheet(), 400)),
+    "approvals: review message, full week": Screen("message", lambda: approvals_view.review_message(sheet())),
+    "approvals: review decided, approved": Screen("message", lambda: approvals_view.decided_message(
+        decision(True))),
+    "approvals: review decided, sent back": Screen("message", lambda: approvals_view.decided_message(
+        decision(False))),
+    "approvals: week reopened": Screen("message", lambda: approvals_view.reopened_message(
+        sheet(), name(MEMBER_NAME_MAX, 4))),
+    "approvals: member told, approved": Screen("message", lambda: approvals_view.member_told(decision(True))),
+    "approvals: member told, sent back": Screen("message", lambda: approvals_view.member_told(decision(False))),
+    "approvals: member told, reopened": Screen("message", lambda: approvals_view.member_reopened(
+        sheet(), name(MEMBER_NAME_MAX, 5))),
+    "approvals: send back modal": Screen("modal", lambda: approvals_view.send_back_modal(
+        sheet(), {"c": CHANNEL, "t": "1234567890.123456", "u": RESPONSE_URL})),
+})
+
+
+# ---- the message shortcut, /hours for several people, nudges ------------------------------------------------------
+
+PERMALINK = ("https://hourcap-workspace.slack.com/archives/C0123ABCDEF/p1733077800123456?thread_ts="
+             + "1733077800.123456&cid=C0123ABCDEF" + "0" * PERMALINK_LIMIT)[:PERMALINK_LIMIT]
+TEAM = 400  # people named in one /hours
+
+
+def team_log() -> TeamLog:
+    stored = tuple(PersonEntry(f"U{i:010d}", name(MEMBER_NAME_MAX, i), stored_entry(i, TODAY, minutes=1440))
+                   for i in range(TEAM))
+    skipped = tuple(Skipped(f"U{i:010d}", name(MEMBER_NAME_MAX, i), tricky(200, i)) for i in range(TEAM))
+    return TeamLog(stored, skipped)
+
+
+SCREENS.update({
+    "log time modal, from a message, 100 projects": Screen("modal", lambda: log_view.build_log_modal(replace(
+        log_form(), entry_id=None, archived_project=None, description=name(MAX_DESCRIPTION, 7),
+        permalink=PERMALINK))),
+    "hours: logged for many people, many skipped": Screen("message", lambda: hours_view.team_log_reply(
+        team_log())),
+    "hours: logged for nobody, all skipped": Screen("message", lambda: hours_view.team_log_reply(
+        TeamLog((), team_log().skipped))),
+    "hours: logged for you DM": Screen("message", lambda: hours_view.logged_for_message(
+        stored_entry(5, TODAY, minutes=1440), name(MEMBER_NAME_MAX, 5))),
+    "nudge DM": Screen("message", lambda: nudge_view.nudge_message(TODAY, 1439, 1440)),
+    "nudge DM, nothing logged": Screen("message", lambda: nudge_view.nudge_message(TODAY, 0, 1440)),
+    "nudge quiet reply": Screen("message", lambda: nudge_view.quiet_reply(TODAY)),
+    "nudge settings modal, on": Screen("modal", lambda: nudge_settings_view.settings_modal(
+        NudgeSettings(True, 0b1111111, 1440, 1439))),
+    "nudge settings modal, off": Screen("modal", lambda: nudge_settings_view.settings_modal(
+        NudgeSettings(False, 0, 1, 0))),
+})
+
+
+# ---- Home with every section ----------------------------------------------------------------------------------
+
+
+def home_with_everything(role: Role, *, listed: bool = False) -> dict[str, Any]:
+    page = InvoicePage(rows=tuple(followed_row(i) for i in range(PER_PAGE)), filter=InvoiceFilter.ALL, page=41,
+                       total=PER_PAGE * 99)
+    manager = role.rank >= Role.MANAGER.rank
+    return home_view.build_home(home_view.HomeModel(
+        role=role, today=TODAY, week=WeekTotals(WEEK_START, (1440,) * 7),
+        team=tuple(home_view.TeamRow(f"U{i:010d}", (Role.MANAGER, Role.ADMIN, Role.OWNER)[i % 3])
+                   for i in range(400)),
+        catalog=catalog() if manager else None, catalog_page=1, show_archived=True, xero=CONNECTED,
+        sync=sync_summary(), alerts_channel_id=CHANNEL,
+        invoices=tuple(invoice_summary(i, "failed") for i in range(RECENT_LIMIT)),
+        invoice_list=page if listed else None, lock_before=TODAY, approvals_enabled=True,
+        review_channel_id=CHANNEL, invoice_approved_only=True,
+        reviews=tuple(sheet(i) for i in range(WAITING_LIMIT)) if manager else (),
+        nudges=NudgeSettings(True, 0b1111111, 1440, 1439) if manager else None))
+
+
+def _home_with_everything(role: Role, listed: bool) -> Callable[[], Any]:
+    return lambda: home_with_everything(role, listed=listed)
+
+
+for _role in (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.MEMBER):
+    SCREENS[f"home: {_role.value}, every section at its largest"] = Screen(
+        "home", _home_with_everything(_role, False))
+    SCREENS[f"home: {_role.value}, every section, invoice list followed in Xero"] = Screen(
+        "home", _home_with_everything(_role, True))
+SCREENS["home: manager, approvals on, no week waiting"] = Screen("home", lambda: home_view.build_home(
+    home_view.HomeModel(role=Role.MANAGER, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
+                        catalog=Catalog((), RoundingRule()), approvals_enabled=True)))
+SCREENS["home: admin, no lock date, approvals off, reminders off"] = Screen("home", lambda: home_view.build_home(
+    home_view.HomeModel(role=Role.ADMIN, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
+                        catalog=Catalog((), RoundingRule()), nudges=NudgeSettings(False, 0, 1, 0))))
 
 
 def check(kind: str, built: Any) -> list[str]:
@@ -672,6 +884,15 @@ def test_the_inputs_really_are_the_largest() -> None:
     _, page = SCREENS["hours: list, middle page"].build()
     pager = next(b for b in page if b.get("block_id") == "hours_pager")
     assert len(pager["elements"]) == 2  # Previous and Next
+
+    for role in ("owner", "manager"):  # Home's waiting weeks say how many did not fit
+        texts = list(mrkdwn_texts(SCREENS[f"home: {role}, every section at its largest"].build()["blocks"]))
+        assert any("weeks waiting: each one's review message" in t for t in texts)
+    _, reply = SCREENS["report reply: by client, money, middle page"].build()
+    assert any(e.get("action_id") == report_view.ACTION_PAGE_PREV for block in reply
+               if block.get("block_id") == "report_pager" for e in block["elements"])
+    modal = SCREENS["report modal: by client, 150 of each filter, a middle page"].build()
+    assert [len(b["elements"][0]["options"]) for b in modal["blocks"][2:5]] == [100, 100, 100]
 
     texts = list(mrkdwn_texts(SCREENS["batch modal, hundreds of clients and skipped"].build()["blocks"]))
     assert any("more clients not shown" in t for t in texts)
