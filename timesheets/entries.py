@@ -91,6 +91,7 @@ class StoredEntry:
     today: date
     burn: str | None = None
     permalink: str | None = None
+    approved: bool = False  # in an approved week: locked like an invoiced entry
 
     @property
     def day(self) -> str:
@@ -192,6 +193,7 @@ def _stored(entry: TimeEntry, project: ProjectInfo, today: date, burn: str | Non
         minutes=entry.minutes, description=entry.description, billable=entry.billable,
         hourly_rate=None if entry.hourly_rate is None else Decimal(entry.hourly_rate),
         invoiced=entry.invoice_id is not None, today=today, burn=burn, permalink=entry.slack_permalink,
+        approved=entry.approval_id is not None,
     )
 
 

@@ -86,11 +86,13 @@ def _entry_blocks(entry: StoredEntry, period: Period) -> list[dict[str, Any]]:
         parts.append("_not billable_")
     if entry.invoiced:
         parts.append(":lock: invoiced")
+    elif entry.approved:
+        parts.append(":lock: approved")
     link = safe_permalink(entry.permalink)
     if link:
         parts.append(f"<{link}|:link: message>")
     blocks = [b.section(" · ".join(parts))]
-    if not entry.invoiced:
+    if not entry.invoiced and not entry.approved:
         value = f"{entry.id}|{period}"
         sentence = f"{format_duration(entry.minutes)} on {entry.project_label}, {entry.day} will be deleted."
         blocks.append(b.actions(f"entry.{entry.id}", [

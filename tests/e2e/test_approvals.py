@@ -161,6 +161,8 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     slack_api.wait_for("chat.postMessage", 3)
     assert any("was approved by alice" in m["text"] for m in dms(slack_api, BOB))
     assert all(e.approval_id == int(sub_id) for e in entries_of(db, BOB))
+    listed = text_of(_log(slack, BOB, "week")["blocks"])
+    assert ":lock: approved" in listed and ACTION_DELETE not in listed  # no buttons that would be refused
 
     fixed = next(e for e in entries_of(db, BOB) if e.description == "Header")
     slack.message_action(ACTION_DELETE, user=BOB, value=f"{fixed.id}|week")
