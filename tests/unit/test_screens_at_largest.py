@@ -891,6 +891,8 @@ def test_the_inputs_really_are_the_largest() -> None:
     _, reply = SCREENS["report reply: by client, money, middle page"].build()
     assert any(e.get("action_id") == report_view.ACTION_PAGE_PREV for block in reply
                if block.get("block_id") == "report_pager" for e in block["elements"])
+    _, team = SCREENS["hours: logged for many people, many skipped"].build()
+    assert any("more people not shown" in t for t in mrkdwn_texts(team))
     modal = SCREENS["report modal: by client, 150 of each filter, a middle page"].build()
     assert [len(b["elements"][0]["options"]) for b in modal["blocks"][2:5]] == [100, 100, 100]
 
