@@ -182,6 +182,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
         demo_batch,
         demo_catalog,
         demo_follow,
+        demo_habits,
         demo_hardening,
         demo_hours,
         demo_invoices,
@@ -195,7 +196,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
     return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS,
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
             demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS,
-            *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS]
+            *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,

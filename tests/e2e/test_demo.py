@@ -72,3 +72,9 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Approved by alice. Its time is locked." in text
     assert "Bob presses Edit on the approved entry → Your week of" in text and "can't be edited" in text
     assert "unapproved entries in this range (" in text and "carol 1" in text
+    # 23: habits — one line for several people, time from a message with its link, reminders at 17:00 local
+    assert "Logged for 3 people — 30 min on Acme — Website: Standup; 1 skipped" in text
+    assert "DM to U0KIRI: alice logged time for you" in text
+    assert "|:link: message>" in text and "on the home page (https://acme.example/home)" in text
+    assert "= 17:00 for U0KIRI: a reminder DM" in text and "= 17:00 for U0LUIS: a reminder DM" in text
+    assert "Copied 1 entry onto" in text and "each person was reminded once" in text
