@@ -66,7 +66,7 @@ from bot.views.log_modal import (
 from errors import InvalidInput
 from invoicing.create import check_can_create_invoices
 from storage.models import Workspace
-from timesheets.approvals import approvals_enabled, last_week_start, preview_submission
+from timesheets.approvals import approvals_enabled, last_week_start, preview_submission, week_closed
 from timesheets.entries import (
     EntryInput,
     Period,
@@ -224,7 +224,8 @@ class HoursCommand:
             member = self.actor(session)
             listing = list_entries(session, member, period)
             text, blocks = list_reply(listing)
-            if period == "week" and listing.entry_count and approvals_enabled(session, member.workspace_id):
+            if period == "week" and listing.entry_count and approvals_enabled(session, member.workspace_id) \
+                    and not week_closed(session, member, listing.start):  # waiting or approved: nothing to submit
                 blocks = [*blocks, submit_button(listing.start)]
             return Outcome(reply=(text, blocks))
 

@@ -163,6 +163,7 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     assert all(e.approval_id == int(sub_id) for e in entries_of(db, BOB))
     listed = text_of(_log(slack, BOB, "week")["blocks"])
     assert ":lock: approved" in listed and ACTION_DELETE not in listed  # no buttons that would be refused
+    assert ACTION_SUBMIT_PREVIEW not in listed  # nothing left to submit
 
     fixed = next(e for e in entries_of(db, BOB) if e.description == "Header")
     slack.message_action(ACTION_DELETE, user=BOB, value=f"{fixed.id}|week")
