@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -189,17 +190,23 @@ def _handle(session: Session, row: NudgeSchedule, member: Member, settings: Sett
     return sent
 
 
-def tick(session: Session, now: datetime | None = None, *, limit: int = TICK_BATCH) -> int:
-    """Send every nudge due at `now` (one indexed query finds who to look at); returns how many were recorded."""
-    moment = now or utcnow()
-    rows = session.execute(
+def due_rows(session: Session, now: datetime, *, limit: int = TICK_BATCH) -> list[Any]:
+    """Who the tick looks at: (schedule, member, settings) of every row due by `now`, oldest first — one query on
+    the ``next_at`` index, whatever the number of workspaces and timezones."""
+    return list(session.execute(
         select(NudgeSchedule, Member, NudgeSettings)
         .join(Member, (Member.id == NudgeSchedule.member_id) & (Member.workspace_id == NudgeSchedule.workspace_id))
         .outerjoin(NudgeSettings, NudgeSettings.workspace_id == NudgeSchedule.workspace_id)
-        .where(NudgeSchedule.next_at <= moment)
+        .where(NudgeSchedule.next_at <= now)
         .order_by(NudgeSchedule.next_at)
         .limit(limit)
-    ).all()
+    ).all())
+
+
+def tick(session: Session, now: datetime | None = None, *, limit: int = TICK_BATCH) -> int:
+    """Send every nudge due at `now` (one indexed query finds who to look at); returns how many were recorded."""
+    moment = now or utcnow()
+    rows = due_rows(session, moment, limit=limit)
     sent = 0
     for row, member, stored in rows:
         settings = DEFAULT if stored is None else Settings(stored.enabled, stored.days, stored.expected_minutes,
