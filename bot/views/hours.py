@@ -223,6 +223,8 @@ def help_text(day_first: bool = True) -> str:
         "`/hours stop discard` drops it",
         "• `/hours 1 standup @alice @bob` — the same entry for each person named, each told by DM (managers; "
         "`@me` counts you in)",
+        "• `/hours remind` — your missing-time reminders: `remind off`, `remind on`, `remind at 18:30`, "
+        "`remind days mon-thu`",
         "• `/hours invoice` — create an invoice (managers)",
         "Each entry is 1 minute to 24 hours, and a day holds at most 24 h. Invoiced entries can't be changed.",
     ])

@@ -73,6 +73,7 @@ def test_a_nudge_dm_offers_the_form_and_a_quiet_day(slack: SignedSlack, slack_ap
 def test_hours_remind_changes_ones_own_reminders(slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
     make_catalog(db)
     first_contact(slack, slack_api, OWNER, ALICE)
+    assert "`/hours remind` — your missing-time reminders" in ack_body(slack.command("help", user=ALICE))["text"]
     body = ack_body(slack.command("remind", user=ALICE))
     assert "off in this workspace" in body["text"]
     with db.session() as s:
