@@ -119,13 +119,15 @@ def habits(demo: Demo) -> None:
         if "Missing-time reminders" in line:
             demo.out(line)
 
-    demo.say("The reminder tick runs every five minutes; here a simulated clock runs it from now until Kiri (Auckland) "
-             "and Luis (Los Angeles) have had their 17:00:")
+    demo.say("The reminder tick runs every five minutes; here a simulated clock runs it from the next 16:50 in Los "
+             "Angeles until Luis (Los Angeles) and Kiri (Auckland) have had their 17:00:")
     from timesheets.nudges import tick
 
-    now = utcnow().replace(second=0, microsecond=0)
-    now -= timedelta(minutes=now.minute % 5)  # ticks on the five minutes, as the scheduled one runs
-    deadline = _next_five_pm("America/Los_Angeles", _next_five_pm("Pacific/Auckland", now)) + timedelta(minutes=5)
+    # from ten minutes before the next weekday 17:00 in Los Angeles (Auckland's comes three hours later in UTC),
+    # on the five minutes, as the scheduled tick runs
+    los_angeles = _next_five_pm("America/Los_Angeles", utcnow() + timedelta(minutes=10))
+    now = los_angeles - timedelta(minutes=10)
+    deadline = _next_five_pm("Pacific/Auckland", los_angeles) + timedelta(minutes=5)
     told: set[str] = set()
     ticks = 0
     while now <= deadline and not {KIRI, LUIS} <= told:
