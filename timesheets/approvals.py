@@ -377,9 +377,9 @@ def refuse_closed_week(session: Session, member: Member, work_date: date, verb: 
         return
     label = week_label(submission.week_start)
     if submission.state == WeekState.SUBMITTED.value:
-        raise InvalidInput(f"Your week of {label} is waiting for review, so its time can't be {verb}. "
+        raise InvalidInput(f"The week of {label} is waiting for review, so its time can't be {verb}. "
                            "Ask a manager to send it back if something needs fixing.", field=field)
     if submission.state == WeekState.APPROVED.value:
         approver = session.get(Member, submission.decided_by_member_id) if submission.decided_by_member_id else None
-        raise InvalidInput(f"Your week of {label} was approved by {_name(approver)}, so its time can't be {verb}. "
+        raise InvalidInput(f"The week of {label} was approved by {_name(approver)}, so its time can't be {verb}. "
                            "An admin or the owner can reopen it.", field=field)

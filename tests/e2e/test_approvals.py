@@ -313,5 +313,5 @@ def test_a_line_for_several_people_skips_the_one_whose_week_is_approved(slack: S
     body = _log(slack, OWNER, f"1 acme-web Standup <@{BOB}|bob> <@{ALICE}|alice>")
     shown = text_of(body["blocks"])
     assert "Logged for 1 person" in body["text"] and "alice: 1 h" in shown
-    assert "bob skipped: Your week of" in shown and "was approved by alice" in shown
+    assert "bob skipped: The week of" in shown and "was approved by alice" in shown
     assert [e.description for e in entries_of(db, BOB)] == ["Header"]

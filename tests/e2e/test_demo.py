@@ -70,7 +70,7 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     # preview of approved time only names who was left out
     assert "Submit your week of Mon" in text and "was sent back by alice: “Homepage build was 1.5 h" in text
     assert "Approved by alice. Its time is locked." in text
-    assert "Bob presses Edit on the approved entry → Your week of" in text and "can't be edited" in text
+    assert "Bob presses Edit on the approved entry → The week of" in text and "can't be edited" in text
     assert "unapproved entries in this range (" in text and "carol 1" in text
     # 23: habits — one line for several people, time from a message with its link, reminders at 17:00 local
     assert "Logged for 3 people — 30 min on Acme — Website: Standup; 1 skipped" in text
