@@ -84,8 +84,10 @@ def follow(demo: Demo) -> None:
              f"(GET /Invoices?createdByMyApp=true&summaryOnly=true, {reads} call(s)); the invoice made by someone "
              "else in Xero cost nothing and was never read.")
     now = {i.id: i for i, _ in _invoices(demo)}
-    demo.say(f"{paid.reference}'s status message now reads: "
-             f"“{_message(demo, now[paid.id].status_channel_id, now[paid.id].status_message_ts)}”")
+    where = (now[paid.id].status_channel_id, now[paid.id].status_message_ts)
+    # The stored state and the edit of the Slack message are two steps: wait for the message itself.
+    _until(demo, lambda: ": Paid " in _message(demo, *where), "the status message to say Paid")
+    demo.say(f"{paid.reference}'s status message now reads: “{_message(demo, *where)}”")
 
     demo.slack.home_opened(ALICE)
     demo.wait("views.publish")
