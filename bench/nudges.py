@@ -5,7 +5,7 @@ timezones (half-hour and quarter-hour offsets included), each with a schedule ro
 17:00 after a base time; a few deactivated. The tick's moment is a weekday instant where one window of zones has
 just passed 17:00.
 
-- find: ``timesheets.nudges.due_rows`` as the tick runs it (schedule, member and settings rows through the ORM);
+- find: ``timesheets.nudges.due_rows`` as the tick runs it (the schedule's, member's and settings' columns);
 - floor: one bare ``SELECT … FROM nudge_schedules JOIN members LEFT JOIN nudge_settings WHERE next_at <= :now``
   on the same index; goal find/floor ≤ 2;
 - tick: ``timesheets.nudges.tick`` in full (each run rolled back): outbox rows recorded per tick, which must equal

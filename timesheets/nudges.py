@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput
@@ -155,62 +155,84 @@ def logged_minutes(session: Session, member: Member, day: date) -> int:
         TimeEntry.work_date == day)) or 0)
 
 
-def _claim(session: Session, row: NudgeSchedule, day: date) -> bool:
+def _claim(session: Session, schedule_id: int, day: date) -> bool:
     """Mark `day` nudged unless another tick already did (the conditional update is the lock)."""
     claimed = session.execute(update(NudgeSchedule).where(
-        NudgeSchedule.id == row.id,
+        NudgeSchedule.id == schedule_id,
         (NudgeSchedule.nudged_on.is_(None)) | (NudgeSchedule.nudged_on != day),
     ).values(nudged_on=day).execution_options(synchronize_session=False))
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
-def _handle(session: Session, row: NudgeSchedule, member: Member, settings: Settings, now: datetime) -> bool:
-    """Nudge the member if due; move `next_at` on. Returns whether a nudge was recorded."""
-    if not settings.enabled or row.enabled is False or member.deactivated_at is not None:
-        row.next_at = None
-        return False
+def _handle(session: Session, row: Any, settings: Settings, now: datetime) -> tuple[bool, datetime | None]:
+    """Nudge the member of due row `row` if due. Returns whether a nudge was recorded and the row's next ``next_at``."""
+    if not settings.enabled or row.enabled is False or row.deactivated_at is not None:
+        return False, None
     days = row.days if row.days is not None else settings.days
     minute = row.local_minute if row.local_minute is not None else settings.local_minute
     sent = False
-    slot: Slot | None = current_slot(now, days, minute, member.timezone)
+    slot: Slot | None = current_slot(now, days, minute, row.timezone)
     done_today: date | None = None
     if slot is not None and slot.due_at <= now < slot.expires_at:
         done_today = slot.local_date
-        handled = slot.local_date in (row.nudged_on, row.quiet_on)
-        if not handled and logged_minutes(session, member, slot.local_date) < settings.expected_minutes \
-                and not week_closed(session, member, slot.local_date) and _claim(session, row, slot.local_date):
-            record(session, NUDGE_TASK, {"member_id": member.id, "day": slot.local_date.isoformat()},
-                   workspace_id=member.workspace_id,
-                   dedupe_key=f"nudge:{member.workspace_id}:{member.id}:{slot.local_date.isoformat()}")
-            sent = True
+        if slot.local_date not in (row.nudged_on, row.quiet_on):
+            member = session.get(Member, row.member_id)
+            if member is not None \
+                    and logged_minutes(session, member, slot.local_date) < settings.expected_minutes \
+                    and not week_closed(session, member, slot.local_date) \
+                    and _claim(session, row.id, slot.local_date):
+                record(session, NUDGE_TASK, {"member_id": member.id, "day": slot.local_date.isoformat()},
+                       workspace_id=member.workspace_id,
+                       dedupe_key=f"nudge:{member.workspace_id}:{member.id}:{slot.local_date.isoformat()}")
+                sent = True
     elif slot is not None and slot.local_date in (row.quiet_on,):
         done_today = slot.local_date
-    following = due_after(now, days, minute, member.timezone, not_on=done_today)
-    row.next_at = None if following is None else following.due_at
-    return sent
+    following = due_after(now, days, minute, row.timezone, not_on=done_today)
+    return sent, None if following is None else following.due_at
+
+
+_DUE = (
+    select(NudgeSchedule.id, NudgeSchedule.member_id, NudgeSchedule.enabled, NudgeSchedule.days,
+           NudgeSchedule.local_minute, NudgeSchedule.nudged_on, NudgeSchedule.quiet_on,
+           Member.timezone, Member.deactivated_at,
+           NudgeSettings.enabled.label("ws_enabled"), NudgeSettings.days.label("ws_days"),
+           NudgeSettings.expected_minutes.label("ws_expected_minutes"),
+           NudgeSettings.local_minute.label("ws_local_minute"))
+    .join(Member, (Member.id == NudgeSchedule.member_id) & (Member.workspace_id == NudgeSchedule.workspace_id))
+    .outerjoin(NudgeSettings, NudgeSettings.workspace_id == NudgeSchedule.workspace_id)
+    .where(NudgeSchedule.next_at <= bindparam("now"))
+    .order_by(NudgeSchedule.next_at)
+    .limit(bindparam("limit"))
+)
+_SCHEDULES = cast(Table, NudgeSchedule.__table__)
+_MOVE = update(_SCHEDULES).where(_SCHEDULES.c.id == bindparam("row_id")).values(next_at=bindparam("following"))
 
 
 def due_rows(session: Session, now: datetime, *, limit: int = TICK_BATCH) -> list[Any]:
-    """Who the tick looks at: (schedule, member, settings) of every row due by `now`, oldest first — one query on
-    the ``next_at`` index, whatever the number of workspaces and timezones."""
-    return list(session.execute(
-        select(NudgeSchedule, Member, NudgeSettings)
-        .join(Member, (Member.id == NudgeSchedule.member_id) & (Member.workspace_id == NudgeSchedule.workspace_id))
-        .outerjoin(NudgeSettings, NudgeSettings.workspace_id == NudgeSchedule.workspace_id)
-        .where(NudgeSchedule.next_at <= now)
-        .order_by(NudgeSchedule.next_at)
-        .limit(limit)
-    ).all())
+    """Who the tick looks at: the schedule's, member's and workspace settings' columns (``ws_…``) of every row due
+    by `now`, oldest first — one query on the ``next_at`` index, whatever the number of workspaces and timezones;
+    plain columns, no ORM entities."""
+    return list(session.execute(_DUE, {"now": now, "limit": limit}).all())
 
 
 def tick(session: Session, now: datetime | None = None, *, limit: int = TICK_BATCH) -> int:
-    """Send every nudge due at `now` (one indexed query finds who to look at); returns how many were recorded."""
+    """Send every nudge due at `now` (one indexed query finds who to look at); returns how many were recorded.
+    Every row's ``next_at`` then moves on in one batched UPDATE."""
     moment = now or utcnow()
     rows = due_rows(session, moment, limit=limit)
     sent = 0
-    for row, member, stored in rows:
-        settings = DEFAULT if stored is None else Settings(stored.enabled, stored.days, stored.expected_minutes,
-                                                           stored.local_minute)
-        sent += _handle(session, row, member, settings, moment)
+    moves: list[dict[str, Any]] = []
+    for row in rows:
+        settings = DEFAULT if row.ws_enabled is None else Settings(row.ws_enabled, row.ws_days,
+                                                                   row.ws_expected_minutes, row.ws_local_minute)
+        recorded, following = _handle(session, row, settings, moment)
+        sent += recorded
+        moves.append({"row_id": row.id, "following": following})
+    if moves:
+        session.execute(_MOVE, moves)
+        moved = {move["row_id"] for move in moves}
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, NudgeSchedule) and obj.id in moved:
+                session.expire(obj, ["next_at", "nudged_on"])
     session.flush()
     return sent
