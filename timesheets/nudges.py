@@ -13,7 +13,7 @@ overrides, a new timezone) sets ``next_at`` to now, and the next tick works it o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -35,6 +35,7 @@ from timesheets.nudge_clock import (
     due_after,
     parse_clock,
     parse_days,
+    works_on,
     zone,
 )
 
@@ -147,6 +148,18 @@ def not_working_today(session: Session, member: Member, now: datetime | None = N
     row.next_at = moment
     session.flush()
     return row.quiet_on
+
+
+def previous_working_day(session: Session, member: Member, day: date) -> date:
+    """The member's working day before `day` (their days override, else the workspace's): what "Same as yesterday"
+    offers, so on a Monday of a Mon–Fri week it is Friday. The calendar day before when no day is a working day."""
+    own = session.scalar(select(NudgeSchedule.days).where(NudgeSchedule.workspace_id == member.workspace_id,
+                                                          NudgeSchedule.member_id == member.id))
+    days = own if own is not None else workspace_settings(session, member.workspace_id).days
+    for back in range(1, 8):
+        if works_on(days, day - timedelta(days=back)):
+            return day - timedelta(days=back)
+    return day - timedelta(days=1)
 
 
 def logged_minutes(session: Session, member: Member, day: date) -> int:

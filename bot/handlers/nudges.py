@@ -3,7 +3,7 @@ workspace's reminder settings on Home (managers)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -29,7 +29,13 @@ from team.roles import Permission, require
 from timesheets.copy_day import copy_day
 from timesheets.grammar.durations import DurationError, parse_duration
 from timesheets.nudge_clock import DAY_NAMES, parse_clock
-from timesheets.nudges import Settings, change_settings, not_working_today, workspace_settings
+from timesheets.nudges import (
+    Settings,
+    change_settings,
+    not_working_today,
+    previous_working_day,
+    workspace_settings,
+)
 
 
 @reported
@@ -99,13 +105,15 @@ def _day(value: object) -> date | None:
 @reported
 def handle_same(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
                 respond: Respond) -> None:
-    """"Same as yesterday", confirmed: yesterday's entries copied onto the nudge's day."""
+    """"Same as yesterday", confirmed: the entries of the member's previous working day copied onto the nudge's
+    day."""
     ack()
     day = _day(action.get("value"))
     if day is None:
         return
     with context["db"].session() as session:
-        copied = copy_day(session, context["actor"](session), day - timedelta(days=1), day)
+        actor = context["actor"](session)
+        copied = copy_day(session, actor, previous_working_day(session, actor, day), day)
     text, blocks = copied_reply(day, copied)
     respond(text=text, blocks=blocks, replace_original=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from slack_sdk.errors import SlackApiError
 
@@ -12,7 +12,7 @@ from bot.views.nudge import nudge_message
 from jobs.registry import JobContext, TaskRegistry
 from storage.models import Member, Workspace
 from timesheets.copy_day import day_entries
-from timesheets.nudges import NUDGE_TASK, logged_minutes, workspace_settings
+from timesheets.nudges import NUDGE_TASK, logged_minutes, previous_working_day, workspace_settings
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def send(ctx: JobContext, member_id: int, day: str) -> None:
             return
         settings = workspace_settings(session, member.workspace_id)
         logged = logged_minutes(session, member, local_day)
-        yesterday = day_entries(session, member, local_day - timedelta(days=1))
+        yesterday = day_entries(session, member, previous_working_day(session, member, local_day))
         if logged >= settings.expected_minutes:
             return  # logged enough since the tick looked
         user_id, team_id, enterprise_id = member.slack_user_id, workspace.slack_team_id, workspace.slack_enterprise_id

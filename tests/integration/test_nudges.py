@@ -18,7 +18,15 @@ from storage.models.nudges import NudgeSchedule
 from storage.types import utcnow
 from team.members import Profile, record_standing
 from tests.support.catalog import add_entry, make_client, make_member, make_project, make_workspace
-from timesheets.nudges import DEFAULT, NUDGE_TASK, change_settings, not_working_today, remind, tick
+from timesheets.nudges import (
+    DEFAULT,
+    NUDGE_TASK,
+    change_settings,
+    not_working_today,
+    previous_working_day,
+    remind,
+    tick,
+)
 
 ZONES = {"UKIRI": "Pacific/Auckland", "UBOB": "America/Los_Angeles", "URAVI": "Asia/Kolkata",
          "UADA": "Australia/Adelaide"}
@@ -176,3 +184,19 @@ def test_personal_overrides_quiet_days_and_a_new_timezone(db: Database) -> None:
     seen = _run(db, datetime(2026, 11, 10, 2, 0, tzinfo=UTC), datetime(2026, 11, 11, 3, 0, tzinfo=UTC))
     assert [(at, d) for at, m, d in seen if m == ids["UKIRI"]] == [
         (datetime(2026, 11, 11, 1, 0, tzinfo=UTC), "2026-11-10")]  # 17:00 PST on Tue 10 Nov
+
+
+def test_same_as_yesterday_offers_the_previous_working_day(db: Database) -> None:
+    """On a Monday of a Mon–Fri week "Same as yesterday" offers Friday; a member's own days count first."""
+    monday = date(2026, 11, 2)
+    with db.session() as s:
+        workspace = make_workspace(s)
+        boss = make_member(s, workspace, "UBOSS", timezone="Europe/London", role=Role.MANAGER)
+        alice = make_member(s, workspace, "UALICE", timezone="Europe/London")
+        assert previous_working_day(s, alice, monday) == date(2026, 10, 30)  # the workspace's default Mon–Fri
+        change_settings(s, boss, DEFAULT.__class__(True, 0b1111111, DEFAULT.expected_minutes, DEFAULT.local_minute))
+        assert previous_working_day(s, alice, monday) == date(2026, 11, 1)  # every day: the calendar day before
+        remind(s, alice, "days tue-sat")
+        assert previous_working_day(s, alice, monday) == date(2026, 10, 31)  # her own days: Saturday
+        assert previous_working_day(s, alice, date(2026, 11, 4)) == date(2026, 11, 3)
+        assert previous_working_day(s, boss, monday) == date(2026, 11, 1)
