@@ -9,51 +9,22 @@ from urllib.parse import urlsplit
 
 import httpx2
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 
 from sandbox.slack import SlackSandbox
-from settings import load_settings
 from storage.db import Database
 from storage.models import Member, Role, Workspace
 from tests.support.slack_requests import SignedSlack
+from tests.support.two_workspaces import install
+from tests.support.two_workspaces import oauth_runtime as multi_workspace_runtime
 from tests.support.workspace import ALICE, OWNER, SIGNING_SECRET, TEAM
-
-CLIENT_ID = "1111.2222"
-CLIENT_SECRET = "oauth-client-secret"
-REDIRECT = "https://hourcap.test/slack/oauth_redirect"
 
 
 @pytest.fixture
 def oauth_runtime(slack_api: SlackSandbox, db: Database, database_url: str,
                   encryption_keys: tuple[str, ...]) -> Iterator[Any]:
-    from app import build_runtime
-
-    slack_api.register_oauth_app(CLIENT_ID, CLIENT_SECRET, REDIRECT)
-    settings = load_settings({
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-        "SLACK_API_URL": slack_api.base_url, "DATABASE_URL": database_url,
-        "HOURCAP_ENCRYPTION_KEYS": ",".join(encryption_keys),
-    })
-    rt = build_runtime(settings)
-    yield rt
-    rt.close()
-
-
-def install(web: FlaskClient, slack_api: SlackSandbox, installer: str) -> str:
-    """Click "Add to Slack", consent in the stand-in, follow the redirect back; returns the final page."""
-    slack_api.set_installer(TEAM, installer)
-    page = web.get("/slack/install")
-    assert page.status_code == 200
-    authorize = re.search(r'href="([^"]+/oauth/v2/authorize[^"]+)"', page.get_data(as_text=True))
-    assert authorize is not None
-    consent = httpx2.get(authorize.group(1).replace("&amp;", "&"), follow_redirects=False)
-    assert consent.status_code == 302
-    back = urlsplit(consent.headers["location"])
-    assert back.path == "/slack/oauth_redirect"
-    done = web.get(f"{back.path}?{back.query}")
-    assert done.status_code == 200, done.get_data(as_text=True)[:500]
-    return done.get_data(as_text=True)
+    with multi_workspace_runtime(slack_api, database_url, encryption_keys) as rt:
+        yield rt
 
 
 def test_install_makes_the_installer_owner_and_stores_no_plaintext_token(
