@@ -9,7 +9,9 @@ serve whatever Slack answers, and closes when the worker exits).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -49,6 +51,18 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.socket_mode.stop()
 
 
+def control_socket_path(port: int) -> str:
+    """Where this instance's gunicorn control socket (for `gunicornc -s PATH`) lives: one path per port.
+
+    gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl), which
+    it unlinks when it starts and again when it stops: a second `hourcap serve` on the host took the socket over,
+    and the first one to stop deleted the other's. Two instances on one host never share a port, so the port names
+    the socket; a restart on the same port replaces its own stale file."""
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(runtime_dir) if runtime_dir and os.path.isdir(runtime_dir) else Path.home() / ".gunicorn"
+    return str(folder / f"hourcap-{port}.ctl")
+
+
 def serve(settings: Settings, build: RuntimeBuilder, *, workers: int, threads: int, host: str) -> int:
     options = {
         "bind": f"{host}:{settings.port}",
@@ -61,6 +75,7 @@ def serve(settings: Settings, build: RuntimeBuilder, *, workers: int, threads: i
         "errorlog": "-",
         # Path without the query string: OAuth callbacks carry codes and state there.
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+        "control_socket": control_socket_path(settings.port),
     }
     log.info("Hour Cap listening on %s (%s mode, %s)", options["bind"],
              "Socket" if settings.socket_mode else "HTTP",

@@ -1,6 +1,7 @@
 """Processes the tests start and stop: the `hourcap` command and a clean environment for it, a free loopback
-port, a private `redis-server` that can be restarted without disturbing anyone else's Redis, and killing a
-worker together with everything it forked."""
+port, a long-running command whose output is collected and whose /healthz is awaited, a private `redis-server`
+that can be restarted without disturbing anyone else's Redis, and killing a worker together with everything it
+forked."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx2
 
 HOURCAP = str(Path(sys.executable).parent / "hourcap")
 
@@ -28,6 +34,59 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass
+class Running:
+    """A long-running command (`hourcap serve`, `honcho start`), its output collected line by line."""
+
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def output(self, tail: int = 3000) -> str:
+        return "\n".join(self.lines)[-tail:]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Ask it to stop (SIGTERM, as a platform does) and wait; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+
+def wait_healthy(running: Running, base_url: str, timeout: float = 30) -> None:
+    """Until `base_url`/healthz answers 200; fails with the output when the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx2.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        if running.process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{running.process.args!r} did not serve {base_url}/healthz:\n{running.output()}")
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def running(argv: Sequence[str], *, env: dict[str, str], cwd: Path) -> Iterator[Running]:
+    """Start `argv`; on the way out, stop it (SIGTERM, then SIGKILL if it lingers)."""
+    process = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    started = Running(process)
+    assert process.stdout is not None
+    stdout = process.stdout
+    reader = threading.Thread(target=lambda: started.lines.extend(line.rstrip("\n") for line in stdout),
+                              daemon=True)
+    reader.start()
+    try:
+        yield started
+    finally:
+        try:
+            started.stop()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        reader.join(timeout=5)
 
 
 class PrivateRedis:
