@@ -214,6 +214,8 @@ def dispatch(state: SandboxState, request: Request, sub_path: str, fault: Fault 
         response = Response(b"", status=429)
     else:
         try:
+            if state.settings.latency_seconds > 0:  # Xero's own time on the call: the call holds its slot meanwhile
+                time.sleep(state.settings.latency_seconds)
             response = _run(state, request, ApiContext(state, request, tenant, access, params), route, fault)
         finally:
             state.limiter.release(limit_key)

@@ -32,7 +32,13 @@ POST   /tenants/{tid}/invoices/{iid}/touch    a change with no visible field cha
 POST   /tenants/{tid}/invoices/bulk           ``{"action", "ids"}``: one of the above (no body) for many invoices
 GET    /foreign-invoice-reads                 invoices an app was shown that it did not create
 DELETE /foreign-invoice-reads                 forget them
+POST   /tenants                               ``{"name"}``: one more organisation like the demo company →
+                                              ``{"tenant_id"}`` (the consenting user can connect it)
 GET    /tenants/{tid}/peak-in-flight          ``{"peak"}``
+GET    /stats                                 ``{"rate_limited", "peak_in_flight": {tid: n},
+                                              "refreshes_per_token": {digest: n}}``: 429s answered, the
+                                              highest concurrency per tenant, refresh calls per refresh token
+DELETE /stats/peaks                           forget the peaks
 GET    /calls?path_prefix=&tenant_id=         ``{"count", "calls"}``
 DELETE /calls                                 forget recorded calls
 GET    /token-calls                           counts by grant type
@@ -44,7 +50,7 @@ DELETE /alterations                           disarm all alterations
 POST   /limits                                ``{"per_minute","in_flight","per_day","app_per_minute"}``
 POST   /starter-mode                          ``{"enabled": bool}``
 POST   /settings                              ``{"idempotency_window_seconds"?, "rounding"?,
-"require_pkce"?}``
+"require_pkce"?, "latency_ms"?}`` (latency: Xero's time per admitted API call and token call)
 ====== ====================================== =====================================================
 """
 
@@ -192,6 +198,16 @@ def _route(sb: XeroSandbox, request: Request, path: str, body: dict[str, Any]) -
             sb.rounding = str(body["rounding"])
         if "require_pkce" in body:
             sb.require_pkce = bool(body["require_pkce"])
+        if "latency_ms" in body:
+            sb.latency_ms = int(body["latency_ms"])
+        return ok
+    if (method, path) == ("POST", "/tenants"):
+        return json_response({"tenant_id": sb.add_organisation(str(body["name"]))})
+    if (method, path) == ("GET", "/stats"):
+        return json_response({"rate_limited": sb.rate_limited(), "peak_in_flight": sb.peaks_in_flight(),
+                              "refreshes_per_token": sb.refreshes_per_token()})
+    if (method, path) == ("DELETE", "/stats/peaks"):
+        sb.reset_peaks()
         return ok
     return _tenant_route(sb, method, path, body)
 

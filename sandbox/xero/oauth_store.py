@@ -144,6 +144,9 @@ class IdentityStore:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     connections: dict[str, Connection] = field(default_factory=dict)
     token_calls: Counter[str] = field(default_factory=Counter)
+    # Refresh calls per refresh token presented (keyed by a digest, never the token): more than 1 is a token
+    # two refreshers raced for.
+    refreshes_per_token: Counter[str] = field(default_factory=Counter)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # -- apps and clients -------------------------------------------------------------------------------
@@ -230,6 +233,7 @@ class IdentityStore:
         now = self.clock.now()
         with self.lock:
             self.token_calls["refresh_token"] += 1
+            self.refreshes_per_token[hashlib.sha256(token.encode()).hexdigest()[:16]] += 1
             record = self.refresh_tokens.get(token)
             if record is None or record.dead:
                 raise OAuthError("invalid_grant")

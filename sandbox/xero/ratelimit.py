@@ -94,6 +94,19 @@ class RateLimiter:
         with self._lock:
             return max((v for k, v in self._peak.items() if k.startswith(key_prefix)), default=0)
 
+    def peaks(self) -> dict[str, int]:
+        """Highest concurrency seen per tenant (every app's calls to it counted apart, as Xero does)."""
+        with self._lock:
+            by_tenant: dict[str, int] = {}
+            for key, value in self._peak.items():
+                tenant = key.split(":", 1)[0]
+                by_tenant[tenant] = max(by_tenant.get(tenant, 0), value)
+            return by_tenant
+
+    def reset_peaks(self) -> None:
+        with self._lock:
+            self._peak.clear()
+
     def in_flight(self, key_prefix: str) -> int:
         with self._lock:
             return sum(v for k, v in self._in_flight.items() if k.startswith(key_prefix))

@@ -184,6 +184,11 @@ class XeroSandbox:
         """The organisation disconnects the app "from Xero's side"; tokens keep refreshing."""
         return self.state.identity.disconnect_tenant(tenant_id)
 
+    def refreshes_per_token(self) -> dict[str, int]:
+        """Refresh-grant calls per refresh token presented (a digest of each): 1 each when refresh is single-flight."""
+        with self.state.identity.lock:
+            return dict(self.state.identity.refreshes_per_token)
+
     # -- webhooks ---------------------------------------------------------------------------------------
     @property
     def webhooks(self) -> WebhookSender:
@@ -198,6 +203,17 @@ class XeroSandbox:
         self.state.webhooks.configure(url, key)
 
     # -- data -------------------------------------------------------------------------------------------
+    def add_organisation(self, name: str) -> str:
+        """A further organisation like the demo company (its own id, contacts and invoices), connectable by the
+        consenting user; returns its tenant id."""
+        with self.state.data_lock:
+            tenant = demo_company(self.clock.now(), tenant_id=new_id(), name=name)
+            self.state.tenants[tenant.tenant_id] = tenant
+        with self.state.identity.lock:
+            user = self.state.current_user()
+            user.tenant_ids = [*user.tenant_ids, tenant.tenant_id]
+        return tenant.tenant_id
+
     def seed_contacts(
         self, tenant_id: str, n: int, *, prefix: str = "Seeded Contact", archived_every: int = 0
     ) -> list[str]:
@@ -302,6 +318,29 @@ class XeroSandbox:
 
     def peak_in_flight(self, tenant_id: str) -> int:
         return self.state.limiter.peak(tenant_id)
+
+    def peaks_in_flight(self) -> dict[str, int]:
+        """Highest number of concurrent calls seen per tenant (since the start or `reset_peaks`)."""
+        return self.state.limiter.peaks()
+
+    def reset_peaks(self) -> None:
+        self.state.limiter.reset_peaks()
+
+    def rate_limited(self, tenant_id: str | None = None) -> int:
+        """Calls answered 429 (for one tenant, or all): Xero's limits refused them."""
+        return sum(1 for c in self.calls if c.status == 429
+                   and (tenant_id is None or (c.tenant_id or "").lower() == tenant_id.lower()))
+
+    @property
+    def latency_ms(self) -> int:
+        """Xero's own time per call, added to every admitted API call and every token call (0: none)."""
+        return round(self.state.settings.latency_seconds * 1000)
+
+    @latency_ms.setter
+    def latency_ms(self, ms: int) -> None:
+        if ms < 0:
+            raise ValueError("latency_ms is 0 or more")
+        self.state.settings.latency_seconds = ms / 1000
 
     @property
     def faults(self) -> Any:

@@ -75,11 +75,12 @@ def _accounts(now: datetime, tax: str) -> list[Account]:
     ]
 
 
-def demo_company(now: datetime) -> Tenant:
+def demo_company(now: datetime, *, tenant_id: str = DEMO_TENANT_ID, name: str = "Demo Company (NZ)") -> Tenant:
+    """The demo organisation; another id and name make a further organisation just like it (drills with many)."""
     created = now - timedelta(days=400)
     tenant = Tenant(
-        tenant_id=DEMO_TENANT_ID,
-        name="Demo Company (NZ)",
+        tenant_id=tenant_id,
+        name=name,
         short_code="!Hx9Qz",
         base_currency="NZD",
         country_code="NZ",

@@ -64,6 +64,8 @@ class SandboxApp:
         else:
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.seconds)
+            if self.state.settings.latency_seconds > 0:
+                time.sleep(self.state.settings.latency_seconds)
             response = self._identity(request, lowered)
             if fault is not None and fault.kind == "drop_after_commit":
                 raise DropConnection()

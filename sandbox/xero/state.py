@@ -25,6 +25,7 @@ class Settings:
     require_pkce: bool = False
     rounding: str = "half_up"
     idempotency_mismatch_status: int = 400
+    latency_seconds: float = 0.0  # added to every admitted API call (inside its in-flight slot) and token call
 
 
 @dataclass

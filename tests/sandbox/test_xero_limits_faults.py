@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -183,3 +184,30 @@ def test_inspection_counts_calls_per_path_and_tenant(sb: XeroSandbox, conn: Conn
     assert (
         httpx2.get(f"{sb.base_url}/_sandbox/calls", params={"path_prefix": "/api.xro"}).json()["count"] == 3
     )
+
+
+def _refresh(sb: XeroSandbox, refresh_token: str) -> httpx2.Response:
+    return httpx2.post(sb.token_url, data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                       auth=(sb.client_id, sb.client_secret))
+
+
+def test_latency_holds_each_call_in_flight_and_the_stats_count_what_a_drill_checks(sb: XeroSandbox) -> None:
+    control = f"{sb.base_url}/_sandbox"
+    tenant = httpx2.post(f"{control}/tenants", json={"name": "Drill Org 1"}).json()["tenant_id"]
+    conn = connect(sb, tenant_ids=[tenant])
+    assert conn.call("GET", "/Organisation").json()["Organisations"][0]["Name"] == "Drill Org 1"
+    assert httpx2.post(f"{control}/settings", json={"latency_ms": 400}).status_code == 200
+    assert sb.latency_ms == 400
+    with ThreadPoolExecutor(max_workers=7) as pool:  # no fault armed: Xero's own time keeps 5 slots busy
+        answers = list(pool.map(lambda _: conn.call("GET", "/Organisation"), range(7)))
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [429] * 2
+    first = _refresh(sb, conn.token["refresh_token"])
+    again = _refresh(sb, conn.token["refresh_token"])  # the same token twice: a race a drill must never show
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert _refresh(sb, again.json()["refresh_token"]).status_code == 200
+    stats = httpx2.get(f"{control}/stats").json()
+    assert stats["rate_limited"] == 2 and stats["peak_in_flight"] == {tenant: 5}
+    assert sorted(stats["refreshes_per_token"].values()) == [1, 2]
+    assert conn.token["refresh_token"] not in json.dumps(stats)
+    assert httpx2.delete(f"{control}/stats/peaks").status_code == 200
+    assert sb.peaks_in_flight() == {}
