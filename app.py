@@ -194,6 +194,13 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from web.doctor import doctor
+
+    logging.getLogger().setLevel(logging.WARNING)  # the checklist is the output
+    return doctor(timeout=args.timeout)
+
+
 def cmd_keygen(_args: argparse.Namespace) -> int:
     from storage.crypto import generate_key
 
@@ -234,6 +241,9 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
     sub.add_parser("keygen", help="print a new HOURCAP_ENCRYPTION_KEYS key").set_defaults(func=cmd_keygen)
+    doctor = sub.add_parser("doctor", help="check every setting and service; print what to fix (exit 1 if any fails)")
+    doctor.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each service (default 5)")
+    doctor.set_defaults(func=cmd_doctor)
 
     demo = sub.add_parser("demo", help="scripted walkthrough against the local Slack and Xero stand-ins")
     demo.set_defaults(func=cmd_demo)
