@@ -41,6 +41,7 @@ def task_registry() -> Any:
     from bot.notify import budget_alert as notify_budget_alert
     from bot.notify import invoice as notify_invoice
     from bot.notify import logged_for as notify_logged_for
+    from bot.notify import monthly_summary as notify_monthly_summary
     from bot.notify import nudge as notify_nudge
     from bot.notify import report_files as notify_report_files
     from bot.notify import sync_alert as notify_sync_alert
@@ -51,6 +52,7 @@ def task_registry() -> Any:
     from jobs import maintenance
     from jobs.registry import TaskRegistry
     from reports import tasks_budget as reports_budget
+    from reports import tasks_monthly as reports_monthly
     from timesheets import tasks_nudges
     from xero import tasks_connection as xero_connection
     from xero import tasks_sync as xero_sync
@@ -59,7 +61,8 @@ def task_registry() -> Any:
     tasks = TaskRegistry()
     for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
                    invoice_follow, notify_invoice, notify_sync_alert, notify_xero, notify_report_files,
-                   reports_budget, notify_budget_alert, notify_logged_for, tasks_nudges, notify_nudge):
+                   reports_budget, notify_budget_alert, notify_logged_for, tasks_nudges, notify_nudge,
+                   reports_monthly, notify_monthly_summary):
         module.register(tasks)
     return tasks
 
@@ -87,6 +90,7 @@ def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool
     if settings.xero_enabled:
         _schedule_xero_housekeeping(db)
     _schedule_nudge_tick(db)
+    _schedule_monthly_tick(db)
     if start_jobs:
         jobs.start()
     return runtime
@@ -105,6 +109,14 @@ def _schedule_xero_housekeeping(db: Any) -> None:
 def _schedule_nudge_tick(db: Any) -> None:
     """The missing-time nudge tick, every five minutes (deduplicated: every process may ask; one runs)."""
     from timesheets.tasks_nudges import EVERY, schedule_tick
+
+    with db.session() as session:
+        schedule_tick(session, delay=EVERY)
+
+
+def _schedule_monthly_tick(db: Any) -> None:
+    """The monthly summary tick, every five minutes (deduplicated: every process may ask; one runs)."""
+    from reports.tasks_monthly import EVERY, schedule_tick
 
     with db.session() as session:
         schedule_tick(session, delay=EVERY)

@@ -71,6 +71,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             invoice_approved_only=bool(workspace and workspace.invoice_approved_only),
             reviews=waiting_reviews(session, member) if workspace is not None and workspace.approvals_enabled else (),
             nudges=workspace_settings(session, workspace_id) if has_role(member, Role.MANAGER) else None,
+            monthly_summary=bool(workspace and workspace.monthly_summary) if has_role(member, Role.MANAGER) else None,
         )
 
 

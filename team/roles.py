@@ -33,6 +33,7 @@ class Permission(Enum):
     REVIEW_TIMESHEETS = (Role.MANAGER, "approve or send back timesheets")
     LOG_FOR_OTHERS = (Role.MANAGER, "log time for other people")
     CHANGE_NUDGE_SETTINGS = (Role.MANAGER, "change the missing-time reminders")
+    CHANGE_MONTHLY_SUMMARY = (Role.MANAGER, "turn the monthly summary on or off")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
     CONNECT_XERO = (Role.ADMIN, "connect Xero")

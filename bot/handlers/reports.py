@@ -1,4 +1,5 @@
-"""Reports: ``/hours report`` (answered in the ack), its pager, and the Home → Reports modal with live results.
+"""Reports: ``/hours report`` (answered in the ack), its pager, the Home → Reports modal with live results, and
+Home's monthly summary switch.
 
 Thin listeners: read the request from the payload (the words, a button's value or the modal's selects), build the
 report through ``reports.report.build_report`` (which checks the role) and render a pure view.
@@ -15,8 +16,10 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.errors import reported
+from bot.home import publish_home, read_home_state, read_invoice_list_state
 from bot.slack_errors import update_view
 from bot.views.hours import Reply
+from bot.views.monthly_summary import ACTION_MONTHLY_SUMMARY
 from bot.views.report_files import queued_note
 from bot.views.reports import (
     ACTION_CHART,
@@ -41,6 +44,7 @@ from bot.views.reports import (
 from errors import UserError
 from reports.command_text import parse_report_text
 from reports.exports import CHART_TASK, CSV_TASK, request_file
+from reports.monthly_summary import set_monthly_summary
 from reports.periods import PeriodKind
 from reports.report import ReportGrouping, ReportRequest, build_report, load_catalog, sees_team
 from timesheets.member_calendar import member_today
@@ -158,7 +162,23 @@ def handle_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
     respond(text=queued_note(what), replace_original=False, response_type="ephemeral")
 
 
+@reported
+def handle_monthly_summary(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+                           client: WebClient) -> None:
+    """Home's monthly summary switch (the use case checks the role); Home is published again where it was."""
+    ack()
+    with context["db"].session() as session:
+        set_monthly_summary(session, context["actor"](session), action.get("value") == "on")
+    view = body.get("view") or {}
+    if view.get("type") == "home":
+        page, show_all = read_home_state(view.get("private_metadata"))
+        chosen, invoice_page = read_invoice_list_state(view.get("private_metadata"))
+        publish_home(client, context["db"], context["workspace_id"], context["member_id"], catalog_page=page,
+                     show_archived=show_all, invoice_filter=chosen, invoice_page=invoice_page)
+
+
 def register(app: App) -> None:
+    app.action(ACTION_MONTHLY_SUMMARY)(handle_monthly_summary)
     app.action(ACTION_OPEN)(handle_open)
     app.action(ACTION_FILTER)(handle_filter)
     app.action(ACTION_PAGE)(handle_page)

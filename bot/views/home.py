@@ -16,6 +16,7 @@ from bot.views.invoice_list import invoice_list_section
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
 from bot.views.lock_date import lock_date_section
+from bot.views.monthly_summary import summary_switch
 from bot.views.nudge_settings import nudge_section
 from bot.views.reports import ACTION_OPEN as ACTION_OPEN_REPORTS
 from bot.views.sync import sync_blocks
@@ -73,6 +74,7 @@ class HomeModel:
     invoice_approved_only: bool = False  # admins: invoices take only approved time
     reviews: tuple[WeekSheet, ...] = ()  # managers and up, approvals on: the weeks waiting for their review
     nudges: NudgeSettings | None = None  # managers and up: the missing-time reminders
+    monthly_summary: bool | None = None  # managers and up: the workspace's monthly summary DM, on or off
 
 
 def _week_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -90,7 +92,8 @@ def _week_section(model: HomeModel) -> list[dict[str, Any]]:
         b.context(" · ".join(days)),
         b.context("Log time with `/hours 2.5 project-code what you did`, or just `/hours` for the form. "
                   "`/hours help` shows everything."),
-        b.actions(BLOCK_REPORT_BUTTONS, [b.button("Reports", ACTION_OPEN_REPORTS)]),
+        b.actions(BLOCK_REPORT_BUTTONS, [b.button("Reports", ACTION_OPEN_REPORTS)]
+                  + ([summary_switch(model.monthly_summary)] if model.monthly_summary is not None else [])),
     ]
 
 

@@ -5,7 +5,7 @@ from storage.models.base import Base
 from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus, ReleaseState
 from storage.models.nudges import NudgeSchedule, NudgeSettings
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
-from storage.models.reports import BudgetAlert
+from storage.models.reports import BudgetAlert, MonthlySummary
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from storage.models.team import ROLE_ORDER, Inactive, Member, Role, Workspace
 from storage.models.work import BillingMode, Client, Project, ProjectMemberRate, TimeEntry, Timer
@@ -37,6 +37,7 @@ __all__ = [
     "InvoiceStatus",
     "ReleaseState",
     "Member",
+    "MonthlySummary",
     "NudgeSchedule",
     "NudgeSettings",
     "Outbox",

@@ -1,8 +1,10 @@
-"""What reports remember: the budget alerts already sent (once per threshold per period)."""
+"""What reports remember: the budget alerts and monthly summaries already sent (each exactly once)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Timestamped, WorkspaceScoped
@@ -20,3 +22,16 @@ class BudgetAlert(Base, WorkspaceScoped, Timestamped):
     period: Mapped[str] = mapped_column(String(7))
     threshold: Mapped[int]
     share: Mapped[int]  # the percentage used when the alert was raised
+
+
+class MonthlySummary(Base, WorkspaceScoped, Timestamped):
+    """The monthly summary of ``month`` (its first day) for one manager: inserting the row claims it, so however
+    many ticks and workers run it is recorded once; ``sent_at`` says the DM went out (a retried send skips it)."""
+
+    __tablename__ = "monthly_summaries"
+    __table_args__ = (UniqueConstraint("member_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime | None]

@@ -74,6 +74,8 @@ class Workspace(Base, Timestamped):
     review_channel_id: Mapped[str | None] = mapped_column(String(32))
     # Invoices (Create invoice and the month-end batch) take only approved time entries.
     invoice_approved_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Reports: a DM to each manager on the 1st of each month with last month by client (opt-in).
+    monthly_summary: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Member(Base, WorkspaceScoped, Timestamped):

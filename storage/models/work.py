@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Money, Rate, Timestamped, WorkspaceScoped
@@ -57,6 +57,8 @@ class Project(Base, WorkspaceScoped, Timestamped):
     overage_rate: Mapped[Decimal | None] = mapped_column(Rate)
     budget_amount: Mapped[Decimal | None] = mapped_column(Money)
     slack_channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Budget alerts are also posted in the linked channel (managers always get them by DM).
+    budget_alerts_in_channel: Mapped[bool] = mapped_column(default=False, server_default=false())
     xero_item_code: Mapped[str | None] = mapped_column(String(30))
     # Xero tracking: [{"category_id": …, "option_id": …}], at most two.
     tracking: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

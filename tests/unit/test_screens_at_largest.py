@@ -29,6 +29,7 @@ from bot.views import invoice_batch as batch_view
 from bot.views import invoice_modal as invoice_view
 from bot.views import invoice_status as status_view
 from bot.views import log_modal as log_view
+from bot.views import monthly_summary as monthly_view
 from bot.views import nudge as nudge_view
 from bot.views import nudge_settings as nudge_settings_view
 from bot.views import report_files as report_files_view
@@ -268,7 +269,8 @@ def home(role: Role = Role.OWNER, *, invoices: tuple[str, ...] = ("failed",) * R
         show_archived=show_archived, xero=xero,
         sync=sync_summary() if xero.connected else None, alerts_channel_id=CHANNEL,
         invoices=tuple(invoice_summary(i, status) for i, status in enumerate(invoices)),
-        nudges=NudgeSettings(True, 0b1111111, 1440, 1439) if role.rank >= Role.MANAGER.rank else None))
+        nudges=NudgeSettings(True, 0b1111111, 1440, 1439) if role.rank >= Role.MANAGER.rank else None,
+        monthly_summary=False if role.rank >= Role.MANAGER.rank else None))
 
 
 # ---- invoices ------------------------------------------------------------------------------------------------
@@ -670,6 +672,10 @@ SCREENS["budget alert: retainer month"] = Screen("message", lambda: budget_view.
 SCREENS["budget alert: fixed budget"] = Screen("message", lambda: budget_view.budget_alert_message(
     budget_view.BudgetAlertView(10_000_000, name(NAME_MAX, 2), 1_000_000, name(NAME_MAX, 3), 80, 99, None,
                                 budget=MONEY)))
+SCREENS["monthly summary DM: 400 clients, with the chart"] = Screen("message", lambda: monthly_view.summary_message(
+    report(ReportGrouping.CLIENT, rows=400), date(2024, 12, 1), "F0123ABCDEF"))
+SCREENS["monthly summary DM: nothing logged"] = Screen("message", lambda: monthly_view.summary_message(
+    report(ReportGrouping.CLIENT, rows=0), date(2024, 12, 1), None))
 
 
 # ---- approvals -------------------------------------------------------------------------------------------------
