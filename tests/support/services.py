@@ -41,6 +41,15 @@ def migrated_database_url(tmp_dir: Path) -> Iterator[str]:
         upgrade(url)
         yield url
         return
+    with empty_postgres_schema(base_url) as url:
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def empty_postgres_schema(base_url: str) -> Iterator[str]:
+    """A URL of `base_url`'s server whose search_path is a new, empty schema (dropped afterwards): for tests of
+    what creates the tables, such as `hourcap migrate`."""
     schema = f"hc_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(normalise_url(base_url))
     try:
@@ -50,10 +59,8 @@ def migrated_database_url(tmp_dir: Path) -> Iterator[str]:
         admin.dispose()
         unavailable("PostgreSQL", f"{base_url}: {exc.__class__.__name__}: {exc}")
     separator = "&" if "?" in base_url else "?"
-    url = f"{normalise_url(base_url)}{separator}options=-csearch_path%3D{schema}"
     try:
-        upgrade(url)
-        yield url
+        yield f"{normalise_url(base_url)}{separator}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
