@@ -59,6 +59,7 @@ class Field:
     OVERAGE_RATE = "overage_rate"
     BUDGET = "budget_amount"
     CHANNEL = "channel"
+    CHANNEL_ALERTS = "channel_alerts"
     MEMBER = "member"
     MEMBER_RATE = "member_rate"
     ROUNDING = "rounding"

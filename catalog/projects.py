@@ -61,6 +61,7 @@ class ProjectInput:
     budget_amount: str | None = None
     channel_id: str | None = None
     archived: bool = False
+    alerts_in_channel: bool = False  # a retainer's or fixed budget's alerts are also posted in the linked channel
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,12 @@ class ProjectValues:
     budget_amount: Decimal | None
     channel_id: str | None
     archived: bool
+    alerts_in_channel: bool = False
 
 
 STORED_FIELDS = ("client_id", "name", "code", "hourly_rate", "billable_default", "billing_mode", "retainer_amount",
-                 "retainer_included_minutes", "overage_rate", "budget_amount", "slack_channel_id", "archived")
+                 "retainer_included_minutes", "overage_rate", "budget_amount", "slack_channel_id", "archived",
+                 "budget_alerts_in_channel")
 
 
 def parse_mode(value: str | None) -> BillingMode:
@@ -171,13 +174,16 @@ def parse_project(session: Session, actor: Member, data: ProjectInput, own: Proj
             taken = _check_channel(session, workspace_id, channel, own.id if own is not None else None)
             if taken:
                 problems.add(Field.CHANNEL, taken)
+    alerts_in_channel = bool(data.alerts_in_channel) and mode in (BillingMode.RETAINER, BillingMode.FIXED_BUDGET)
+    if alerts_in_channel and channel is None:
+        problems.add(Field.CHANNEL, "Pick the channel to post the budget alerts in.")
     archived = bool(data.archived)
     if own is not None and own.archived and not archived and client is not None and client.archived:
         problems.add(Field.ARCHIVED, f"{client.name} is archived: unarchive the client before its projects.")
     problems.check()
     assert client is not None and name is not None and code is not None and mode is not None
     return ProjectValues(client.id, name, code, rate, bool(data.billable), mode, retainer_amount, included,
-                         overage, budget, channel, archived)
+                         overage, budget, channel, archived, alerts_in_channel)
 
 
 def _snapshot(project: Project) -> dict[str, Any]:
@@ -200,6 +206,7 @@ def _store(project: Project, values: ProjectValues) -> None:
     project.overage_rate = values.overage_rate
     project.budget_amount = values.budget_amount
     project.slack_channel_id = values.channel_id
+    project.budget_alerts_in_channel = values.alerts_in_channel
     project.archived = values.archived
 
 

@@ -277,6 +277,8 @@ def handle_save_project(ack: Ack, body: dict[str, Any], context: BoltContext, cl
         overage_rate=form.text(Field.OVERAGE_RATE, ids.ACTION_OVERAGE_RATE),
         budget_amount=form.text(Field.BUDGET, ids.ACTION_BUDGET),
         channel_id=form.text(Field.CHANNEL, ids.ACTION_CHANNEL),
+        alerts_in_channel=ids.CHANNEL_ALERTS_VALUE in (form.value(Field.CHANNEL_ALERTS, ids.ACTION_CHANNEL_ALERTS)
+                                                       or []),
     )
     project_id = read_metadata(body.get("view")).get("project")
     with context["db"].session() as session:

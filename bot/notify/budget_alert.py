@@ -1,5 +1,8 @@
 """The budget alert (task ``budget.alert``): a DM to every active manager, admin and the owner of the workspace,
-with a Report button that opens the project's report."""
+with a Report button that opens the project's report; and, when the project says so, a post in its linked channel.
+
+A channel post Slack refuses (Hour Cap not invited, the channel archived or gone) is not retried: the managers'
+DMs say it failed and how to fix it, so the alert is never lost and never repeated."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.slack_clients import SlackNotInstalled
-from bot.views.budget_alert import BudgetAlertView, budget_alert_message
+from bot.views.budget_alert import BudgetAlertView, budget_alert_message, channel_failed_note
 from jobs.registry import JobContext, TaskRegistry
 from reports.tasks_budget import BUDGET_ALERT_TASK
 from storage.models import BillingMode, BudgetAlert, Client, Member, Project, Role, Workspace
@@ -35,6 +38,7 @@ def announce(ctx: JobContext, alert_id: int) -> None:
                                project.retainer_included_minutes or 0, project.budget_amount)
         people = list(session.scalars(select(Member.slack_user_id).where(
             Member.workspace_id == alert.workspace_id, Member.role.in_(MANAGER_ROLES), active_members())))
+        channel = project.slack_channel_id if project.budget_alerts_in_channel else None
         team_id, enterprise_id = workspace.slack_team_id, workspace.slack_enterprise_id
     try:
         client_api = ctx.services["slack"].for_team(team_id, enterprise_id=enterprise_id)
@@ -42,6 +46,13 @@ def announce(ctx: JobContext, alert_id: int) -> None:
         log.info("no bot token: budget alert %s not sent", alert_id)
         return
     text, blocks = budget_alert_message(view)
+    if channel is not None:
+        try:
+            client_api.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "unknown")
+            log.warning("could not post budget alert %s in %s: %s", alert_id, channel, error)
+            blocks = [*blocks, channel_failed_note(channel, error)]
     for user_id in people:
         try:
             client_api.chat_postMessage(channel=user_id, text=text, blocks=blocks)

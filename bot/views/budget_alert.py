@@ -49,3 +49,17 @@ def budget_alert_message(alert: BudgetAlertView) -> Reply:
     fallback = f"{alert.project_name} ({alert.client_name}): {what}"
     return fallback, [b.section(text), b.actions("budget_alert", [b.button("Report", ACTION_OPEN,
                                                                            encode_request(request))])]
+
+
+_CHANNEL_PROBLEMS = {
+    "not_in_channel": "Hour Cap isn't in that channel: invite it there (`/invite @Hour Cap`)",
+    "is_archived": "the channel is archived: link another one in the project",
+    "channel_not_found": "Hour Cap can't see that channel (private, or deleted): invite it there or link another one",
+}
+
+
+def channel_failed_note(channel_id: str, error: str) -> dict[str, Any]:
+    """Added to the managers' DM when Slack refused the alert's post in the project's linked channel."""
+    why = _CHANNEL_PROBLEMS.get(error, f"Slack answered `{user_text(error[:60])}`")
+    return b.context(f":warning: This alert could not be posted in <#{channel_id}>: {why}. "
+                     "Or turn off channel alerts in the project.")

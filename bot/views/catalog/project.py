@@ -12,6 +12,7 @@ from bot.views.catalog.ids import (
     ACTION_BILLABLE,
     ACTION_BUDGET,
     ACTION_CHANNEL,
+    ACTION_CHANNEL_ALERTS,
     ACTION_CODE,
     ACTION_INCLUDED_HOURS,
     ACTION_MODE,
@@ -23,6 +24,7 @@ from bot.views.catalog.ids import (
     BILLABLE_VALUE,
     CALLBACK_NOTICE,
     CALLBACK_PROJECT,
+    CHANNEL_ALERTS_VALUE,
 )
 from bot.views.text import cut_plain
 from catalog.form_input import CODE_MAX, NAME_MAX, Field, hours_input, money_input
@@ -59,6 +61,7 @@ class ProjectForm:
     budget_amount: str = ""
     channel_id: str | None = None
     archived: bool = False
+    alerts_in_channel: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -133,6 +136,13 @@ def project_modal(form: ProjectForm) -> dict[str, Any]:
         channel["initial_conversation"] = form.channel_id
     blocks.append(input_block(Field.CHANNEL, "Linked channel", channel, optional=True,
                               hint="In this channel, /hours may leave the project out. One project per channel."))
+    if form.billing_mode in (BillingMode.RETAINER, BillingMode.FIXED_BUDGET):
+        post = b.option(CHANNEL_ALERTS_VALUE, "Also post budget alerts (80 % and 100 %) in the linked channel")
+        alerts: dict[str, Any] = {"type": "checkboxes", "action_id": ACTION_CHANNEL_ALERTS, "options": [post]}
+        if form.alerts_in_channel:
+            alerts["initial_options"] = [post]
+        blocks.append(input_block(Field.CHANNEL_ALERTS, "Budget alerts", alerts, optional=True,
+                                  hint="Managers always get them by DM. Invite Hour Cap to the channel."))
     editing = form.project_id is not None
     return modal(CALLBACK_PROJECT, "Edit project" if editing else "New project", blocks,
                  submit="Save" if editing else "Create", metadata={"project": form.project_id})
@@ -160,6 +170,7 @@ def project_form_from_state(values: Mapping[str, Mapping[str, Any]], base: Proje
         client_id = None
     client_name = next((c.name for c in base.clients if c.id == client_id), base.client_name)
     billable = value(Field.BILLABLE, ACTION_BILLABLE)
+    alerts = value(Field.CHANNEL_ALERTS, ACTION_CHANNEL_ALERTS)
     return ProjectForm(
         clients=base.clients, client_count=base.client_count, project_id=base.project_id,
         client_id=client_id, client_name=client_name,
@@ -173,6 +184,8 @@ def project_form_from_state(values: Mapping[str, Mapping[str, Any]], base: Proje
         budget_amount=text(Field.BUDGET, ACTION_BUDGET, base.budget_amount),
         channel_id=value(Field.CHANNEL, ACTION_CHANNEL) or None if Field.CHANNEL in values else base.channel_id,
         archived=base.archived,
+        alerts_in_channel=(CHANNEL_ALERTS_VALUE in alerts if isinstance(alerts, list) and Field.CHANNEL_ALERTS in values
+                           else base.alerts_in_channel),
     )
 
 
@@ -189,6 +202,7 @@ def project_form(clients: Sequence[ClientChoice], client_count: int, project: An
         included_hours=hours_input(project.retainer_included_minutes),
         overage_rate=money_input(project.overage_rate), budget_amount=money_input(project.budget_amount),
         channel_id=project.slack_channel_id, archived=bool(project.archived),
+        alerts_in_channel=bool(project.budget_alerts_in_channel),
     )
 
 
