@@ -78,3 +78,9 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "|:link: message>" in text and "on the home page (https://acme.example/home)" in text
     assert "= 17:00 for U0KIRI: a reminder DM" in text and "= 17:00 for U0LUIS: a reminder DM" in text
     assert "each person was reminded once" in text
+    # 27: hourcap doctor against the stand-ins: all good, then the webhook key left out (exit 1, the fix named)
+    assert "✓ Database schema: at the latest revision" in text and "– Redis: REDIS_URL is not set" in text
+    assert "set for the OAuth install" in text and "✓ Xero credentials: " in text and "✓ Public URL: " in text
+    assert "Everything checked is ready\n  → exit status 0" in text
+    assert "✗ Xero webhook key: XERO_WEBHOOK_KEY is not set" in text and "→ exit status 1" in text
+    assert "fix: copy the webhook key from Xero's developer portal (your app → Webhooks) into XERO_WEBHOOK_KEY" in text
