@@ -122,6 +122,49 @@ def paginate(rows: Sequence[Row], per_page: int = ROWS_PER_PAGE) -> list[list[Ro
         pages.append(page)
     return pages
 
+Start = tuple[int, int]  # where a page starts: (client index, project index; -1 for the client's own row)
+
+
+def page_starts(catalog: Catalog, per_page: int = ROWS_PER_PAGE) -> list[Start]:
+    """Where each page of ``paginate(catalog_rows(catalog), per_page)`` starts (``per_page`` ≥ 2), found by counting
+    rows instead of building them: Home shows one page, and a workspace may hold thousands of clients and
+    projects."""
+    starts: list[Start] = []
+    filled = per_page  # the first row opens a page
+    for c, client in enumerate(catalog.clients):
+        if filled >= per_page:
+            starts.append((c, -1))
+            filled = 0
+        filled += 1
+        left, at = len(client.projects), 0
+        while left:
+            if filled >= per_page:  # the page is full inside this client's projects: the next repeats its row
+                starts.append((c, at))
+                filled = 1
+            taken = min(max(per_page - filled, 1), left)
+            filled, at, left = filled + taken, at + taken, left - taken
+    return starts
+
+
+def page_rows(catalog: Catalog, start: Start, per_page: int = ROWS_PER_PAGE) -> list[Row]:
+    """The rows of the page that begins at ``start``, as ``paginate`` cuts them."""
+    first, at = start
+    rows: list[Row] = []
+    for client in catalog.clients[first:]:
+        if len(rows) >= per_page:
+            break
+        rows.append(Row(client, None, continued=True) if at >= 0 else Row(client))
+        projects = client.projects[max(at, 0):]
+        rows.extend(Row(client, project) for project in projects[:per_page - len(rows)])
+        at = -1
+    return rows
+
+
+def projects_before(catalog: Catalog, start: Start) -> int:
+    """How many projects the pages before ``start`` list."""
+    first, at = start
+    return sum(len(client.projects) for client in catalog.clients[:first]) + max(at, 0)
+
 
 def _menu(options: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "overflow", "action_id": ACTION_ROW_MENU, "options": [clipped_option(v, t) for v, t in options]}
@@ -170,7 +213,7 @@ def read_page_value(value: Any) -> tuple[int, bool]:
 
 def shown_page(catalog: Catalog, page: int, show_all: bool = False) -> int:
     """`page` brought within the pages that exist (a page number from an older Home may be past the end)."""
-    pages = len(paginate(catalog_rows(catalog if show_all else catalog.active())))
+    pages = len(page_starts(catalog if show_all else catalog.active()))
     return min(max(page, 0), max(pages - 1, 0))
 
 
@@ -202,19 +245,19 @@ def catalog_section(catalog: Catalog, page: int = 0, show_all: bool = False) -> 
         b.section(summary),
         b.actions(BLOCK_CATALOG_BUTTONS, buttons),
     ]
-    pages = paginate(catalog_rows(shown))
+    pages = page_starts(shown)
     if not pages:
         blocks.append(b.context("No clients yet. Add your first client, then its projects: people log time "
                                 "against a project's code with `/hours`." if not show_all or not catalog.clients
                                 else "Nothing to show."))
         return blocks
     page = min(max(page, 0), len(pages) - 1)
-    rows = pages[page]
+    rows = page_rows(shown, pages[page])
     blocks += [_row_block(row) for row in rows]
     if len(pages) > 1:
         total_projects = shown.project_count
         on_page = sum(1 for row in rows if row.project is not None)
-        before = sum(1 for p in pages[:page] for row in p if row.project is not None)
+        before = projects_before(shown, pages[page])
         range_text = (f"projects {before + 1}–{before + on_page} of {total_projects}" if on_page
                       else f"{total_projects} projects in all")
         blocks.append(b.context(f"Page {page + 1} of {len(pages)} · {range_text}"
