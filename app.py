@@ -53,16 +53,20 @@ def task_registry() -> Any:
     from jobs.registry import TaskRegistry
     from reports import tasks_budget as reports_budget
     from reports import tasks_monthly as reports_monthly
+    from team import retention
     from timesheets import tasks_nudges
     from xero import tasks_connection as xero_connection
     from xero import tasks_sync as xero_sync
     from xero import tasks_tokens as xero_tokens
+    from xero import tasks_uninstall as xero_uninstall
 
     tasks = TaskRegistry()
     for module in (maintenance, xero_sync, xero_tokens, xero_connection, invoice_push, invoice_batch,
                    invoice_follow, notify_invoice, notify_sync_alert, notify_xero, notify_report_files,
                    reports_budget, notify_budget_alert, notify_logged_for, tasks_nudges, notify_nudge,
                    reports_monthly, notify_monthly_summary):
+        module.register(tasks)
+    for module in (retention, xero_uninstall):  # uninstall and the retention purge
         module.register(tasks)
     return tasks
 
@@ -90,6 +94,7 @@ def build_runtime(settings: Settings, *, with_web: bool = True, start_jobs: bool
     if settings.xero_enabled:
         _schedule_xero_housekeeping(db)
     _schedule_nudge_tick(db)
+    _schedule_retention_purge(db)
     _schedule_monthly_tick(db)
     if start_jobs:
         jobs.start()
@@ -120,6 +125,14 @@ def _schedule_monthly_tick(db: Any) -> None:
 
     with db.session() as session:
         schedule_tick(session, delay=EVERY)
+
+
+def _schedule_retention_purge(db: Any) -> None:
+    """The purge of workspaces uninstalled longer ago than HOURCAP_RETENTION_DAYS, hourly (deduplicated)."""
+    from team.retention import EVERY, schedule_purge
+
+    with db.session() as session:
+        schedule_purge(session, delay=EVERY)
 
 
 # --- commands ---------------------------------------------------------------------------------------------

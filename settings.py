@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///hourcap.db"
 DEFAULT_PORT = 3000
+DEFAULT_RETENTION_DAYS = 30  # an uninstalled workspace's data is kept this long, then purged
+MAX_RETENTION_DAYS = 3650
 DEFAULT_XERO_SCOPES = "offline_access accounting.invoices accounting.contacts accounting.settings.read"
 DEFAULT_XERO_LOGIN_URL = "https://login.xero.com/identity/connect/authorize"
 DEFAULT_XERO_IDENTITY_URL = "https://identity.xero.com"  # token: /connect/token, revocation: /connect/revocation
@@ -64,6 +66,7 @@ class Settings:
     xero_connections_url: str = DEFAULT_XERO_CONNECTIONS_URL
     # PKCE with a client secret on a web app is unconfirmed for Xero (undocumented): off unless asked for.
     xero_pkce: bool = False
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def xero_enabled(self) -> bool:
@@ -210,6 +213,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
             raise SettingsError("PORT", f"must be a TCP port number between 1 and 65535 (got {port_raw!r})")
         port = int(port_raw)
 
+    retention_raw = _read(env, "HOURCAP_RETENTION_DAYS")
+    retention_days = DEFAULT_RETENTION_DAYS
+    if retention_raw is not None:
+        if not retention_raw.isdigit() or not 1 <= int(retention_raw) <= MAX_RETENTION_DAYS:
+            raise SettingsError("HOURCAP_RETENTION_DAYS", "must be a whole number of days between 1 and "
+                                f"{MAX_RETENTION_DAYS} (got {retention_raw!r})")
+        retention_days = int(retention_raw)
+
     return Settings(
         slack_signing_secret=signing_secret or "",
         slack_bot_token=bot_token,
@@ -231,6 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         xero_api_url=_xero_url(env, "XERO_API_URL", DEFAULT_XERO_API_URL),
         xero_connections_url=_xero_url(env, "XERO_CONNECTIONS_URL", DEFAULT_XERO_CONNECTIONS_URL),
         xero_pkce=_flag(env, "XERO_PKCE"),
+        retention_days=retention_days,
     )
 
 

@@ -27,6 +27,7 @@ from bot.handlers import (
     reports,
     sync,
     team,
+    uninstall,
     wizard,
     xero,
 )
@@ -100,7 +101,6 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
             ),
             **common,
         )
-        app.enable_token_revocation_listeners()
     else:
         app = App(
             client=WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url),
@@ -112,4 +112,5 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
                     invoice_batch, invoice_states, lock_date):
         surface.register(app)
     reports.register(app)
+    uninstall.register(app)
     return app

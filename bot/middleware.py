@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 class MemberIds:
     """(team, user) → (workspace id, member id) for people whose Slack profile is already stored.
 
-    Those ids never change, so most requests skip the lookup transaction (about a third of a quick /hours).
+    Those ids never change while an installation lasts (the caller keys the team by its bot token: a purged
+    workspace's rows come back, with new ids, only through a reinstall, which brings a new token, in every
+    process), so most requests skip the lookup transaction (about a third of a quick /hours).
     Bounded (LRU) and short-lived (TTL), so a process never holds a mapping long; first contacts and people whose
     profile Slack has not answered yet always go to the database.
     """
@@ -152,11 +154,15 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
         team_id, user_id = authorized_team(context), context.user_id
         if team_id and user_id and not describes_a_person(body):
             foreign = bool(named_teams(body) - {team_id})
-            ids = known.get(team_id, user_id)
+            # Cached per bot token: a reinstall (after which a purged workspace's rows are new) brings a new one.
+            cache_team = f"{team_id}:{hashlib.sha256((context.bot_token or '').encode()).hexdigest()[:16]}"
+            ids = known.get(cache_team, user_id)
             refusal: str | None = None
             if ids is None:
                 with db.session() as session:
-                    workspace = ensure_workspace(session, team_id, enterprise_id=context.enterprise_id)
+                    # One configured token: a request served with it means Hour Cap is installed (a reinstall).
+                    workspace = ensure_workspace(session, team_id, enterprise_id=context.enterprise_id,
+                                                 restore=single_workspace)
                     load = profile_loader(client)
                     try:
                         member = ensure_member(session, workspace, user_id, load,
@@ -169,7 +175,7 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
                             refusal = NOT_INSTALLED_HERE
                         ids = (workspace.id, member.id)
                         if refusal is None and member.profile_fetched_at is not None:
-                            known.put(team_id, user_id, *ids)
+                            known.put(cache_team, user_id, *ids)
             if refusal is not None or ids is None:
                 log.info("refused a request of %s: not a member of team %s", user_id, team_id)
                 return refuse(body, client, refusal or NOT_INSTALLED_HERE)

@@ -276,6 +276,16 @@ class SlackSandbox:
         with self.state.lock:
             self.state.tokens[token].revoked = True
 
+    def uninstall(self, team_id: str) -> list[str]:
+        """Someone removed the app from ``team_id``: every token issued there is revoked (returns them, so a test
+        can look for them afterwards). Slack then sends ``tokens_revoked`` and ``app_uninstalled``
+        (``SignedSlack.uninstalled``)."""
+        with self.state.lock:
+            revoked = [t for t in self.state.tokens.values() if t.team_id == team_id and not t.revoked]
+            for token in revoked:
+                token.revoked = True
+            return [token.token for token in revoked]
+
     def _require_team(self, team_id: str) -> None:
         if team_id not in self.state.teams:
             raise KeyError(f"unknown team {team_id}; add_team first")

@@ -193,6 +193,23 @@ class SignedSlack:
         extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
         return self.post(json.dumps(envelope).encode(), "application/json", extra_headers=extra)
 
+    def tokens_revoked(self, *, bot: list[str] | None = None, oauth: list[str] | None = None,
+                       team: str | None = None) -> Any:
+        """``tokens_revoked``: the users whose user tokens (``oauth``) and the bot users whose bot tokens (``bot``)
+        were revoked."""
+        return self.event({"type": "tokens_revoked", "tokens": {"oauth": list(oauth or []), "bot": list(bot or [])},
+                           "event_ts": f"{time.time():.6f}"}, team=team)
+
+    def app_uninstalled(self, *, team: str | None = None) -> Any:
+        return self.event({"type": "app_uninstalled", "event_ts": f"{time.time():.6f}"}, team=team)
+
+    def uninstalled(self, *, team: str | None = None, bot_user: str = "UBOT") -> None:
+        """What Slack sends when someone removes the app: ``tokens_revoked`` for the bot, then ``app_uninstalled``."""
+        for response in (self.tokens_revoked(bot=[bot_user], team=team), self.app_uninstalled(team=team)):
+            status = getattr(response, "status_code", 200)
+            if status != 200:
+                raise AssertionError(f"the app answered {status} to an uninstall event")
+
     def home_opened(self, user: str, *, team: str | None = None, event_id: str | None = None) -> Any:
         return self.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
                            "event_ts": f"{time.time():.6f}"}, team=team, event_id=event_id)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound, PermissionDenied
+from storage.audit import audit
 from storage.models import Inactive, Member, Role, Workspace
 from storage.models.nudges import NudgeSchedule
 from storage.types import utcnow
@@ -53,6 +54,9 @@ ProfileLoader = Callable[[str], Profile | None]
 
 NOT_INSTALLED_HERE = ("Hour Cap is not installed for your workspace, so it can't do anything for you here. "
                       "Ask an admin of your own Slack workspace to install Hour Cap there.")
+REINSTALLED = "workspace.reinstalled"  # the audit action of an install that brings an uninstalled workspace back
+UNINSTALLED_HERE = ("Hour Cap was uninstalled from this workspace, so it can't do anything here. An admin can "
+                    "reinstall it: within the retention period everything comes back.")
 NOT_CONFIRMED = ("Slack couldn't confirm that you belong to this workspace just now, so Hour Cap did nothing. "
                  "Please try again in a moment.")
 
@@ -131,7 +135,10 @@ def find_workspace(session: Session, team_id: str) -> Workspace | None:
 
 
 def ensure_workspace(session: Session, team_id: str, *, name: str | None = None,
-                     enterprise_id: str | None = None) -> Workspace:
+                     enterprise_id: str | None = None, restore: bool = False) -> Workspace:
+    """The workspace of `team_id`, created on first contact. `restore`: Hour Cap is installed there now (an OAuth
+    install, or a request served with the single workspace's configured token), so an uninstalled workspace whose
+    data is still kept is back (team/uninstall.py); otherwise it stays uninstalled and its people are refused."""
     workspace = find_workspace(session, team_id)
     if workspace is None:
         try:
@@ -143,7 +150,7 @@ def ensure_workspace(session: Session, team_id: str, *, name: str | None = None,
             assert workspace is not None
     if name and workspace.name != name:
         workspace.name = name
-    if workspace.uninstalled_at is not None:
+    if restore and workspace.uninstalled_at is not None:
         workspace.uninstalled_at = None
     return workspace
 
@@ -176,8 +183,10 @@ def ensure_member(session: Session, workspace: Workspace, slack_user_id: str, lo
     becomes (or acts as) a member only once Slack confirms they belong here, and a silent Slack is a refusal too.
     A deactivated account or a bot that Slack describes is recorded as such (its requests are refused later).
     `claim_owner_if_admin`: single-workspace mode has no install step, so the first Slack workspace admin to
-    use Hour Cap becomes its owner.
+    use Hour Cap becomes its owner. Nobody acts in an uninstalled workspace: `NotAMemberHere`.
     """
+    if workspace.uninstalled_at is not None:
+        raise NotAMemberHere(UNINSTALLED_HERE)
     member = find_member(session, workspace.id, slack_user_id)
     profile: Profile | None = None
     if member is None or member.profile_fetched_at is None or confirm:
@@ -244,9 +253,13 @@ def colleague(session: Session, workspace: Workspace, slack_user_id: str | None,
 def record_install(session: Session, team_id: str, team_name: str | None, enterprise_id: str | None,
                    installer_user_id: str, load_profile: ProfileLoader) -> Workspace:
     """After an OAuth install: the workspace exists, and the first installer owns it (a reinstall changes nothing)."""
-    workspace = ensure_workspace(session, team_id, name=team_name, enterprise_id=enterprise_id)
+    known = find_workspace(session, team_id)
+    returning = known is not None and known.uninstalled_at is not None
+    workspace = ensure_workspace(session, team_id, name=team_name, enterprise_id=enterprise_id, restore=True)
     installer = ensure_member(session, workspace, installer_user_id, load_profile)
     if owner_of(session, workspace.id) is None:
         installer.role = Role.OWNER.value
         workspace.installed_by_user_id = installer_user_id
+    if returning:  # uninstalled, data kept: all of it is back (Xero needs connecting again)
+        audit(session, installer, REINSTALLED, f"team:{team_id}")
     return workspace

@@ -60,6 +60,30 @@ def disconnect(db: Database, settings: Settings, workspace_id: int, actor_member
     return Disconnected(tenant_name, revoked, links)
 
 
+def disconnect_uninstalled(db: Database, settings: Settings, workspace_id: int) -> Disconnected | None:
+    """Slack uninstalled Hour Cap from the workspace: the same steps as an admin's Disconnect, by nobody (audited
+    without an actor). None when there is no connection (never connected, or already done: safe to run twice).
+    Runs whether or not the workspace was reinstalled meanwhile: the uninstall ended the connection, and an admin
+    connects Xero again after a reinstall."""
+    with db.session() as session:
+        connection = find_connection(session, workspace_id)
+        if connection is None:
+            return None
+        row_id, tenant_name, tenant_id = connection.id, connection.tenant_name, connection.tenant_id
+        connection_id, refresh_token = connection.connection_id, connection.refresh_token
+        access_token = connection.access_token if connection.access_expires_at > utcnow() + timedelta(seconds=30) \
+            else None
+    revoked = _tell_xero(settings, connection_id, access_token, refresh_token)
+    with db.session() as session:
+        links = clear_xero_links(session, workspace_id)
+        gone = getattr(session.execute(delete(XeroConnection).where(XeroConnection.id == row_id)), "rowcount", 0)
+        if gone:
+            audit(session, None, "xero.disconnected", f"tenant:{tenant_id}", workspace_id=workspace_id,
+                  name=tenant_name, connection_id=connection_id, revoked=revoked, reason="uninstalled",
+                  clients_unlinked=links.clients, projects_unlinked=links.projects)
+    return Disconnected(tenant_name, revoked, links)
+
+
 def _tell_xero(settings: Settings, connection_id: str, access_token: str | None, refresh_token: str) -> bool:
     """Remove the connection, then revoke the token set (revoking first would leave nothing to call with).
 
