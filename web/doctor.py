@@ -33,6 +33,9 @@ OK, FAILED, NOTE = "✓", "✗", "–"
 PROBE_REFRESH_TOKEN = "hourcap-doctor-probe"  # noqa: S105 - a deliberately invalid value
 
 
+# auth.test's errors that mean "this token will not work": anything else (ratelimited, fatal_error) is Slack's moment.
+REFUSED_TOKEN = frozenset({"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed",
+                           "not_allowed_token_type", "team_access_not_granted", "no_permission"})
 _QUIET = logging.getLogger("hourcap.doctor.quiet")  # the checklist says what a client would log
 _QUIET.disabled = True
 
@@ -185,9 +188,11 @@ def check_slack(settings: Settings, timeout: float = TIMEOUT) -> list[Check]:
         if settings.multi_workspace and error == "not_authed":  # reachable; OAuth install has no token to test
             return [Check("Slack", True, f"{_where(api)} answers; SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
                                          "SLACK_SIGNING_SECRET are set for the OAuth install")]
-        if settings.multi_workspace:
-            return [Check("Slack", False, f"{_where(api)} answered auth.test with {error}",
-                          fix="check SLACK_API_URL (https://slack.com/api/ unless you run a stand-in)")]
+        if settings.multi_workspace or error not in REFUSED_TOKEN:
+            return [Check("Slack", False, f"{_where(api)} answered auth.test with {error} "
+                                          f"(HTTP {refused.response.status_code})",
+                          fix="check SLACK_API_URL (https://slack.com/api/ unless you run a stand-in); if it is "
+                              "Slack's, run the doctor again in a minute")]
         return [Check("Slack", False, f"Slack refused the bot token ({error})",
                       fix="SLACK_BOT_TOKEN no longer works: reinstall the app to the workspace and copy its Bot User "
                           "OAuth Token (xoxb-…) from the app's OAuth & Permissions page")]

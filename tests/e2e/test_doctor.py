@@ -124,6 +124,8 @@ BROKEN: dict[str, tuple[Any, str, tuple[str, ...]]] = {
                           "✗ Slack: Slack refused the bot token (token_revoked)", ("SLACK_BOT_TOKEN", "xoxb-")),
     "unknown bot token": (lambda env, tmp, slack: {"SLACK_BOT_TOKEN": "xoxb-never-issued"},
                           "✗ Slack: Slack refused the bot token (invalid_auth)", ("SLACK_BOT_TOKEN",)),
+    "slack rate limiting": (lambda env, tmp, slack: (slack.fail_next("auth.test"), {})[1],  # not the token's fault
+                            "✗ Slack: http://127.0.0.1:", ("SLACK_API_URL", "again in a minute")),
     "base url not serving": (lambda env, tmp, slack: {"HOURCAP_BASE_URL": f"http://127.0.0.1:{free_port()}"},
                              "✗ Public URL: http://127.0.0.1:", ("HOURCAP_BASE_URL", "hourcap serve")),
     "missing webhook key": (lambda env, tmp, slack: {"XERO_WEBHOOK_KEY": ""},
