@@ -9,6 +9,10 @@ client's hourly projects equals the invoice preview's subtotal by entry for the 
 
 Billable entries without a rate have no value (rates are never re-priced): their minutes are counted apart so a
 figure is never silently low.
+
+When the workspace invoices approved time only (``invoicing.approved_only``), the value of uninvoiced entries no
+approval covers is summed apart (``unapproved_cents``) and left out of the uninvoiced value, which then stays what
+Create invoice would bill: unapproved time is shown as such, never mixed in.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Figures:
     value_cents: int = 0  # billable, priced: at each entry's own rate
     invoiced_cents: int = 0  # the part of value_cents already on an invoice
     unpriced_minutes: int = 0  # billable minutes logged without a rate (no value)
+    unapproved_cents: int = 0  # approved time only: the uninvoiced value no approval covers (not invoiceable yet)
 
     @property
     def non_billable_minutes(self) -> int:
@@ -48,7 +53,12 @@ class Figures:
 
     @property
     def uninvoiced_cents(self) -> int:
-        return self.value_cents - self.invoiced_cents
+        """What Create invoice would bill: the value not invoiced yet, less what is waiting for approval."""
+        return self.value_cents - self.invoiced_cents - self.unapproved_cents
+
+    @property
+    def unapproved(self) -> Decimal:
+        return from_cents(self.unapproved_cents)
 
     @property
     def value(self) -> Decimal:
@@ -70,6 +80,7 @@ class Figures:
         self.value_cents += other.value_cents
         self.invoiced_cents += other.invoiced_cents
         self.unpriced_minutes += other.unpriced_minutes
+        self.unapproved_cents += other.unapproved_cents
 
 
 class Key:
@@ -95,6 +106,7 @@ class Scope:
     client_id: int | None = None
     project_id: int | None = None
     member_id: int | None = None
+    approved_only: bool = False  # the workspace invoices approved time only
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,7 @@ def billed_by_client(shape: tuple[RoundingRule, ...], minutes: Any) -> Any:
 
 @lru_cache(maxsize=128)
 def _statement(keys: tuple[str, ...], shape: tuple[RoundingRule, ...], client: bool, project: bool,
-               member: bool) -> Select[*tuple[Any, ...]]:
+               member: bool, approved_only: bool = False) -> Select[*tuple[Any, ...]]:
     billable = TimeEntry.billable.is_(True)
     priced = billable & TimeEntry.hourly_rate.is_not(None)
     billed = billed_by_client(shape, TimeEntry.minutes)
@@ -148,10 +160,13 @@ def _statement(keys: tuple[str, ...], shape: tuple[RoundingRule, ...], client: b
         conditions.append(TimeEntry.project_id == bindparam("project"))
     if member:
         conditions.append(TimeEntry.member_id == bindparam("member"))
-    return (select(*group, func.count(), func.sum(TimeEntry.minutes), func.sum(TimeEntry.minutes).filter(billable),
-                   func.sum(billed).filter(billable), func.sum(cents).filter(priced),
-                   func.sum(cents).filter(priced & TimeEntry.invoice_id.is_not(None)),
-                   func.sum(TimeEntry.minutes).filter(billable & TimeEntry.hourly_rate.is_(None)))
+    sums = [func.count(), func.sum(TimeEntry.minutes), func.sum(TimeEntry.minutes).filter(billable),
+            func.sum(billed).filter(billable), func.sum(cents).filter(priced),
+            func.sum(cents).filter(priced & TimeEntry.invoice_id.is_not(None)),
+            func.sum(TimeEntry.minutes).filter(billable & TimeEntry.hourly_rate.is_(None))]
+    if approved_only:
+        sums.append(func.sum(cents).filter(priced & TimeEntry.invoice_id.is_(None) & TimeEntry.approval_id.is_(None)))
+    return (select(*group, *sums)
             .join(Project, Project.id == TimeEntry.project_id)
             .where(*conditions).group_by(*group))
 
@@ -167,7 +182,7 @@ def aggregate(session: Session, scope: Scope, keys: Sequence[str],
                               "client": scope.client_id, "project": scope.project_id, "member": scope.member_id,
                               **rules.params()}
     statement = _statement(tuple(keys), rules.shape, scope.client_id is not None, scope.project_id is not None,
-                           scope.member_id is not None)
+                           scope.member_id is not None, scope.approved_only)
     for row in session.execute(statement, params):
         yield tuple(row[:len(keys)]), Figures(*(_int(v) for v in row[len(keys):]))
 

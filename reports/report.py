@@ -26,7 +26,7 @@ from reports.budgets import FixedBudget, RetainerMonth, fixed_budgets, retainer_
 from reports.figures import Figures, Key, RuleSet, Scope, aggregate, week_of
 from reports.periods import PeriodKind, months_in, resolve
 from storage.ids import payload_id
-from storage.models import BillingMode, Client, Member, Project, TimeEntry
+from storage.models import BillingMode, Client, Member, Project, TimeEntry, Workspace
 from team.members import require_active
 from team.roles import Permission, allows, require
 
@@ -158,8 +158,10 @@ def report_scope(session: Session, actor: Member, request: ReportRequest, today:
             require(actor, Permission.SEE_TEAM_REPORTS)  # refuses, naming the role needed
         member_id = actor.id
     period = resolve(request.period, today, request.start, request.end)
+    approved_only = bool(session.scalar(select(Workspace.invoice_approved_only)
+                                        .where(Workspace.id == actor.workspace_id)))
     scope = Scope(actor.workspace_id, period, _found(catalog.clients, request.client_id, "client"),
-                  _found(catalog.projects, request.project_id, "project"), member_id)
+                  _found(catalog.projects, request.project_id, "project"), member_id, approved_only)
     return scope, team
 
 
@@ -216,7 +218,7 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
     total = Figures()
     for key, figures in aggregate(session, scope, _KEYS[grouping], catalog.rule_set):
         if not money:  # a member's own report carries hours only
-            figures.value_cents = figures.invoiced_cents = 0
+            figures.value_cents = figures.invoiced_cents = figures.unapproved_cents = 0
         top = week_of(key[0]) if grouping is ReportGrouping.WEEK else key[0]
         row = rows.get(top)
         if row is None:

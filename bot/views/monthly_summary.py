@@ -34,6 +34,8 @@ def _line(figures: Figures) -> str:
     if figures.billable_minutes:
         parts.append(f"value {money_text(figures.value)}")
         parts.append(f"invoiced {money_text(figures.invoiced)} · uninvoiced {money_text(figures.uninvoiced)}")
+        if figures.unapproved_cents:
+            parts.append(f"not yet approved {money_text(figures.unapproved)}")
     else:
         parts.append("no billable time")
     return " · ".join(parts)

@@ -92,6 +92,8 @@ def _figures(figures: Figures, money: bool) -> str:
     if money and figures.billable_minutes:
         parts.append(f"value {money_text(figures.value)} (invoiced {money_text(figures.invoiced)}, "
                      f"uninvoiced {money_text(figures.uninvoiced)})")
+        if figures.unapproved_cents:
+            parts.append(f"not yet approved {money_text(figures.unapproved)} (invoiced once approved)")
         if figures.unpriced_minutes:
             parts.append(f"{hours(figures.unpriced_minutes)} without a rate")
     return " · ".join(parts)

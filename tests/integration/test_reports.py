@@ -3,8 +3,9 @@ member sees only their own hours."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
 
+from bot.views.reports import report_reply
 from catalog.rounding import RoundingRule, all_rules
 from errors import NotFound, PermissionDenied
 from invoicing.money import cents_half_up
@@ -23,6 +25,7 @@ from reports.report import ReportGrouping, ReportRequest, build_report
 from storage.db import Database
 from storage.models import BillingMode, Client, Member, Role, TimeEntry, Workspace, XeroAccount, XeroTaxRate
 from tests.support.catalog import add_entry, make_client, make_invoice, make_member, make_project, make_workspace
+from timesheets.approvals import decide, submit_week
 
 TODAY = date(2024, 4, 15)
 RATES = [None, "100.00", "95.50", "150.25", "0.00", "87.33"]
@@ -198,3 +201,48 @@ def test_retainer_months_and_fixed_budgets(db: Database, world: dict[str, Any]) 
         [budget] = report.budgets
         assert (budget.used, budget.budget, budget.share, budget.unpriced_minutes) == (
             Decimal("800.00"), Decimal("1000.00"), Decimal(80), 30)
+
+
+def test_with_approved_time_only_uninvoiced_is_what_create_invoice_bills(db: Database,
+                                                                         world: dict[str, Any]) -> None:
+    """Ann's weeks of March are approved, Ben's and the boss's are not: the uninvoiced value is the preview's
+    subtotal to the cent, and the unapproved value is shown apart (both add up to what is not invoiced)."""
+    with db.session() as s:
+        workspace = s.get(Workspace, world["ws"])
+        assert workspace is not None
+        workspace.approvals_enabled = workspace.invoice_approved_only = True
+        s.execute(update(Client).where(Client.id == world["acme"]).values(rounding_mode="up", rounding_minutes=15))
+        invoice = make_invoice(s, world["acme"])
+        web, app = world["projects"][:2]
+        for n in range(36):
+            entry = add_entry(s, _member(s, world[("ann", "ben", "boss")[n % 3]]), (web, app)[n % 2],
+                              date(2024, 3, 4 + n % 26), 7 + 13 * n, billable=n % 7 != 0,
+                              hourly_rate=("100.00", "95.50", "87.33", None)[n % 4])
+            entry.invoice_id = invoice.id if n % 5 == 0 else None
+    with db.session() as s:
+        ann, boss = _member(s, world["ann"]), _member(s, world["boss"])
+        for monday in ("2024-03-04", "2024-03-11", "2024-03-18", "2024-03-25"):
+            submitted = submit_week(s, ann, monday, now=datetime(2024, 4, 1, 12, tzinfo=UTC))
+            assert submitted.sheet.submission_id is not None
+            decide(s, boss, submitted.sheet.submission_id, approve=True)
+    with db.session() as s:
+        boss = _member(s, world["boss"])
+        preview = build_preview(s, boss, InvoiceRequest(client_id=world["acme"], start=date(2024, 3, 1),
+                                                        end=date(2024, 3, 31), grouping="entry"), TODAY,
+                                detail=False)
+        report = build_report(s, boss, ReportRequest(PeriodKind.LAST_MONTH, ReportGrouping.CLIENT,
+                                                     client_id=str(world["acme"])), TODAY)
+        figures = report.rows[0].figures
+        assert not preview.problems and figures.uninvoiced == preview.totals.subtotal > 0
+        assert any("unapproved" in note for note in preview.notes)  # the preview left Ben's and the boss's out
+        assert figures.unapproved > 0  # Ben's and the boss's time, shown apart
+        assert "not yet approved" in json.dumps(report_reply(report)[1])
+        assert figures.value_cents == figures.invoiced_cents + figures.uninvoiced_cents + figures.unapproved_cents
+        workspace = s.get(Workspace, world["ws"])
+        assert workspace is not None
+        workspace.invoice_approved_only = False  # off again: all uninvoiced time counts, nothing apart
+        s.flush()
+        every = build_report(s, boss, ReportRequest(PeriodKind.LAST_MONTH, ReportGrouping.CLIENT,
+                                                    client_id=str(world["acme"])), TODAY).rows[0].figures
+        assert every.unapproved_cents == 0
+        assert every.uninvoiced_cents == figures.uninvoiced_cents + figures.unapproved_cents

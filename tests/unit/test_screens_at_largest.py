@@ -596,7 +596,8 @@ CHILDREN = 5  # a client's projects under it
 
 def figures(index: int) -> Figures:
     return Figures(entries=99_999, minutes=10**7 + index, billable_minutes=10**7 - 1, billed_minutes=10**7,
-                   value_cents=99_999_999_999, invoiced_cents=33_333_333_333, unpriced_minutes=9_999)
+                   value_cents=99_999_999_999, invoiced_cents=33_333_333_333, unpriced_minutes=9_999,
+                   unapproved_cents=33_333_333_333)
 
 
 def report_row(grouping: ReportGrouping, index: int) -> ReportRow:
