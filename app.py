@@ -39,6 +39,7 @@ def task_registry() -> Any:
     """A fresh registry of every task of the product. Each feature registers its own (`register(tasks)`); this
     list is the one place that says which modules those are, so a worker's repertoire is written down."""
     from bot.notify import budget_alert as notify_budget_alert
+    from bot.notify import data_export as notify_data_export
     from bot.notify import invoice as notify_invoice
     from bot.notify import logged_for as notify_logged_for
     from bot.notify import monthly_summary as notify_monthly_summary
@@ -66,7 +67,7 @@ def task_registry() -> Any:
                    reports_budget, notify_budget_alert, notify_logged_for, tasks_nudges, notify_nudge,
                    reports_monthly, notify_monthly_summary):
         module.register(tasks)
-    for module in (retention, xero_uninstall):  # uninstall and the retention purge
+    for module in (retention, xero_uninstall, notify_data_export):  # uninstall, retention purge, export
         module.register(tasks)
     return tasks
 
@@ -226,6 +227,28 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor(timeout=args.timeout)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from reports.data_export import export_team
+    from storage.crypto import keyring
+    from storage.db import Database
+
+    settings = load_settings(require_slack=False)
+    keyring.configure(settings.encryption_keys)
+    path = Path(args.out or f"hourcap-export-{args.team_id}.zip")
+    db = Database(settings.database_url)
+    try:
+        summary = export_team(db, args.team_id, path)
+    except LookupError as missing:
+        print(f"hourcap: {missing}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"hourcap: {sum(summary.counts.values())} rows of {len(summary.counts)} tables written to {path}")
+    return 0
+
+
 def cmd_keygen(_args: argparse.Namespace) -> int:
     from storage.crypto import generate_key
 
@@ -266,6 +289,11 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
     sub.add_parser("keygen", help="print a new HOURCAP_ENCRYPTION_KEYS key").set_defaults(func=cmd_keygen)
+
+    export = sub.add_parser("export", help="write a zip of all data held for a Slack workspace (JSON and CSV)")
+    export.add_argument("team_id", help="the workspace's Slack team id (T…)")
+    export.add_argument("--out", help="where to write the zip (default: hourcap-export-TEAM_ID.zip here)")
+    export.set_defaults(func=cmd_export)
     doctor = sub.add_parser("doctor", help="check every setting and service; print what to fix (exit 1 if any fails)")
     doctor.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each service (default 5)")
     doctor.set_defaults(func=cmd_doctor)

@@ -16,6 +16,7 @@ from bot import errors, middleware
 from bot.handlers import (
     approvals,
     catalog,
+    data_export,
     home,
     hours,
     invoice_actions,
@@ -113,4 +114,5 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
         surface.register(app)
     reports.register(app)
     uninstall.register(app)
+    data_export.register(app)
     return app

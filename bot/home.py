@@ -15,6 +15,7 @@ from storage.models import Role, Workspace
 from team.admin import roster
 from team.members import get_member
 from team.roles import has_role
+from team.uninstall import reinstalled_since_xero
 from timesheets.approvals import waiting_reviews
 from timesheets.member_calendar import member_today, week_totals
 from timesheets.nudges import workspace_settings
@@ -70,6 +71,8 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             invoice_approved_only=bool(workspace and workspace.invoice_approved_only),
             reviews=waiting_reviews(session, member) if workspace is not None and workspace.approvals_enabled else (),
             nudges=workspace_settings(session, workspace_id) if has_role(member, Role.MANAGER) else None,
+            reinstalled_without_xero=(has_role(member, Role.ADMIN) and not xero.connected
+                                      and reinstalled_since_xero(session, workspace_id)),
             monthly_summary=bool(workspace and workspace.monthly_summary) if has_role(member, Role.MANAGER) else None,
         )
 

@@ -44,6 +44,7 @@ class Permission(Enum):
     SET_LOCK_DATE = (Role.ADMIN, "change the lock date")
     CHANGE_APPROVAL_SETTINGS = (Role.ADMIN, "change the timesheet approval settings")
     REOPEN_WEEKS = (Role.ADMIN, "reopen an approved week")
+    EXPORT_DATA = (Role.ADMIN, "export all of the workspace's data")
     TRANSFER_OWNERSHIP = (Role.OWNER, "transfer ownership")
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 from bot.views import blocks as b
 from bot.views.approvals import settings_section, waiting_section
 from bot.views.catalog.section import catalog_section, shown_page
+from bot.views.data_export import data_section
 from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
 from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_list import invoice_list_section
@@ -74,6 +75,7 @@ class HomeModel:
     invoice_approved_only: bool = False  # admins: invoices take only approved time
     reviews: tuple[WeekSheet, ...] = ()  # managers and up, approvals on: the weeks waiting for their review
     nudges: NudgeSettings | None = None  # managers and up: the missing-time reminders
+    reinstalled_without_xero: bool = False  # admins: reinstalled after an uninstall, Xero not connected again yet
     monthly_summary: bool | None = None  # managers and up: the workspace's monthly summary DM, on or off
 
 
@@ -201,6 +203,7 @@ def build_home(model: HomeModel) -> dict[str, Any]:
         rest += _team_section(model)
         rest += lock_date_section(model.lock_before)
         rest += settings_section(model.approvals_enabled, model.review_channel_id, model.invoice_approved_only)
+        rest += data_section(reinstalled_without_xero=model.reinstalled_without_xero)
     waiting: list[dict[str, Any]] = []
     if model.role.rank >= Role.MANAGER.rank and model.approvals_enabled:
         # The waiting weeks take the room the other sections leave (always their header and a count).

@@ -177,6 +177,11 @@ def test_reinstall_within_the_retention_period_restores_everything(
     assert roles == {OWNER: Role.OWNER.value, ALICE: Role.MANAGER.value}
     _log(slack, "30m acme-web back", user=ALICE)
     wait_for(lambda: len(_entries(db)) == 3, what="an entry logged after the reinstall")
+    # Home tells the admins their data is back and Xero needs connecting again
+    slack_api.reset_calls()
+    slack.home_opened(OWNER)
+    home = slack_api.wait_for("views.publish")[0].params["view"]
+    assert "Uninstalling disconnected Xero" in str(home)
 
 
 def test_reinstall_after_the_purge_starts_afresh(two_teams: SignedSlack, slack_api: SlackSandbox,

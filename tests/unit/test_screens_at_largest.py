@@ -766,7 +766,8 @@ def home_with_everything(role: Role, *, listed: bool = False) -> dict[str, Any]:
         invoice_list=page if listed else None, lock_before=TODAY, approvals_enabled=True,
         review_channel_id=CHANNEL, invoice_approved_only=True,
         reviews=tuple(sheet(i) for i in range(WAITING_LIMIT)) if manager else (),
-        nudges=NudgeSettings(True, 0b1111111, 1440, 1439) if manager else None))
+        nudges=NudgeSettings(True, 0b1111111, 1440, 1439) if manager else None,
+        reinstalled_without_xero=True))
 
 
 def _home_with_everything(role: Role, listed: bool) -> Callable[[], Any]:
@@ -784,6 +785,9 @@ SCREENS["home: manager, approvals on, no week waiting"] = Screen("home", lambda:
 SCREENS["home: admin, no lock date, approvals off, reminders off"] = Screen("home", lambda: home_view.build_home(
     home_view.HomeModel(role=Role.ADMIN, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
                         catalog=Catalog((), RoundingRule()), nudges=NudgeSettings(False, 0, 1, 0))))
+SCREENS["home: admin, reinstalled, Xero to connect again"] = Screen("home", lambda: home_view.build_home(
+    home_view.HomeModel(role=Role.ADMIN, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
+                        catalog=Catalog((), RoundingRule()), xero=NOT_CONNECTED, reinstalled_without_xero=True)))
 
 
 def check(kind: str, built: Any) -> list[str]:
