@@ -37,7 +37,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy app.py settings.py errors.py logs.py bot storage team catalog timesheets web jobs xero invoicing reports
+	$(BIN)/mypy app.py settings.py errors.py logs.py metrics.py formats.py bot storage team catalog timesheets web jobs xero invoicing reports
 
 clean:
 	rm -rf $(VENV) *.egg-info sandbox/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -190,8 +190,39 @@ def _with_xero_sandbox(settings: Settings) -> Settings:
 _keep_alive: list[Any] = []  # the --xero-sandbox server lives as long as the process
 
 
+def _metrics_directory(settings: Settings, *, web: bool) -> None:
+    """Multiprocess metrics for this instance when it serves metrics: gunicorn's workers and RQ's work horses each
+    write their samples under one directory, which a scrape adds up (metrics.py). A fresh directory per instance
+    (removed when the process that made it exits); a PROMETHEUS_MULTIPROC_DIR given by the operator is emptied
+    first, so no figures of a previous run are added in. Must run before anything imports prometheus_client."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if settings.metrics_port is None and not (web and settings.metrics_token is not None):
+        return
+    if "prometheus_client" in sys.modules:
+        log.warning("metrics: prometheus_client was imported before its multiprocess directory was set")
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    made, owner = tempfile.mkdtemp(prefix="hourcap-metrics-"), os.getpid()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+
+    def remove() -> None:  # forked workers inherit atexit handlers: only the process that made it removes it
+        if os.getpid() == owner:
+            shutil.rmtree(made, ignore_errors=True)
+
+    atexit.register(remove)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
+    _metrics_directory(settings, web=True)
     if args.xero_sandbox:
         settings = _with_xero_sandbox(settings)
     if not args.no_migrate:
@@ -206,7 +237,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if settings.redis_url is None:
         raise SettingsError("REDIS_URL", "is missing: `hourcap worker` needs Redis (redis://host:6379/0); "
                             "without it, `hourcap serve` runs jobs in-process")
+    _metrics_directory(settings, web=False)
     runtime = build_runtime(settings, with_web=False, start_jobs=False)
+    if settings.metrics_port is not None:
+        import metrics
+        from storage.gauges import DatabaseGauges
+
+        metrics.serve_port(settings.metrics_port, DatabaseGauges(runtime.db))
+        log.info("metrics on port %s", settings.metrics_port)
     try:
         return runtime.jobs.run_worker(burst=args.burst)
     finally:
@@ -308,10 +346,21 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _log_format() -> str:
+    """HOURCAP_LOG_FORMAT, read (with `.env`) before the command's settings so its first lines have the format."""
+    from dotenv import load_dotenv
+
+    from settings import log_format
+
+    load_dotenv(override=False)
+    return log_format(os.environ)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logs.configure(args.log_level)
     try:
+        logs.configure(args.log_level, _log_format())
         return int(args.func(args) or 0)
     except (SettingsError, SandboxMissing) as problem:
         print(f"hourcap: {problem}", file=sys.stderr)

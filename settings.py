@@ -66,6 +66,11 @@ class Settings:
     xero_connections_url: str = DEFAULT_XERO_CONNECTIONS_URL
     # PKCE with a client secret on a web app is unconfirmed for Xero (undocumented): off unless asked for.
     xero_pkce: bool = False
+    # Prometheus metrics: an internal listener on this port (serve and worker), and/or `/metrics` on the web app
+    # behind this Bearer token; neither set, no metrics are served.
+    metrics_port: int | None = None
+    metrics_token: str | None = field(default=None, repr=False)
+    log_format: str = "text"  # or "json": one JSON object per line
     retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
@@ -242,8 +247,42 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         xero_api_url=_xero_url(env, "XERO_API_URL", DEFAULT_XERO_API_URL),
         xero_connections_url=_xero_url(env, "XERO_CONNECTIONS_URL", DEFAULT_XERO_CONNECTIONS_URL),
         xero_pkce=_flag(env, "XERO_PKCE"),
+        metrics_port=_metrics_port(env, port),
+        metrics_token=_metrics_token(env),
+        log_format=log_format(env),
         retention_days=retention_days,
     )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """HOURCAP_LOG_FORMAT: `text` (the default) or `json` (one JSON object per line)."""
+    value = (_read(env, "HOURCAP_LOG_FORMAT") or "text").lower()
+    if value not in LOG_FORMATS:
+        raise SettingsError("HOURCAP_LOG_FORMAT", f"must be text or json (got {value!r})")
+    return value
+
+
+def _metrics_port(env: Mapping[str, str], web_port: int) -> int | None:
+    raw = _read(env, "HOURCAP_METRICS_PORT")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError("HOURCAP_METRICS_PORT", f"must be a TCP port number between 1 and 65535 (got {raw!r})")
+    if int(raw) == web_port:
+        raise SettingsError("HOURCAP_METRICS_PORT", f"must differ from PORT ({web_port}): it is a separate, "
+                            "internal listener")
+    return int(raw)
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = _read(env, "HOURCAP_METRICS_TOKEN")
+    if token is not None and (len(token) < 16 or any(c.isspace() for c in token)):
+        raise SettingsError("HOURCAP_METRICS_TOKEN", "must be at least 16 characters without spaces: generate one "
+                            "with `openssl rand -hex 32`")
+    return token
 
 
 def _xero_url(env: Mapping[str, str], name: str, default: str) -> str:

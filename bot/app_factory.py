@@ -34,6 +34,7 @@ from bot.handlers import (
 )
 from bot.install_store import EncryptedInstallationStore
 from bot.profiles import profile_loader
+from bot.slack_metering import request_handlers
 from settings import SLACK_BOT_SCOPES, Settings
 from storage.db import Database
 from team.members import record_install
@@ -76,7 +77,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
         "logger": logging.getLogger("hourcap.bolt"),
     }
     if settings.multi_workspace:
-        client = WebClient(base_url=settings.slack_api_url)
+        client = WebClient(base_url=settings.slack_api_url, retry_handlers=request_handlers())
         store = installation_store(settings, db)
         assert store is not None
         app = App(
@@ -104,7 +105,8 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
         )
     else:
         app = App(
-            client=WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+            client=WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                             retry_handlers=request_handlers()),
             **common,
         )
     errors.register(app)

@@ -32,6 +32,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import logs
 from bot.errors import field_errors, tell_user
 from bot.profiles import profile_loader
 from bot.views.state import FormData
@@ -180,6 +181,7 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
                 log.info("refused a request of %s: not a member of team %s", user_id, team_id)
                 return refuse(body, client, refusal or NOT_INSTALLED_HERE)
             context["workspace_id"], context["member_id"] = ids
+            logs.note(workspace_id=ids[0])  # the request's log lines name its workspace
             context["actor"] = Actor(*ids)
         next()
         return None

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.slack_metering import CallCounter, CountedRateLimitRetry
 from settings import Settings
 
 
@@ -23,7 +20,8 @@ class SlackClients:
         self._store = installation_store
 
     def for_team(self, team_id: str, *, enterprise_id: str | None = None) -> WebClient:
-        """A client for workers: retries connection errors, 5xx, and 429 after Retry-After."""
+        """A client for workers: retries connection errors, 5xx, and 429 after Retry-After; every exchange and
+        every 429 wait counted (bot/slack_metering.py)."""
         if self._settings.slack_bot_token is not None:
             token = self._settings.slack_bot_token
         else:
@@ -36,8 +34,9 @@ class SlackClients:
             base_url=self._settings.slack_api_url,
             timeout=15,
             retry_handlers=[
+                CallCounter(),
                 ConnectionErrorRetryHandler(max_retry_count=2),
-                RateLimitErrorRetryHandler(max_retry_count=3),
+                CountedRateLimitRetry(max_retry_count=3),
                 ServerErrorRetryHandler(max_retry_count=2),
             ],
         )

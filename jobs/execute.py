@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 import random
 import re
+import time
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+import logs
 from errors import Permanent, RetryAt
 from jobs.registry import JobContext, TaskSpec, UnknownTask
+from metrics import JOBS
 from storage.models import Outbox, OutboxStatus
 from storage.types import utcnow
 
@@ -55,17 +58,31 @@ def backoff(attempts: int, spec: TaskSpec) -> timedelta:
 
 
 def execute(ctx: JobContext, outbox_id: int, job_id: str | None = None) -> str:
-    """Run outbox row `outbox_id` once; returns what happened (done/retry/rescheduled/failed/skipped/lost)."""
+    """Run outbox row `outbox_id` once; returns what happened (done/retry/rescheduled/failed/skipped/lost).
+
+    Its log lines carry the job id and the row's workspace; its duration and outcome are observed by task name
+    (`metrics.JOBS`; a name no task of this worker has counts as `unregistered`)."""
+    started = time.perf_counter()
+    task = ["unknown"]
+    with logs.bound(job_id=job_id):
+        outcome = _execute(ctx, outbox_id, job_id, task)
+    JOBS.labels(task[0], outcome).observe(time.perf_counter() - started)
+    return outcome
+
+
+def _execute(ctx: JobContext, outbox_id: int, job_id: str | None, task: list[str]) -> str:
     with ctx.db.session() as session:
         row = session.get(Outbox, outbox_id)
         if row is None:
             log.warning("outbox %s: no such row (pruned?), skipping", outbox_id)
             return "skipped"
         task_name, args = row.task, dict(row.args or {})
+        logs.note(workspace_id=row.workspace_id)
     try:
         spec: TaskSpec | None = ctx.tasks.get(task_name)
     except UnknownTask:
         spec = None
+    task[0] = task_name if spec is not None else "unregistered"
 
     attempt = _claim(ctx, outbox_id, job_id, spec.lease if spec else timedelta(minutes=1))
     if attempt is None:

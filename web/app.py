@@ -12,6 +12,7 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 
 from settings import Settings
 from storage.db import Database
+from web.observe import metrics_route, note_slack, observe
 from web.slack_guard import MAX_BODY_BYTES, Rejected, verify
 from web.slack_shape import for_bolt, problem
 from web.xero_routes import create_xero_blueprint
@@ -26,6 +27,7 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
     web = Flask("hourcap")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     slack = SlackRequestHandler(bolt_app)
+    observe(web)
 
     @web.post("/slack/events")
     def slack_events() -> Response:
@@ -41,6 +43,7 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
             return Response(malformed, status=400, mimetype="text/plain")
         as_parsed = BoltRequest(body=for_bolt(request.content_type, body.decode("utf-8")),
                                 query=request.query_string.decode("utf-8"), headers=dict(request.headers))
+        note_slack(as_parsed.body)
         return to_flask_response(bolt_app.dispatch(as_parsed))
 
     if settings.multi_workspace:
@@ -75,6 +78,11 @@ def create_web_app(settings: Settings, bolt_app: App, db: Database,
                 ok = False
                 checks[name] = f"unreachable ({exc.__class__.__name__})"
         return jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
+
+    if settings.metrics_token is not None:
+        from storage.gauges import DatabaseGauges
+
+        metrics_route(web, settings.metrics_token, DatabaseGauges(db))
 
     @web.errorhandler(413)
     def too_large(_error: Exception) -> Response:

@@ -35,6 +35,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         for key, value in self._options.items():
             self.cfg.set(key, value)
         self.cfg.set("worker_exit", self._worker_exit)
+        self.cfg.set("child_exit", _child_exit)
+        if self._settings.metrics_port is not None:
+            self.cfg.set("when_ready", self._serve_metrics)
+        if self._settings.log_format == "json":
+            self.cfg.set("logger_class", json_logger_class())
+
+    def _serve_metrics(self, _arbiter: Any) -> None:
+        """HOURCAP_METRICS_PORT: the master serves the scrape of every worker's figures (multiprocess mode), plus
+        the database gauges through an engine of its own that holds no connection between scrapes (NullPool),
+        so nothing open is inherited by the workers it forks."""
+        from sqlalchemy.pool import NullPool
+
+        import metrics
+        from storage.db import Database
+        from storage.gauges import DatabaseGauges
+
+        assert self._settings.metrics_port is not None
+        gauges = DatabaseGauges(Database(self._settings.database_url, poolclass=NullPool))
+        metrics.serve_port(self._settings.metrics_port, gauges)
+        log.info("metrics on port %s", self._settings.metrics_port)
+
 
     def load(self) -> Any:
         self.runtime = self._build(self._settings)
@@ -63,6 +84,31 @@ def control_socket_path(port: int) -> str:
     return str(folder / f"hourcap-{port}.ctl")
 
 
+def _child_exit(_arbiter: Any, worker: Any) -> None:
+    """In the master, when a worker has exited: multiprocess metrics bookkeeping for its pid."""
+    import metrics
+
+    metrics.process_exited(worker.pid)
+
+
+def json_logger_class() -> type:
+    """gunicorn's logger with its access and error lines written as JSON objects, masked like ours
+    (HOURCAP_LOG_FORMAT=json)."""
+    from gunicorn.glogging import Logger
+
+    import logs
+
+    class JsonLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for logger in (self.error_log, self.access_log):
+                for handler in logger.handlers:
+                    handler.setFormatter(logs.JsonFormatter())
+                    handler.addFilter(logs.RedactingFilter())
+
+    return JsonLogger
+
+
 def serve(settings: Settings, build: RuntimeBuilder, *, workers: int, threads: int, host: str) -> int:
     options = {
         "bind": f"{host}:{settings.port}",
@@ -74,7 +120,7 @@ def serve(settings: Settings, build: RuntimeBuilder, *, workers: int, threads: i
         "accesslog": "-",
         "errorlog": "-",
         # Path without the query string: OAuth callbacks carry codes and state there.
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss %({x-request-id}o)s',  # web/observe.py's id
         "control_socket": control_socket_path(settings.port),
     }
     log.info("Hour Cap listening on %s (%s mode, %s)", options["bind"],

@@ -14,6 +14,7 @@ import logging
 
 from flask import Blueprint, Response, request
 
+from metrics import WEBHOOKS
 from settings import Settings
 from storage.db import Database
 from xero.webhooks import SIGNATURE_HEADER, BadPayload, parse, receive, verify
@@ -23,7 +24,8 @@ log = logging.getLogger("hourcap.web.xero_webhooks")
 MAX_WEBHOOK_BYTES = 512 * 1024
 
 
-def _empty(status: int) -> Response:
+def _empty(status: int, outcome: str) -> Response:
+    WEBHOOKS.labels(outcome).inc()
     response = Response(b"", status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -35,24 +37,24 @@ def create_xero_webhooks_blueprint(settings: Settings, db: Database) -> Blueprin
     @blueprint.post("/xero/webhooks")
     def xero_webhooks() -> Response:
         if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
-            return _empty(413)
+            return _empty(413, "too_large")
         body = request.get_data(cache=False)
         if len(body) > MAX_WEBHOOK_BYTES:
-            return _empty(413)
+            return _empty(413, "too_large")
         if not verify(body, request.headers.get(SIGNATURE_HEADER), settings.xero_webhook_key):
             log.info("refused a Xero webhook delivery from %s: bad or missing signature", request.remote_addr)
-            return _empty(401)
+            return _empty(401, "bad_signature")
         try:
             events = parse(body)
         except BadPayload as problem:
             log.warning("signed Xero webhook delivery ignored: %s", problem)
-            return _empty(200)
+            return _empty(200, "bad_payload")
         if events:
             with db.session() as session:
                 received = receive(session, events)
             log.info("Xero webhook: %s new, %s duplicate, %s for unknown tenants; contact syncs for workspaces %s; "
                      "invoice reads for workspaces %s", received.new, received.duplicates, received.ignored,
                      list(received.syncs_requested), list(received.reads_requested))
-        return _empty(200)
+        return _empty(200, "accepted" if events else "intent_to_receive")
 
     return blueprint

@@ -25,6 +25,8 @@ from typing import Any
 import httpx2
 from sqlalchemy import select
 
+import logs
+from metrics import XERO_CALLS, endpoint
 from settings import Settings
 from storage.db import Database
 from storage.models import XeroConnection
@@ -126,35 +128,43 @@ class XeroClient:
 
         token, tenant_id = tokens.access_token(self.db, self.workspace_id, self.settings, lock=self.lock,
                                                http=self.http)
-        response = self._send(method, url, token, tenant_id, params, json, extra, content)
+        template = endpoint(path)
+        response = self._send(method, url, token, tenant_id, params, json, extra, content, template)
         if response.status_code == 401:
             self._log(response, method, path, tenant_id, "refreshing once")
             token, tenant_id = tokens.refresh_now(self.db, self.workspace_id, self.settings, stale_token=token,
                                                   lock=self.lock, http=self.http)
-            response = self._send(method, url, token, tenant_id, params, json, extra, content)
+            response = self._send(method, url, token, tenant_id, params, json, extra, content, template)
         if response.is_success:
             return response
         return self._fail(response, method, path, token, tenant_id)
 
     # -- one exchange ---------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, token: str, tenant_id: str, params: Mapping[str, Any] | None,
-              json: Any, extra: dict[str, str], content: bytes | None = None) -> httpx2.Response:
+              json: Any, extra: dict[str, str], content: bytes | None = None,
+              template: str = "other") -> httpx2.Response:
+        """One exchange, counted by endpoint template and status (`metrics.XERO_CALLS`); the answer's
+        `Xero-Correlation-Id` goes into this context's log lines from here on."""
         headers = {"Accept": "application/json", **extra,
                    "Authorization": f"Bearer {token}", "xero-tenant-id": tenant_id}
         slot = self.limits.acquire(tenant_id)
         try:
             response = self.http.request(method, url, params=params, json=json, content=content, headers=headers)
         except httpx2.TimeoutException as exc:
+            XERO_CALLS.labels(template, "timeout").inc()
             log.warning("xero %s %s: timed out (tenant %s, workspace %s)", method, _path(url), tenant_id,
                         self.workspace_id)
             raise XeroTransient(f"Xero did not answer {method} {_path(url)} in time") from exc
         except httpx2.TransportError as exc:
+            XERO_CALLS.labels(template, "connection_error").inc()
             log.warning("xero %s %s: connection failed, %s (tenant %s, workspace %s)", method, _path(url),
                         exc.__class__.__name__, tenant_id, self.workspace_id)
             raise XeroTransient(f"connection to Xero failed during {method} {_path(url)} "
                                 f"({exc.__class__.__name__})") from exc
         finally:
             self.limits.release(slot)
+        XERO_CALLS.labels(template, str(response.status_code)).inc()
+        logs.note(xero_correlation_id=response.headers.get("Xero-Correlation-Id"))
         self.limits.observe(tenant_id, response.headers)
         return response
 
@@ -189,8 +199,10 @@ class XeroClient:
             answer = self.http.get(self.settings.xero_connections_url,
                                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         except httpx2.TransportError as exc:
+            XERO_CALLS.labels("connections", "connection_error").inc()
             raise XeroTransient("could not ask Xero which organisations are connected", correlation_id=correlation,
                                 status=403) from exc
+        XERO_CALLS.labels("connections", str(answer.status_code)).inc()
         if answer.status_code != 200:
             self._log(answer, "GET", "/connections", tenant_id)
             raise XeroTransient(f"Xero answered {answer.status_code} to GET /connections",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from metrics import XERO_BUDGET_WAITS, bounded
 from storage.types import utcnow
 from xero.errors import RateLimited
 
@@ -95,17 +96,23 @@ class TenantLimits:
         """Take a slot for one call, waiting up to `max_wait`; raise `RateLimited` when it would take longer."""
         token = uuid.uuid4().hex
         deadline = time.monotonic() + self.budget.max_wait
+        waited = False  # counted once per call that had to wait (`metrics.XERO_BUDGET_WAITS`)
         while True:
             ok, wait, problem, blocked = self._try(tenant_id, token)
             if ok:
                 return Slot(tenant_id, token)
             if blocked:  # Xero said so (429): every process keeps off until Retry-After
+                XERO_BUDGET_WAITS.labels("blocked", "rescheduled").inc()
                 raise RateLimited(utcnow() + timedelta(seconds=wait), problem)
             left = deadline - time.monotonic()
             pause = CONCURRENT_POLL if problem == "concurrent" else wait
             if pause > left:
                 later = CONCURRENT_RETRY if problem == "concurrent" else max(wait, 1.0)
+                XERO_BUDGET_WAITS.labels(bounded(problem), "rescheduled").inc()
                 raise RateLimited(utcnow() + timedelta(seconds=later), problem, source="budget")
+            if not waited:
+                waited = True
+                XERO_BUDGET_WAITS.labels(bounded(problem), "waited").inc()
             time.sleep(max(pause, 0.001))
 
     def release(self, slot: Slot) -> None:

@@ -34,6 +34,7 @@ import httpx2
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from metrics import XERO_TOKEN_REFRESHES
 from settings import Settings
 from storage.db import Database
 from storage.models import XeroConnection
@@ -334,9 +335,27 @@ def _call_token_endpoint(
             log.warning("xero connection %s: token refresh attempt %s lost (%s)", row_id, attempt,
                         exc.__class__.__name__)
             if attempt == 2:
+                XERO_TOKEN_REFRESHES.labels("no_answer").inc()
                 raise XeroTransient(f"Xero's token endpoint did not answer ({exc.__class__.__name__})") from None
     assert response is not None
-    return _interpret(response, row_id)
+    return _interpret_counted(response, row_id)
+
+
+def _interpret_counted(response: httpx2.Response, row_id: int) -> _TokenAnswer | _InvalidGrantAnswer:
+    """`_interpret`, with the outcome counted in `metrics.XERO_TOKEN_REFRESHES`."""
+    try:
+        answer = _interpret(response, row_id)
+    except RateLimited:
+        XERO_TOKEN_REFRESHES.labels("rate_limited").inc()
+        raise
+    except XeroUnauthorized:
+        XERO_TOKEN_REFRESHES.labels("refused").inc()
+        raise
+    except Exception:
+        XERO_TOKEN_REFRESHES.labels("error").inc()
+        raise
+    XERO_TOKEN_REFRESHES.labels("invalid_grant" if isinstance(answer, _InvalidGrantAnswer) else "refreshed").inc()
+    return answer
 
 
 def _interpret(response: httpx2.Response, row_id: int) -> _TokenAnswer | _InvalidGrantAnswer:

@@ -1,0 +1,80 @@
+"""Metric labels stay bounded, and the metrics and log-format settings refuse what they cannot use."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+import logs
+from metrics import authorized, bounded, endpoint
+from settings import SettingsError, load_settings
+
+BASE = {"SLACK_SIGNING_SECRET": "s" * 20, "SLACK_BOT_TOKEN": "xoxb-1-2"}
+
+
+@pytest.mark.parametrize(("path", "template"), [
+    ("Invoices", "Invoices"),
+    ("/Invoices/5f2c1a4e-8b1d-4f0e-9f6a-2d3c4b5a6978/History", "Invoices/{id}/History"),
+    ("Invoices/INV-0001?summaryOnly=true", "Invoices/{id}"),
+    ("Contacts/00000000-0000-0000-0000-000000000001", "Contacts/{id}"),
+    ("Organisation", "Organisation"),
+])
+def test_xero_endpoints_are_templates_without_ids(path: str, template: str) -> None:
+    assert endpoint(path) == template
+
+
+def test_strange_label_values_become_other() -> None:
+    assert bounded("chat.postMessage") == "chat.postMessage"
+    assert bounded("not_in_channel") == "not_in_channel"
+    assert bounded("x" * 65) == "other" and bounded("a b") == "other" and bounded("") == "other"
+
+
+def test_only_the_exact_bearer_token_is_authorized() -> None:
+    token = "t" * 32
+    assert authorized(f"Bearer {token}", token)
+    assert not authorized(token, token) and not authorized(f"Bearer {token}x", token)
+    assert not authorized(None, token) and not authorized("Bearer ", token)
+
+
+@pytest.mark.parametrize(("env", "variable"), [
+    ({"HOURCAP_METRICS_PORT": "metrics"}, "HOURCAP_METRICS_PORT"),
+    ({"HOURCAP_METRICS_PORT": "70000"}, "HOURCAP_METRICS_PORT"),
+    ({"HOURCAP_METRICS_PORT": "3000"}, "HOURCAP_METRICS_PORT"),  # the web port itself
+    ({"HOURCAP_METRICS_TOKEN": "short"}, "HOURCAP_METRICS_TOKEN"),
+    ({"HOURCAP_LOG_FORMAT": "xml"}, "HOURCAP_LOG_FORMAT"),
+])
+def test_bad_metrics_and_log_settings_are_refused(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({**BASE, **env})
+    assert refused.value.variable == variable
+
+
+def test_metrics_and_log_settings_are_read() -> None:
+    settings = load_settings({**BASE, "HOURCAP_METRICS_PORT": "9102", "HOURCAP_METRICS_TOKEN": "m" * 32,
+                              "HOURCAP_LOG_FORMAT": "JSON"})
+    assert (settings.metrics_port, settings.metrics_token, settings.log_format) == (9102, "m" * 32, "json")
+    assert "m" * 32 not in repr(settings)
+    assert load_settings(BASE).log_format == "text" and load_settings(BASE).metrics_port is None
+
+
+def test_a_json_line_carries_the_bound_ids_and_masks_secrets() -> None:
+    stream = io.StringIO()
+    logger = logging.getLogger("hourcap.test.json")
+    logger.addHandler(logs.handler("json", stream))
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    with logs.bound(request_id="r1", job_id="j1"):
+        logs.note(workspace_id=7, xero_correlation_id="c1")
+        logger.info("refreshing with refresh_token=%s", "abcdefghijklmnop")
+    logs.note(workspace_id=8)  # outside a request or job: not kept
+    logger.info("after")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert {k: first[k] for k in ("level", "logger", "request_id", "job_id", "workspace_id",
+                                  "xero_correlation_id")} == {
+        "level": "INFO", "logger": "hourcap.test.json", "request_id": "r1", "job_id": "j1", "workspace_id": 7,
+        "xero_correlation_id": "c1"}
+    assert "abcdefghijklmnop" not in first["message"] and "[redacted]" in first["message"]
+    assert set(second) == {"time", "level", "logger", "message"}
