@@ -187,6 +187,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
         demo_hardening,
         demo_hours,
         demo_invoices,
+        demo_operations,
         demo_push,
         demo_reports,
         demo_socket,
@@ -197,12 +198,13 @@ def all_chapters() -> list[Callable[[Demo], None]]:
     return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS,
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
             demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS,
-            *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS,
+            *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS, *demo_operations.CHAPTERS,
             *demo_doctor.CHAPTERS]
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,
              chapters: list[Callable[[Demo], None]] | None = None) -> int:
+    from sandbox import demo_operations
     from storage.crypto import generate_key
     from storage.migrate import upgrade
 
@@ -213,6 +215,7 @@ def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = prin
             "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
             "SLACK_API_URL": slack_api.base_url, "DATABASE_URL": database_url,
             "HOURCAP_ENCRYPTION_KEYS": generate_key(),
+            "HOURCAP_METRICS_TOKEN": demo_operations.METRICS_TOKEN,
         }
         from sandbox import demo_xero
 

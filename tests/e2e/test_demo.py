@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import re
+from typing import Any
+
+import logs
 from app import build_runtime
-from sandbox.demo import run_demo
+from sandbox.demo import Demo, all_chapters, run_demo
+
+# A Slack token or Xero JWT whole: the masking keeps a few leading characters only.
+WHOLE_TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}"
+                         r"|eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{10,}")
+
+
+def _secrets(demo: Demo) -> set[str]:
+    """Every secret the walkthrough used: Hour Cap's settings, and what both stand-ins issued (tokens, codes)."""
+    settings = demo.runtime.settings
+    found = {settings.slack_signing_secret, settings.slack_client_secret, settings.xero_client_secret,
+             settings.xero_webhook_key, settings.metrics_token, *settings.encryption_keys}
+    slack = demo.slack_api.state
+    found |= set(slack.tokens) | set(slack.grants)
+    identity = demo.runtime.extras["xero"].state.identity
+    found |= set(identity.codes) | set(identity.refresh_tokens) | set(identity.access_tokens)
+    return {secret for secret in found if secret and len(secret) >= 8}
 
 
 def test_demo_walkthrough_runs_end_to_end() -> None:
     lines: list[str] = []
-    assert run_demo(build_runtime, out=lines.append) == 0
+    secrets: set[str] = set()
+    captured = io.StringIO()
+    root, written = logging.getLogger(), logs.handler("json", captured)  # what HOURCAP_LOG_FORMAT=json writes
+    level = root.level
+    root.setLevel(logging.INFO)  # the product's default level (HOURCAP_LOG_LEVEL)
+    root.addHandler(written)
+    try:
+        assert run_demo(build_runtime, out=lines.append,
+                        chapters=[*all_chapters(), lambda demo: secrets.update(_secrets(demo))]) == 0
+    finally:
+        root.removeHandler(written)
+        root.setLevel(level)
     text = "\n".join(lines)
+    # Every log line of the walkthrough is one JSON object, and none holds a secret it used.
+    log_lines = captured.getvalue().splitlines()
+    records: list[dict[str, Any]] = [json.loads(line) for line in log_lines]
+    assert len(records) > 50 and all({"level", "logger", "message"} <= set(r) for r in records)
+    assert any("request_id" in r for r in records) and any("job_id" in r and "workspace_id" in r for r in records)
+    assert any("xero_correlation_id" in r for r in records)
+    assert len(secrets) > 10
+    leaked = {s[:6] for s in secrets if any(s in line for line in log_lines)}
+    assert not leaked, f"secrets in the logs (first characters): {leaked}"
+    assert not [line for line in log_lines if WHOLE_TOKEN.search(line)]
+    # 26: operations
+    assert "GET /metrics without the token → HTTP 401" in text and "with Authorization: Bearer … → HTTP 200" in text
+    assert 'hourcap_http_request_duration_seconds_count{outcome="ok",surface="command"} ' in text
+    assert 'hourcap_invoices{state="pushed"} ' in text
     assert "Slack redirected back to /slack/oauth_redirect: HTTP 200" in text
     assert "## Team" in text and "Owner" in text
     assert "made you manager in Hour Cap" in text
