@@ -124,6 +124,12 @@ def serving(app: Any) -> Iterator[str]:
 
 def install(demo: Demo) -> None:
     demo.chapter("1. Olivia installs Hour Cap from Slack (OAuth), and becomes its owner")
+    add_to_slack(demo)
+    demo.say("Bot token stored encrypted; Olivia (the installer) is the owner.")
+
+
+def add_to_slack(demo: Demo) -> None:
+    """Olivia's browser through Slack's OAuth install: Add to Slack, consent, back to Hour Cap."""
     with httpx2.Client(timeout=15) as browser:
         page = browser.get(f"{demo.base_url}/slack/install")
         link = re.search(r'href="([^"]+/oauth/v2/authorize[^"]+)"', page.text)
@@ -139,7 +145,6 @@ def install(demo: Demo) -> None:
         demo.say(f"Slack redirected back to {urlsplit(back).path}: HTTP {done.status_code}")
         if done.status_code != 200:
             raise RuntimeError(f"install failed: {done.text[:200]}")
-    demo.say("Bot token stored encrypted; Olivia (the installer) is the owner.")
 
 
 def home_tabs(demo: Demo) -> None:
@@ -191,6 +196,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
         demo_push,
         demo_reports,
         demo_socket,
+        demo_uninstall,
         demo_xero,
         demo_xero_data,
     )
@@ -199,7 +205,8 @@ def all_chapters() -> list[Callable[[Demo], None]]:
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
             demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS,
             *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS, *demo_operations.CHAPTERS,
-            *demo_doctor.CHAPTERS]
+            *demo_doctor.CHAPTERS,
+            *demo_uninstall.CHAPTERS]  # last: it uninstalls (and reinstalls) the workspace
 
 
 def run_demo(build_runtime: RuntimeBuilder, *, out: Callable[[str], None] = print,

@@ -132,3 +132,8 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Everything checked is ready\n  → exit status 0" in text
     assert "✗ Xero webhook key: XERO_WEBHOOK_KEY is not set" in text and "→ exit status 1" in text
     assert "fix: copy the webhook key from Xero's developer portal (your app → Webhooks) into XERO_WEBHOOK_KEY" in text
+    # 28: the export by DM, then uninstall (tokens gone at once, Xero revoked) and a reinstall that restores it all
+    assert ".zip in Olivia's DM, " in text and "time_entries.json, time_entries.csv: " in text
+    assert "Slack tokens stored for Acme Studio: 0" in text and "revoked at Xero: True" in text
+    assert "after the reinstall: the same " in text
+    assert "Hour Cap was reinstalled and everything it kept is back" in text
