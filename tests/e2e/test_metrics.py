@@ -137,3 +137,41 @@ def test_serve_adds_up_every_worker_on_the_metrics_port_and_logs_json(tmp_path: 
     access = [line["message"] for line in lines if line["logger"] == "gunicorn.access"]
     assert access and all(re.search(r'"GET /healthz" 200 .* [0-9a-f]{16}$', m) for m in access), access[:3]
     assert not list(tmp_path.glob("hourcap-metrics-*"))  # removed when the instance stopped
+
+
+@pytest.mark.redis
+def test_worker_serves_the_jobs_its_work_horses_ran_on_the_metrics_port(tmp_path: Path, redis_url: str) -> None:
+    """RQ runs each job in a forked work horse: its figures reach the worker's scrape only through the files."""
+    import time
+
+    from storage.migrate import upgrade
+    from storage.models import Outbox
+
+    database_url = f"sqlite:///{tmp_path / 'worker.db'}"
+    upgrade(database_url)
+    metrics_port = free_port()
+    env = clean_env(DATABASE_URL=database_url, REDIS_URL=redis_url, TMPDIR=str(tmp_path),
+                    HOURCAP_METRICS_PORT=str(metrics_port), HOURCAP_LOG_FORMAT="json")
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            row = record(session, PRUNE_TASK, workspace_id=None)
+            assert row is not None
+            row_id = row.id
+        with running([HOURCAP, "worker"], env=env, cwd=tmp_path) as worker:
+            deadline = time.monotonic() + 60
+            while True:
+                with db.session() as session:
+                    status = session.get(Outbox, row_id).status  # type: ignore[union-attr]
+                if status == "done":
+                    break
+                assert time.monotonic() < deadline and worker.process.poll() is None, worker.output()
+                time.sleep(0.2)
+            found = samples(httpx2.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text)
+            worker.stop()
+    finally:
+        db.dispose()
+    assert value(found, "hourcap_job_duration_seconds_count", task=PRUNE_TASK, outcome="done") == 1, found
+    assert [json.loads(line) for line in worker.lines if line.strip()]  # every line a JSON object
+    assert any(json.loads(line).get("job_id") for line in worker.lines if line.strip()), worker.output()
