@@ -124,8 +124,18 @@ def _url(env: Mapping[str, str], name: str, default: str | None, schemes: tuple[
     parsed = urlparse(value)
     if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
         wanted = " or ".join(f"{s}://…" for s in schemes)
-        raise SettingsError(name, f"is not a valid URL: put a {wanted} address there (got {value!r})")
+        raise SettingsError(name, f"is not a valid URL: put a {wanted} address there "
+                                 f"(got {_without_password(value)!r})")
     return value
+
+
+def _without_password(value: str) -> str:
+    """The value as an error may show it: whatever precedes a URL's `@` (user and password of a database or Redis)
+    is never echoed, even when the URL around it is malformed."""
+    if "@" not in value:
+        return value
+    scheme, sep, _ = value.partition("://")
+    return f"{scheme}{sep}***@{value.rsplit('@', 1)[1]}" if sep else f"***@{value.rsplit('@', 1)[1]}"
 
 
 def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -208,7 +218,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
     database_url = _read(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
     if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
         raise SettingsError(
-            "DATABASE_URL", f"must be sqlite:///path.db or postgresql://user@host/db (got {database_url!r})"
+            "DATABASE_URL",
+            f"must be sqlite:///path.db or postgresql://user@host/db (got {_without_password(database_url)!r})",
         )
 
     port_raw = _read(env, "PORT")
