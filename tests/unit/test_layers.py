@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOUNDATION = ("errors", "settings", "logs")
+FOUNDATION = ("errors", "settings", "logs", "formats")
 
 
 def _ours() -> set[str]:
