@@ -23,6 +23,7 @@ from bot.handlers import (
     invoice_batch,
     invoice_states,
     invoices,
+    locale_setting,
     lock_date,
     people,
     reports,
@@ -112,7 +113,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
     for surface in (approvals, home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
-                    invoice_batch, invoice_states, lock_date):
+                    invoice_batch, invoice_states, lock_date, locale_setting):
         surface.register(app)
     reports.register(app)
     uninstall.register(app)

@@ -13,6 +13,7 @@ from invoicing.invoice_list import InvoiceFilter, list_invoices, read_filter
 from storage.db import Database
 from storage.models import Role, Workspace
 from team.admin import roster
+from team.formats import workspace_formats
 from team.members import get_member
 from team.roles import has_role
 from team.uninstall import reinstalled_since_xero
@@ -73,6 +74,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             nudges=workspace_settings(session, workspace_id) if has_role(member, Role.MANAGER) else None,
             reinstalled_without_xero=(has_role(member, Role.ADMIN) and not xero.connected
                                       and reinstalled_since_xero(session, workspace_id)),
+            formats=workspace_formats(session, workspace_id),
             monthly_summary=bool(workspace and workspace.monthly_summary) if has_role(member, Role.MANAGER) else None,
         )
 

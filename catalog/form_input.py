@@ -142,11 +142,6 @@ def parse_hours_as_minutes(value: str | None, label: str = "Included hours", *, 
     return int(minutes)
 
 
-def format_money(amount: Decimal | None) -> str:
-    """`Decimal('1234.5')` → `1,234.50`; None → empty."""
-    return "" if amount is None else f"{amount:,.2f}"
-
-
 def money_input(amount: Decimal | None) -> str:
     """What a form field shows for an amount: no thousands separators, so it parses back unchanged."""
     return "" if amount is None else f"{amount:.2f}"

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from invoicing.retainer import MONTHS
+from formats import DEFAULT, Formats
 from reports.figures import Key, aggregate, week_of
 from reports.periods import period_label
 from reports.report import ReportGrouping, ReportRequest, load_catalog, report_scope
 from storage.models import Member
+from team.formats import workspace_formats
 
 MAX_SERIES = 12
 WIDTH_PX, HEIGHT_PX, DPI = 1600, 800, 100
@@ -30,6 +31,7 @@ class ChartData:
     title: str
     weeks: tuple[date, ...]  # Mondays, every week of the period
     series: tuple[tuple[str, tuple[int, ...]], ...]  # (name, minutes per week), largest first; "Other" last
+    formats: Formats = DEFAULT  # the workspace's month names
 
 
 def _short(name: str, limit: int = 28) -> str:
@@ -51,6 +53,7 @@ def chart_data(session: Session, actor: Member, request: ReportRequest, today: d
     project; the actor's role decides what they see, as for the report."""
     catalog = load_catalog(session, actor.workspace_id)
     scope, _money = report_scope(session, actor, request, today, catalog)
+    formats = workspace_formats(session, actor.workspace_id)
     by_member = request.grouping is ReportGrouping.MEMBER
     first = week_of(scope.period.start)
     weeks = tuple(first + timedelta(days=7 * n) for n in range((week_of(scope.period.end) - first).days // 7 + 1))
@@ -66,12 +69,12 @@ def chart_data(session: Session, actor: Member, request: ReportRequest, today: d
             name = f"{_short(project.name)} ({project.code})" if project else "?"
         named.setdefault(name, [0] * len(weeks))[index[week_of(day)]] += figures.minutes
     what = "member" if by_member else "project"
-    return ChartData(f"Hours per week by {what}, {period_label(scope.period)}", weeks, _fold(named))
+    return ChartData(f"Hours per week by {what}, {period_label(scope.period, formats)}", weeks, _fold(named),
+                     formats)
 
 
-def _week_label(week: date) -> str:
-    return f"{week.day} {MONTHS[week.month - 1][:3]}" + (f" {week.year}" if week.month == 1 and week.day <= 7
-                                                          else "")
+def _week_label(week: date, formats: Formats) -> str:
+    return formats.full_date(week) if week.month == 1 and week.day <= 7 else formats.day(week)
 
 
 def render_png(data: ChartData) -> bytes:
@@ -93,8 +96,8 @@ def render_png(data: ChartData) -> bytes:
     axes.set_ylabel("Hours")
     axes.set_xlabel("Week starting (Monday)")
     step = max(1, -(-len(data.weeks) // MAX_WEEK_LABELS))
-    axes.set_xticks(positions[::step], [_week_label(w) for w in data.weeks[::step]], rotation=60, ha="right",
-                    fontsize=8)
+    labels = [_week_label(w, data.formats) for w in data.weeks[::step]]
+    axes.set_xticks(positions[::step], labels, rotation=60, ha="right", fontsize=8)
     axes.set_xlim(-0.6, len(data.weeks) - 0.4)
     axes.grid(axis="y", alpha=0.3)
     if data.series:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from errors import InvalidInput
-from invoicing.retainer import MONTHS
+from formats import DEFAULT, Formats
 from invoicing.selection import Period
 
 MAX_DAYS = 3 * 366  # a custom range longer than three years is refused (nobody reads it in Slack)
@@ -69,13 +69,10 @@ def months_in(period: Period) -> list[date]:
     return months
 
 
-def _month(day: date) -> str:
-    return MONTHS[day.month - 1][:3]
-
-
-def period_label(period: Period) -> str:
-    """"2 – 8 Nov 2026", "28 Dec 2026 – 3 Jan 2027", "30 Nov – 6 Dec 2026" (English, whatever the locale)."""
+def period_label(period: Period, formats: Formats = DEFAULT) -> str:
+    """"2 – 8 Nov 2026", "28 Dec 2026 – 3 Jan 2027", "30 Nov – 6 Dec 2026", months named by the locale."""
     start, end = period.start, period.end
+    _month = formats.short_month
     if start.year != end.year:
         return f"{start.day} {_month(start)} {start.year} – {end.day} {_month(end)} {end.year}"
     if start.month != end.month:

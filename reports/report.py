@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from catalog.rounding import RoundingRule
 from catalog.rounding_settings import stored_rule, workspace_rounding
 from errors import NotFound
-from invoicing.retainer import MONTHS
+from formats import DEFAULT, Formats
 from invoicing.selection import Period
 from reports.budgets import FixedBudget, RetainerMonth, fixed_budgets, retainer_months
 from reports.figures import Figures, Key, RuleSet, Scope, aggregate, week_of
 from reports.periods import PeriodKind, months_in, resolve
 from storage.ids import payload_id
 from storage.models import BillingMode, Client, Member, Project, TimeEntry, Workspace
+from team.formats import workspace_formats
 from team.members import require_active
 from team.roles import Permission, allows, require
 
@@ -72,6 +73,7 @@ class Report:
     retainers: tuple[RetainerMonth, ...] = ()
     budgets: tuple[FixedBudget, ...] = ()
     filters: tuple[str, ...] = ()  # "Client: Acme", ... in the order client, project, member
+    formats: Formats = DEFAULT  # how the workspace reads money and dates (team/formats.py)
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ _KEYS = {ReportGrouping.CLIENT: (Key.CLIENT, Key.PROJECT), ReportGrouping.PROJEC
          ReportGrouping.MEMBER: (Key.MEMBER,), ReportGrouping.WEEK: (Key.DATE,)}
 
 
-def _label(grouping: ReportGrouping, key: object, catalog: Catalog) -> tuple[str, str]:
+def _label(grouping: ReportGrouping, key: object, catalog: Catalog, formats: Formats) -> tuple[str, str]:
     if grouping is ReportGrouping.CLIENT:
         client = catalog.clients.get(key)  # type: ignore[call-overload]
         return (client.name if client else "?"), ""
@@ -185,7 +187,7 @@ def _label(grouping: ReportGrouping, key: object, catalog: Catalog) -> tuple[str
         member = catalog.members.get(key)  # type: ignore[call-overload]
         return (member.name if member else "?"), ""
     assert isinstance(key, date)
-    return f"Week of {key.day} {MONTHS[key.month - 1][:3]} {key.year}", ""
+    return f"Week of {formats.full_date(key)}", ""
 
 
 def _order(grouping: ReportGrouping, row: ReportRow) -> tuple[object, ...]:
@@ -213,6 +215,7 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
     """The report ``request`` asks for, as ``actor`` may see it (``today``: the actor's own today)."""
     catalog = load_catalog(session, actor.workspace_id)
     scope, money = report_scope(session, actor, request, today, catalog)
+    formats = workspace_formats(session, actor.workspace_id)
     grouping = request.grouping
     rows: dict[object, ReportRow] = {}
     total = Figures()
@@ -222,7 +225,7 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
         top = week_of(key[0]) if grouping is ReportGrouping.WEEK else key[0]
         row = rows.get(top)
         if row is None:
-            label, code = _label(grouping, top, catalog)
+            label, code = _label(grouping, top, catalog, formats)
             row = rows[top] = ReportRow(top, label, code=code)
         row.figures.add(figures)
         total.add(figures)
@@ -257,4 +260,5 @@ def build_report(session: Session, actor: Member, request: ReportRequest, today:
         filters.append(f"Project: {catalog.projects[scope.project_id].name}")
     if scope.member_id is not None and money:
         filters.append(f"Person: {catalog.members[scope.member_id].name}")
-    return Report(request, scope.period, ordered, total, money, tuple(retainers), tuple(budgets), tuple(filters))
+    return Report(request, scope.period, ordered, total, money, tuple(retainers), tuple(budgets), tuple(filters),
+                  formats)

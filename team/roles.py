@@ -36,6 +36,7 @@ class Permission(Enum):
     CHANGE_MONTHLY_SUMMARY = (Role.MANAGER, "turn the monthly summary on or off")
     CHOOSE_ALERTS_CHANNEL = (Role.ADMIN, "choose the alerts channel")
     CHANGE_ROLES = (Role.ADMIN, "change roles")
+    CHANGE_LOCALE = (Role.ADMIN, "change how money and dates are shown")
     CONNECT_XERO = (Role.ADMIN, "connect Xero")
     DISCONNECT_XERO = (Role.ADMIN, "disconnect Xero")
     REFRESH_XERO_DATA = (Role.ADMIN, "refresh Xero data")

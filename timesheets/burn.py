@@ -5,10 +5,10 @@ Decisions (documented in the README's user guide):
   project's included hours ("Acme retainer: 31.5 of 40 h this month"). Non-billable time does not use the
   retainer. Hours beyond the included ones are called out, with the overage rate when there is one.
 - Fixed budget: the value of all billable time ever logged on the project — each entry's minutes × the hourly rate
-  snapshot it was logged with — against the budget ("Brand refresh: 4,200.00 of 10,000.00 budget used (42%)").
+  snapshot it was logged with — against the budget ("Brand refresh: $4,200.00 of $10,000.00 budget used (42%)").
   The sum is exact (Decimal) and rounded once, half-up, to cents. Time logged without any rate has no value; its
-  hours are named so the figure is never silently low. Amounts carry no currency symbol: the currency is the Xero
-  organisation's, which Hour Cap learns when Xero is connected.
+  hours are named so the figure is never silently low. Amounts and months read as the workspace's `formats`
+  (team/formats.py): the Xero organisation's currency once it is connected, no symbol before.
 - Hourly projects show no burn line.
 """
 
@@ -20,7 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from formats import Formats
 from storage.models import BillingMode, Project, TimeEntry
+from team.formats import workspace_formats
 
 CENT = Decimal("0.01")
 
@@ -32,17 +34,13 @@ def hours_text(minutes: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def money_text(amount: Decimal) -> str:
-    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
-
-
 def _month_bounds(day: date) -> tuple[date, date]:
     start = day.replace(day=1)
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start, end
 
 
-def _retainer(session: Session, project: Project, work_date: date, today: date) -> str:
+def _retainer(session: Session, project: Project, work_date: date, today: date, formats: Formats) -> str:
     start, end = _month_bounds(work_date)
     used = session.scalar(
         select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
@@ -53,7 +51,8 @@ def _retainer(session: Session, project: Project, work_date: date, today: date) 
             TimeEntry.work_date < end,
         )
     ) or 0
-    when = "this month" if (work_date.year, work_date.month) == (today.year, today.month) else f"in {start:%B %Y}"
+    this_month = (work_date.year, work_date.month) == (today.year, today.month)
+    when = "this month" if this_month else f"in {formats.month_year(start)}"
     included = project.retainer_included_minutes
     if not included:
         return f"{project.name}: {hours_text(int(used))} h {when} (retainer)"
@@ -61,12 +60,13 @@ def _retainer(session: Session, project: Project, work_date: date, today: date) 
     if used > included:
         over = f"{hours_text(int(used) - included)} h over"
         if project.overage_rate is not None:
-            over += f", billed at {money_text(project.overage_rate)}/h"
+            over += f", billed at {formats.rate(project.overage_rate)}"
         line += f" ({over})"
     return line
 
 
-def _fixed_budget(session: Session, project: Project) -> str:
+def _fixed_budget(session: Session, project: Project, formats: Formats) -> str:
+    money = formats.money
     rows = session.execute(
         select(TimeEntry.hourly_rate, func.sum(TimeEntry.minutes))
         .where(
@@ -86,12 +86,12 @@ def _fixed_budget(session: Session, project: Project) -> str:
     used = (rate_minutes / 60).quantize(CENT, rounding=ROUND_HALF_UP)
     budget = project.budget_amount
     if budget is None or budget <= 0:
-        line = f"{project.name}: {money_text(used)} of time logged (fixed budget, no total set)"
+        line = f"{project.name}: {money(used)} of time logged (fixed budget, no total set)"
     else:
         percent = (used * 100 / budget).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        line = f"{project.name}: {money_text(used)} of {money_text(budget)} budget used ({percent}%)"
+        line = f"{project.name}: {money(used)} of {money(budget)} budget used ({percent}%)"
         if used > budget:
-            line += f" — {money_text(used - budget)} over budget"
+            line += f" — {money(used - budget)} over budget"
     if unpriced:
         line += f"; {hours_text(unpriced)} h logged without a rate aren't counted"
     return line
@@ -108,7 +108,7 @@ def burn_line(session: Session, project_id: int, workspace_id: int, work_date: d
     if project is None or project.workspace_id != workspace_id:
         return None
     if project.billing_mode == BillingMode.RETAINER.value:
-        return _retainer(session, project, work_date, today)
+        return _retainer(session, project, work_date, today, workspace_formats(session, workspace_id))
     if project.billing_mode == BillingMode.FIXED_BUDGET.value:
-        return _fixed_budget(session, project)
+        return _fixed_budget(session, project, workspace_formats(session, workspace_id))
     return None

@@ -29,8 +29,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound
+from formats import DEFAULT, Formats
 from storage.ids import payload_id
 from storage.models import Member, Project, ProjectMemberRate, TimeEntry
+from team.formats import workspace_formats
 from team.members import require_active
 from timesheets.budget_watch import watch
 from timesheets.burn import burn_line
@@ -50,12 +52,9 @@ ENTRY_NOT_FOUND = "I can't find that time entry among yours — it may have been
 Period = Literal["today", "week"]
 
 
-def day_label(day: date, today: date | None = None) -> str:
-    """"Tue 24 Nov" (with the year when it isn't this year)."""
-    label = f"{day:%a} {day.day} {day:%b}"
-    if today is not None and day.year != today.year:
-        label += f" {day.year}"
-    return label
+def day_label(day: date, today: date | None = None, formats: Formats = DEFAULT) -> str:
+    """"Tue 24 Nov" (with the year when it isn't this year), in the workspace's locale."""
+    return formats.weekday_date(day) if today is not None and day.year != today.year else formats.weekday(day)
 
 
 def unescape_slack(text: str) -> str:
@@ -92,10 +91,11 @@ class StoredEntry:
     burn: str | None = None
     permalink: str | None = None
     approved: bool = False  # in an approved week: locked like an invoiced entry
+    formats: Formats = DEFAULT  # how the workspace reads money and dates
 
     @property
     def day(self) -> str:
-        return day_label(self.work_date, self.today)
+        return day_label(self.work_date, self.today, self.formats)
 
 
 # ---------------------------------------------------------------- rules
@@ -187,13 +187,14 @@ def _check_daily_cap(session: Session, member: Member, work_date: date, minutes:
         )
 
 
-def _stored(entry: TimeEntry, project: ProjectInfo, today: date, burn: str | None = None) -> StoredEntry:
+def _stored(entry: TimeEntry, project: ProjectInfo, today: date, formats: Formats,
+            burn: str | None = None) -> StoredEntry:
     return StoredEntry(
         id=entry.id, project_id=entry.project_id, project_label=project.label, work_date=entry.work_date,
         minutes=entry.minutes, description=entry.description, billable=entry.billable,
         hourly_rate=None if entry.hourly_rate is None else Decimal(entry.hourly_rate),
         invoiced=entry.invoice_id is not None, today=today, burn=burn, permalink=entry.slack_permalink,
-        approved=entry.approval_id is not None,
+        approved=entry.approval_id is not None, formats=formats,
     )
 
 
@@ -224,7 +225,7 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
     session.flush()
     watch(session, member.workspace_id, project, work_date)
     burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
-    return _stored(entry, project, today, burn)
+    return _stored(entry, project, today, workspace_formats(session, member.workspace_id), burn)
 
 
 def own_entry(session: Session, member: Member, entry_id: object) -> TimeEntry:
@@ -263,7 +264,8 @@ def entry_for_edit(session: Session, member: Member, entry_id: object, *, now: d
     """The entry the Edit button refers to, checked editable (the modal opens pre-filled with it)."""
     require_can_log(member)
     entry = _changeable(session, member, entry_id, "edited")
-    return _stored(entry, _project_of(session, entry), member_today(member, now))
+    return _stored(entry, _project_of(session, entry), member_today(member, now),
+                   workspace_formats(session, member.workspace_id))
 
 
 def edit_entry(session: Session, member: Member, entry_id: object, data: EntryInput, *,
@@ -296,7 +298,7 @@ def edit_entry(session: Session, member: Member, entry_id: object, data: EntryIn
     session.flush()
     watch(session, member.workspace_id, project, work_date)
     burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
-    return _stored(entry, project, today, burn)
+    return _stored(entry, project, today, workspace_formats(session, member.workspace_id), burn)
 
 
 def delete_entry(session: Session, member: Member, entry_id: object, *, verb: str = "deleted",
@@ -304,7 +306,8 @@ def delete_entry(session: Session, member: Member, entry_id: object, *, verb: st
     """Delete one of the caller's uninvoiced entries; returns what it was (for the reply)."""
     _lock_member(session, member)
     entry = _changeable(session, member, entry_id, verb)
-    gone = _stored(entry, _project_of(session, entry), member_today(member, now))
+    gone = _stored(entry, _project_of(session, entry), member_today(member, now),
+                   workspace_formats(session, member.workspace_id))
     session.delete(entry)
     session.flush()
     return gone
@@ -332,6 +335,7 @@ class EntryListing:
     end: date  # inclusive
     today: date
     days: tuple[DayEntries, ...]  # newest day first, only days with entries
+    formats: Formats = DEFAULT
 
     @property
     def total_minutes(self) -> int:
@@ -364,10 +368,11 @@ def list_entries(session: Session, member: Member, period: Period, *, now: datet
         .order_by(TimeEntry.work_date.desc(), TimeEntry.id)
     ).all()
     projects: dict[int, ProjectInfo] = {}
+    formats = workspace_formats(session, member.workspace_id)
     by_day: dict[date, list[StoredEntry]] = {}
     for entry in entries:
         if entry.project_id not in projects:
             projects[entry.project_id] = _project_of(session, entry)
-        by_day.setdefault(entry.work_date, []).append(_stored(entry, projects[entry.project_id], today))
+        by_day.setdefault(entry.work_date, []).append(_stored(entry, projects[entry.project_id], today, formats))
     days = tuple(DayEntries(day, sum(e.minutes for e in items), tuple(items)) for day, items in by_day.items())
-    return EntryListing(period=period, start=start, end=end, today=today, days=days)
+    return EntryListing(period=period, start=start, end=end, today=today, days=days, formats=formats)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput, PermissionDenied, UserError
 from storage.models import Member, TimeEntry, Workspace
 from storage.outbox import record
+from team.formats import workspace_formats
 from team.members import ProfileLoader, colleague, find_member
 from team.roles import Permission, require
 from timesheets.entries import EntryInput, StoredEntry, log_entry
@@ -137,5 +138,6 @@ def logged_for_notice(session: Session, entry_id: int, by_member_id: int) -> Log
         minutes=row.minutes, description=row.description, billable=row.billable,
         hourly_rate=None if row.hourly_rate is None else Decimal(row.hourly_rate),
         invoiced=row.invoice_id is not None, today=member_today(person),
+        formats=workspace_formats(session, row.workspace_id),
     )
     return LoggedForNotice(person.slack_user_id, by.display_name, entry)

@@ -71,6 +71,7 @@ from catalog.rounding_settings import (
 )
 from errors import NotFound, UserError
 from storage.models import Client, Member, Project
+from team.formats import workspace_formats
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,8 @@ def _row_view(session: Session, actor: Member, verb: str, item_id: str) -> dict[
         return project_modal(_project_form(session, actor, item_id))
     if verb == ids.PROJECT_RATES:
         project, rows = project_member_rates(session, actor, item_id)
-        return project_rates_modal(project.id, project.code, project.name, project.hourly_rate, rows)
+        return project_rates_modal(project.id, project.code, project.name, project.hourly_rate, rows,
+                                   workspace_formats(session, actor.workspace_id))
     if verb in (ids.ARCHIVE_PROJECT, ids.UNARCHIVE_PROJECT):
         project = get_project(session, actor, item_id)
         label = describe(project, session.get(Client, project.client_id))
@@ -181,7 +183,8 @@ def handle_new_project(ack: Ack, body: dict[str, Any], context: BoltContext, cli
 def handle_open_default_rates(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     with context["db"].session() as session:
-        view = default_rates_modal(default_rates(session, context["actor"](session)))
+        actor = context["actor"](session)
+        view = default_rates_modal(default_rates(session, actor), workspace_formats(session, actor.workspace_id))
     _open_modal(client, body, view)
 
 

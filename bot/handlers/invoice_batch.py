@@ -24,6 +24,7 @@ from errors import UserError
 from invoicing.batch import BatchChanged, create_month_batch, month_batch_preview
 from invoicing.create import EntriesChanged, check_can_create_invoices
 from invoicing.selection import last_calendar_month
+from team.formats import workspace_formats
 from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ def render(context: BoltContext, notice: str | None = None) -> dict[str, Any]:
         actor = context["actor"](session)
         today = member_today(actor)
         preview = month_batch_preview(session, actor, last_calendar_month(today).start, today=today)
-    return v.build_batch_modal(preview, notice)
+        formats = workspace_formats(session, actor.workspace_id)
+    return v.build_batch_modal(preview, notice, formats)
 
 
 @reported
@@ -58,6 +60,7 @@ def handle_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         with context["db"].session() as session:
             actor = context["actor"](session)
             result = create_month_batch(session, actor, month, seen=seen, today=member_today(actor))
+            formats = workspace_formats(session, actor.workspace_id)
     except (BatchChanged, EntriesChanged) as error:
         ack(response_action="update", view=render(context, notice=error.message))
         return
@@ -65,7 +68,7 @@ def handle_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         ack(response_action="update", view=v.message_view(f":no_entry_sign: {user_text(error.message)}"))
         return
     ack()
-    text, blocks = v.summary_message(result)
+    text, blocks = v.summary_message(result, formats)
     client.chat_postMessage(channel=context["user_id"], text=text, blocks=blocks)
     publish_home(client, context["db"], context["workspace_id"], context["member_id"])
 

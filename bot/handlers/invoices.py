@@ -29,6 +29,7 @@ from bot.views import blocks as b
 from bot.views import invoice_modal as v
 from bot.views.text import user_text
 from errors import FormErrors, UserError
+from formats import Formats
 from invoicing.create import (
     CreatedInvoice,
     EntriesChanged,
@@ -39,6 +40,7 @@ from invoicing.create import (
 from invoicing.form_choices import client_options, form_choices
 from invoicing.preview import InvoiceRequest, build_preview
 from storage.ids import payload_id
+from team.formats import workspace_formats
 from timesheets.member_calendar import member_today
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,8 @@ def render(context: BoltContext, request: InvoiceRequest, origin_channel: str | 
             request = replace(request, client_id=choices.clients[0].value)
             choices = form_choices(session, actor, payload_id(request.client_id), today)
         preview = build_preview(session, actor, request, today, detail=False)
-    view = v.build_invoice_modal(v.InvoiceForm(choices, request, preview, origin_channel))
+        formats = workspace_formats(session, actor.workspace_id)
+    view = v.build_invoice_modal(v.InvoiceForm(choices, request, preview, origin_channel, formats))
     if notice:
         view["blocks"].insert(0, b.section(f":warning: *{user_text(notice)}*"))
     return view
@@ -82,10 +85,10 @@ def _errors(error: UserError, view: dict[str, Any]) -> dict[str, str]:
 
 
 def _post_status(client: WebClient, user_id: str, origin_channel: str | None,
-                 created: CreatedInvoice) -> tuple[str, str] | None:
+                 created: CreatedInvoice, formats: Formats) -> tuple[str, str] | None:
     """Post the status message in the origin channel, else (or if that fails) as a DM: (channel, ts)."""
     text, blocks = v.queued_message(created.reference, created.client_name, created.subtotal, created.total,
-                                    created.line_amount_type, created.line_count, created.entry_count)
+                                    created.line_amount_type, created.line_count, created.entry_count, formats)
     for channel in filter(None, (origin_channel, user_id)):
         try:
             with slack_api():
@@ -133,6 +136,7 @@ def handle_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         with context["db"].session() as session:
             actor = context["actor"](session)
             created = create_invoice(session, actor, request, member_today(actor), seen=seen or "")
+            formats = workspace_formats(session, actor.workspace_id)
     except EntriesChanged as error:
         ack(response_action="update", view=render(context, request, origin, notice=error.message))
         return
@@ -143,7 +147,7 @@ def handle_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         ack(response_action="errors", errors=errors)
         return
     ack()
-    posted = _post_status(client, context["user_id"], origin, created)
+    posted = _post_status(client, context["user_id"], origin, created, formats)
     if posted is not None:
         with context["db"].session() as session:
             attach_status_message(session, context["workspace_id"], created.invoice_id, *posted)

@@ -17,6 +17,7 @@ from bot.views.budget_alert import BudgetAlertView, budget_alert_message, channe
 from jobs.registry import JobContext, TaskRegistry
 from reports.tasks_budget import BUDGET_ALERT_TASK
 from storage.models import BillingMode, BudgetAlert, Client, Member, Project, Role, Workspace
+from team.formats import workspace_formats
 from team.members import active_members
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ def announce(ctx: JobContext, alert_id: int) -> None:
         retainer = project.billing_mode == BillingMode.RETAINER.value
         view = BudgetAlertView(project.id, project.name, client.id, client.name, alert.threshold, alert.share,
                                date.fromisoformat(f"{alert.period}-01") if retainer else None,
-                               project.retainer_included_minutes or 0, project.budget_amount)
+                               project.retainer_included_minutes or 0, project.budget_amount,
+                               workspace_formats(session, alert.workspace_id))
         people = list(session.scalars(select(Member.slack_user_id).where(
             Member.workspace_id == alert.workspace_id, Member.role.in_(MANAGER_ROLES), active_members())))
         channel = project.slack_channel_id if project.budget_alerts_in_channel else None

@@ -37,6 +37,7 @@ from invoicing.push_status import NOTIFY_TASK, Event
 from jobs.registry import JobContext, TaskRegistry
 from storage.db import Database
 from storage.models import Client, Invoice, Member, TimeEntry, Workspace
+from team.formats import workspace_formats
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,8 @@ def _release_alert(db: Database, slack: WebClient, invoice_id: int, channel: str
     waiting for Release entries, or flagged), edited when a manager releases them."""
     with db.session() as session:
         invoice = session.get(Invoice, invoice_id)
-        if invoice is None or (facts := xero_facts(invoice)) is None or facts.status not in ("VOIDED", "DELETED"):
+        facts = xero_facts(invoice, workspace_formats(session, invoice.workspace_id)) if invoice else None
+        if invoice is None or facts is None or facts.status not in ("VOIDED", "DELETED"):
             return
         client = session.get(Client, invoice.client_id)
         entries = len(session.scalars(select(TimeEntry.id).where(TimeEntry.workspace_id == invoice.workspace_id,

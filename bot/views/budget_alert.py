@@ -10,10 +10,9 @@ from typing import Any
 from bot.views import blocks as b
 from bot.views.reports import ACTION_OPEN, encode_request, hours
 from bot.views.text import user_text
-from invoicing.retainer import MONTHS
+from formats import DEFAULT, Formats
 from reports.periods import PeriodKind, month_end
 from reports.report import ReportGrouping, ReportRequest
-from timesheets.burn import money_text
 
 Reply = tuple[str, list[dict[str, Any]]]
 
@@ -29,17 +28,18 @@ class BudgetAlertView:
     month: date | None  # a retainer month's first day; None for a fixed budget
     included_minutes: int = 0
     budget: Decimal | None = None
+    formats: Formats = DEFAULT  # the workspace's locale and the Xero organisation's currency
 
 
 def budget_alert_message(alert: BudgetAlertView) -> Reply:
     name = f"*{user_text(alert.project_name)}* ({user_text(alert.client_name)})"
     if alert.month is not None:
-        when = f"{MONTHS[alert.month.month - 1]} {alert.month.year}"
+        when = alert.formats.month_year(alert.month)
         what = f"{alert.share}% of the {hours(alert.included_minutes)} included in {when}"
         request = ReportRequest(PeriodKind.CUSTOM, ReportGrouping.MEMBER, alert.month, month_end(alert.month),
                                 str(alert.client_id), str(alert.project_id))
     else:
-        of = f" of {money_text(alert.budget)}" if alert.budget is not None else ""
+        of = f" of {alert.formats.money(alert.budget)}" if alert.budget is not None else ""
         what = f"{alert.share}% of its fixed budget{of}"
         request = ReportRequest(PeriodKind.THIS_MONTH, ReportGrouping.MEMBER, client_id=str(alert.client_id),
                                 project_id=str(alert.project_id))

@@ -16,6 +16,7 @@ from bot.views.invoice_batch import button_label as batch_button_label
 from bot.views.invoice_list import invoice_list_section
 from bot.views.invoice_modal import ACTION_OPEN as ACTION_OPEN_INVOICE_MODAL
 from bot.views.invoice_status import invoice_buttons
+from bot.views.locale_setting import locale_section
 from bot.views.lock_date import lock_date_section
 from bot.views.monthly_summary import summary_switch
 from bot.views.nudge_settings import nudge_section
@@ -24,6 +25,7 @@ from bot.views.sync import sync_blocks
 from bot.views.text import cut_plain, user_text
 from bot.views.xero import xero_section
 from catalog.projects import Catalog
+from formats import DEFAULT, Formats
 from invoicing.create import InvoiceSummary
 from invoicing.invoice_list import InvoicePage
 from invoicing.selection import last_calendar_month
@@ -76,6 +78,7 @@ class HomeModel:
     reviews: tuple[WeekSheet, ...] = ()  # managers and up, approvals on: the weeks waiting for their review
     nudges: NudgeSettings | None = None  # managers and up: the missing-time reminders
     reinstalled_without_xero: bool = False  # admins: reinstalled after an uninstall, Xero not connected again yet
+    formats: Formats = DEFAULT  # the workspace's locale and the Xero organisation's currency
     monthly_summary: bool | None = None  # managers and up: the workspace's monthly summary DM, on or off
 
 
@@ -87,10 +90,10 @@ def _week_section(model: HomeModel) -> list[dict[str, Any]]:
         day = week.week_start + timedelta(days=offset)
         if day > model.today:
             break
-        days.append(f"{day:%a} {format_duration(minutes) if minutes else '—'}")
+        days.append(f"{model.formats.weekday_name(day)} {format_duration(minutes) if minutes else '—'}")
     return [
         b.header("Your week"),
-        b.section(f"*{total}* logged since Monday {week.week_start:%d %b}."),
+        b.section(f"*{total}* logged since Monday {model.formats.day(week.week_start)}"),  # "Nov." ends de-DE
         b.context(" · ".join(days)),
         b.context("Log time with `/hours 2.5 project-code what you did`, or just `/hours` for the form. "
                   "`/hours help` shows everything."),
@@ -102,9 +105,10 @@ def _week_section(model: HomeModel) -> list[dict[str, Any]]:
 def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if model.catalog is not None:
-        blocks += catalog_section(model.catalog, model.catalog_page, model.show_archived)
+        blocks += catalog_section(model.catalog, model.catalog_page, model.show_archived, model.formats)
     if model.invoice_list is not None:
-        return blocks + invoice_list_section(model.invoice_list, model.role, model.today, model.release_mode)
+        return blocks + invoice_list_section(model.invoice_list, model.role, model.today, model.release_mode,
+                                             model.formats)
     return blocks + _invoices_section(model)
 
 
@@ -115,10 +119,11 @@ INVOICE_STATUS_LABELS = {"queued": ":hourglass_flowing_sand: queued", "pushing":
 
 
 
-def _invoice_row(invoice: InvoiceSummary) -> str:
+def _invoice_row(invoice: InvoiceSummary, formats: Formats) -> str:
     status = INVOICE_STATUS_LABELS.get(invoice.status, invoice.status)
-    link = f"<{invoice.xero_url}|{invoice.reference}>" if invoice.xero_url else f"*{invoice.reference}*"
-    return f"{link} · {user_text(invoice.client_name)} · {invoice.total:,.2f} · {status}"
+    reference = user_text(invoice.reference)  # the workspace's prefix may hold * or _
+    link = f"<{invoice.xero_url}|{reference}>" if invoice.xero_url else f"*{reference}*"
+    return f"{link} · {user_text(invoice.client_name)} · {formats.money(invoice.total)} · {status}"
 
 
 def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
@@ -129,19 +134,19 @@ def _invoices_section(model: HomeModel) -> list[dict[str, Any]]:
         b.header("Invoices"),
         b.actions(BLOCK_INVOICE_BUTTONS, [
             b.button("Create invoice", ACTION_CREATE_INVOICE, style="primary"),
-            b.button(batch_button_label(last_calendar_month(model.today).start), ACTION_INVOICE_BATCH),
+            b.button(batch_button_label(last_calendar_month(model.today).start, model.formats), ACTION_INVOICE_BATCH),
         ]),
     ]
     if not model.invoices:
         return blocks + [b.section("No invoices yet: create one from tracked time.")]
-    settled = [_invoice_row(i) for i in model.invoices if i.status not in ("failed", "check_in_xero")]
+    settled = [_invoice_row(i, model.formats) for i in model.invoices if i.status not in ("failed", "check_in_xero")]
     for invoice in model.invoices:
         why = user_text(cut_plain(invoice.error_message or "", 300))  # cut before escaping: entities stay whole
         if invoice.status == "check_in_xero":  # in Xero, but not what was sent: the difference, and what to do
-            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{why}_\n"
+            blocks.append(b.section(f"{_invoice_row(invoice, model.formats)}\n_{why}_\n"
                                     "Open it in Xero and check the difference before approving it."))
         if invoice.status == "failed":
-            blocks.append(b.section(f"{_invoice_row(invoice)}\n_{why}_"))
+            blocks.append(b.section(f"{_invoice_row(invoice, model.formats)}\n_{why}_"))
             blocks.append(b.actions(f"invoice_row.{invoice.invoice_id}", invoice_buttons(invoice.invoice_id,
                                                                                            invoice.reference)))
     if settled:
@@ -201,7 +206,8 @@ def build_home(model: HomeModel) -> dict[str, Any]:
     rest += _xero_section(model)  # admins: the state and its controls; everyone else: one line of status
     if model.role.rank >= Role.ADMIN.rank:
         rest += _team_section(model)
-        rest += lock_date_section(model.lock_before)
+        rest += lock_date_section(model.lock_before, model.formats)
+        rest += locale_section(model.formats)
         rest += settings_section(model.approvals_enabled, model.review_channel_id, model.invoice_approved_only)
         rest += data_section(reinstalled_without_xero=model.reinstalled_without_xero)
     waiting: list[dict[str, Any]] = []

@@ -12,7 +12,6 @@ from typing import Any
 from bot.views import blocks as b
 from bot.views.log_modal import safe_permalink
 from bot.views.text import cut_plain, user_text
-from timesheets.burn import money_text
 from timesheets.entries import EntryListing, Period, StoredEntry, day_label
 from timesheets.grammar.durations import format_duration
 from timesheets.team_entries import TeamLog
@@ -44,7 +43,7 @@ def billing_note(entry: StoredEntry) -> str:
         return "Not billable"
     if entry.hourly_rate is None:
         return "Billable · no rate set yet (a manager can set one)"
-    return f"Billable at {money_text(entry.hourly_rate)}/h"
+    return f"Billable at {entry.formats.rate(entry.hourly_rate)}"
 
 
 def logged_reply(entry: StoredEntry, verb: str = "Logged") -> Reply:
@@ -125,8 +124,9 @@ def _pages(listing: EntryListing) -> list[list[_Row]]:
 
 def _title(listing: EntryListing) -> str:
     if listing.period == "today":
-        return f"Today, {day_label(listing.today, listing.today)}"
-    return f"This week ({day_label(listing.start, listing.today)} – {day_label(listing.end, listing.today)})"
+        return f"Today, {day_label(listing.today, listing.today, listing.formats)}"
+    start, end = (day_label(day, listing.today, listing.formats) for day in (listing.start, listing.end))
+    return f"This week ({start} – {end})"
 
 
 def list_reply(listing: EntryListing, page: int = 0, note: str | None = None) -> Reply:
@@ -151,7 +151,8 @@ def list_reply(listing: EntryListing, page: int = 0, note: str | None = None) ->
     for row in pages[page]:
         if row.day_index != last_day:
             day = listing.days[row.day_index]
-            blocks.append(b.section(f"*{day_label(day.day, listing.today)}* — {format_duration(day.total_minutes)}"))
+            label = day_label(day.day, listing.today, listing.formats)
+            blocks.append(b.section(f"*{label}* — {format_duration(day.total_minutes)}"))
             last_day = row.day_index
         blocks.extend(_entry_blocks(row.entry, listing.period))
     if len(pages) > 1:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.views import blocks as b
 from bot.views.text import user_text
+from formats import DEFAULT, Formats
 from invoicing.batch import BatchPreview, BatchResult
 
 ACTION_OPEN = "invoice_batch_open"
@@ -19,13 +20,8 @@ MAX_SECTIONS = 20  # a modal holds 100 blocks; lines past these sections are cou
 TITLE = "Invoice every client"
 
 
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
-def button_label(month: date) -> str:
-    return f"Invoice every client for {month:%B}"
+def button_label(month: date, formats: Formats = DEFAULT) -> str:
+    return f"Invoice every client for {formats.month(month)}"
 
 
 def metadata(month: date, seen: str) -> str:
@@ -52,21 +48,23 @@ def message_view(text: str) -> dict[str, Any]:
             "close": b.plain("Close", 24), "blocks": [b.section(text)]}
 
 
-def build_batch_modal(preview: BatchPreview, notice: str | None = None) -> dict[str, Any]:
+def build_batch_modal(preview: BatchPreview, notice: str | None = None,
+                      formats: Formats = DEFAULT) -> dict[str, Any]:
+    money, label = formats.money, formats.month_year(preview.month)
     blocks: list[dict[str, Any]] = []
     if notice:
         blocks.append(b.section(f":warning: *{user_text(notice)}*"))
     count = len(preview.clients)
     if count:
         blocks.append(b.section(
-            f"Create *{count}* draft invoice{'s' if count != 1 else ''} for *{preview.label}* "
-            f"(time from {preview.period.start:%d %b} to {preview.period.end:%d %b}), total "
-            f"*{_money(preview.total)}*, and push them to Xero in groups of up to 50."))
+            f"Create *{count}* draft invoice{'s' if count != 1 else ''} for *{label}* "
+            f"(time from {formats.day(preview.period.start)} to {formats.day(preview.period.end)}), total "
+            f"*{money(preview.total)}*, and push them to Xero in groups of up to 50."))
         lines = [f"• {user_text(c.name)} · {c.entry_count} entr{'y' if c.entry_count == 1 else 'ies'} · "
-                 f"{_money(c.total)} ({c.line_amount_type.lower()})" for c in preview.clients]
+                 f"{money(c.total)} ({c.line_amount_type.lower()})" for c in preview.clients]
         blocks += b.line_sections(lines, max_sections=MAX_SECTIONS, what="clients")
     else:
-        blocks.append(b.section(f"Nothing to bill for *{preview.label}*: no linked client has uninvoiced "
+        blocks.append(b.section(f"Nothing to bill for *{label}*: no linked client has uninvoiced "
                                 "billable time that month."))
     if preview.skipped:
         blocks.append(b.divider())
@@ -83,14 +81,16 @@ def build_batch_modal(preview: BatchPreview, notice: str | None = None) -> dict[
     return view
 
 
-def summary_message(result: BatchResult) -> tuple[str, list[dict[str, Any]]]:
+def summary_message(result: BatchResult, formats: Formats = DEFAULT) -> tuple[str, list[dict[str, Any]]]:
     """The DM to the manager once the batch is created (the pushes report per invoice as they finish)."""
+    money = formats.money
     count = len(result.created)
     total = sum((c.total for c in result.created), Decimal("0.00"))
-    text = (f"Created {count} draft invoice{'s' if count != 1 else ''} for {result.label}, total {_money(total)}; "
+    text = (f"Created {count} draft invoice{'s' if count != 1 else ''} for {formats.month_year(result.month)}, "
+            f"total {money(total)}; "
             f"pushing them to Xero in {result.push_groups} request{'s' if result.push_groups != 1 else ''}.")
     blocks = [b.section(text)]
-    blocks += b.line_sections([f"• *{c.reference}* · {user_text(c.client_name)} · {_money(c.total)}"
+    blocks += b.line_sections([f"• *{user_text(c.reference)}* · {user_text(c.client_name)} · {money(c.total)}"
                                for c in result.created], max_sections=SUMMARY_SECTIONS, what="invoices")
     if result.skipped:
         blocks.append(b.section("*Skipped*"))

@@ -15,13 +15,13 @@ from bot.views.invoice_status import invoice_buttons
 from bot.views.invoice_xero_state import (
     STATE_ICONS,
     XeroFacts,
-    amount,
     release_button,
     release_words,
     state_words,
     totals_words,
 )
 from bot.views.text import cut_plain, user_text
+from formats import DEFAULT, Formats
 from invoicing.invoice_list import FILTER_LABELS, PER_PAGE, InvoiceFilter, InvoicePage, InvoiceRow
 from invoicing.selection import last_calendar_month
 from storage.models import Role
@@ -40,23 +40,24 @@ PUSH_LABELS = {"queued": ":hourglass_flowing_sand: queued", "pushing": ":arrows_
                "failed": ":x: failed", "cancelled": ":no_entry_sign: cancelled"}
 
 
-def facts_of(row: InvoiceRow) -> XeroFacts:
+def facts_of(row: InvoiceRow, formats: Formats = DEFAULT) -> XeroFacts:
     return XeroFacts(row.xero_status, row.xero_number, row.xero_due_date, row.xero_total, row.xero_subtotal,
                      row.xero_amount_due, row.xero_amount_paid, row.xero_paid_on, row.release_state, row.total,
-                     row.subtotal)
+                     row.subtotal, formats.with_currency(row.currency))
 
 
-def _row_label(row: InvoiceRow) -> str:
-    words = state_words(facts_of(row)) if row.status in ("pushed", "check_in_xero") else None
+def _row_label(row: InvoiceRow, formats: Formats) -> str:
+    words = state_words(facts_of(row, formats)) if row.status in ("pushed", "check_in_xero") else None
     if words is None or row.xero_status == "DRAFT":
         return PUSH_LABELS.get(row.status, user_text(row.status))
     return f"{STATE_ICONS.get(row.xero_status or '', '')} {words}"
 
 
-def _row_blocks(row: InvoiceRow) -> list[dict[str, Any]]:
-    link = f"<{row.xero_url}|{row.reference}>" if row.xero_url else f"*{row.reference}*"
-    text = f"{link} · {user_text(row.client_name)} · {amount(row.total)} · {_row_label(row)}"
-    facts = facts_of(row)
+def _row_blocks(row: InvoiceRow, formats: Formats) -> list[dict[str, Any]]:
+    reference = user_text(row.reference)  # the workspace's prefix may hold * or _
+    link = f"<{row.xero_url}|{reference}>" if row.xero_url else f"*{reference}*"
+    facts = facts_of(row, formats)
+    text = f"{link} · {user_text(row.client_name)} · {facts.formats.money(row.total)} · {_row_label(row, formats)}"
     extra = [w for w in (totals_words(facts), release_words(facts)) if w]
     if row.status in ("failed", "check_in_xero") and row.error_message:
         extra.append(f"_{user_text(cut_plain(row.error_message or '', 300))}_")
@@ -74,8 +75,8 @@ def page_value(chosen: InvoiceFilter, page: int) -> str:
     return f"{chosen.value}:{page}"
 
 
-def invoice_list_section(listing: InvoicePage, role: Role, today: date,
-                         release_mode: str = "ask") -> list[dict[str, Any]]:
+def invoice_list_section(listing: InvoicePage, role: Role, today: date, release_mode: str = "ask",
+                         formats: Formats = DEFAULT) -> list[dict[str, Any]]:
     """Home's Invoices: Create invoice, the month's batch, the filter, Refresh invoice states, a page of rows."""
     blocks: list[dict[str, Any]] = [
         b.divider(),
@@ -94,7 +95,7 @@ def invoice_list_section(listing: InvoicePage, role: Role, today: date,
                  else f"No invoices here ({FILTER_LABELS[listing.filter].lower()}).")
         blocks.append(b.section(empty))
     for row in listing.rows:
-        blocks += _row_blocks(row)
+        blocks += _row_blocks(row, formats)
     if listing.total > PER_PAGE:
         buttons = []
         if listing.page > 0:

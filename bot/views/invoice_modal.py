@@ -24,11 +24,12 @@ from typing import Any
 
 from bot.views import blocks as b
 from bot.views.text import tagged, user_text
+from formats import DEFAULT, Formats
 from invoicing.fixed_budget import BudgetBasis
 from invoicing.form_choices import FormChoices
 from invoicing.grouping import Grouping
 from invoicing.line_fields import PreviewLine
-from invoicing.lines import hours_label, money_label, rate_label
+from invoicing.lines import hours_label
 from invoicing.preview import MODE_LABELS, PICK_CLIENT, SHOWN_LINES, InvoiceField, InvoiceRequest, Preview, Problem
 from invoicing.totals import LineAmountType
 from storage.models import InvoiceMode
@@ -66,6 +67,7 @@ class InvoiceForm:
     request: InvoiceRequest
     preview: Preview | None = None
     origin_channel: str | None = None
+    formats: Formats = DEFAULT  # the workspace's locale and the Xero organisation's currency
 
 
 # ---- metadata and reading the form -------------------------------------------------------------------------
@@ -255,21 +257,21 @@ def _budget_blocks(form: InvoiceForm) -> list[dict[str, Any]]:
     ]
 
 
-def _quantity_text(item: PreviewLine) -> str:
+def _quantity_text(item: PreviewLine, formats: Formats) -> str:
     line = item.line
     if line.minutes is None or line.rate is None:
-        return f"*{money_label(line.line_amount)}*"
+        return f"*{formats.money(line.line_amount)}*"
     logged = ""
     if line.logged_minutes is not None and line.logged_minutes != line.minutes:
         logged = f" (logged {hours_label(line.logged_minutes)})"
-    return f"{hours_label(line.minutes)}{logged} × {rate_label(line.rate)} = *{money_label(line.line_amount)}*"
+    return f"{hours_label(line.minutes)}{logged} × {formats.rate(line.rate)} = *{formats.money(line.line_amount)}*"
 
 
-def _line_block(item: PreviewLine) -> dict[str, Any]:
+def _line_block(item: PreviewLine, formats: Formats) -> dict[str, Any]:
     text = item.line.description
     if len(text) > DESCRIPTION_SHOWN:
         text = text[: DESCRIPTION_SHOWN - 1].rstrip() + "…"
-    return b.section(f"{user_text(text)}\n{_quantity_text(item)}")
+    return b.section(f"{user_text(text)}\n{_quantity_text(item, formats)}")
 
 
 
@@ -277,7 +279,7 @@ def _amount_word(kind: LineAmountType) -> str:
     return {LineAmountType.EXCLUSIVE: "excl. tax", LineAmountType.INCLUSIVE: "incl. tax"}.get(kind, "no tax")
 
 
-def preview_blocks(preview: Preview | None) -> list[dict[str, Any]]:
+def preview_blocks(preview: Preview | None, formats: Formats = DEFAULT) -> list[dict[str, Any]]:
     """The preview part: lines (the first SHOWN_LINES), totals, due date, counts, notes and problems."""
     blocks: list[dict[str, Any]] = [b.divider(), b.header("Preview")]
     if preview is None or preview.client_id is None:
@@ -287,7 +289,7 @@ def preview_blocks(preview: Preview | None) -> list[dict[str, Any]]:
             blocks.append(_problems_block(others))
         return blocks
     for item in preview.lines[:SHOWN_LINES]:
-        blocks.append(_line_block(item))
+        blocks.append(_line_block(item, formats))
     hidden = preview.line_count - min(len(preview.lines), SHOWN_LINES)
     if hidden > 0:
         blocks.append(b.context(f"…and {hidden:,} more line{'s' if hidden != 1 else ''} "
@@ -296,12 +298,12 @@ def preview_blocks(preview: Preview | None) -> list[dict[str, Any]]:
         blocks.append(b.section("Nothing to bill yet."))
     figures = preview.totals
     blocks.append(b.section(
-        f"Subtotal *{money_label(figures.subtotal)}*\n"
-        f"Tax *{money_label(figures.total_tax)}* · {user_text(preview.tax_label)}\n"
-        f"*Total {money_label(figures.total)}*"))
+        f"Subtotal *{formats.money(figures.subtotal)}*\n"
+        f"Tax *{formats.money(figures.total_tax)}* · {user_text(preview.tax_label)}\n"
+        f"*Total {formats.money(figures.total)}*"))
     entries = preview.entry_count
     blocks.append(b.context(
-        f"Dated {preview.invoice_date.isoformat()} · due {preview.due_date.isoformat()} · "
+        f"Dated {formats.full_date(preview.invoice_date)} · due {formats.full_date(preview.due_date)} · "
         f"{preview.line_count:,} line{'s' if preview.line_count != 1 else ''} · "
         f"{entries:,} entr{'ies' if entries != 1 else 'y'} · {user_text(preview.client_name)}"))
     if preview.notes:
@@ -327,7 +329,7 @@ def build_invoice_modal(form: InvoiceForm) -> dict[str, Any]:
         blocks += _retainer_blocks(form)
     else:
         blocks += _budget_blocks(form)
-    blocks += preview_blocks(form.preview)
+    blocks += preview_blocks(form.preview, form.formats)
     fingerprint = form.preview.fingerprint if form.preview is not None and form.preview.ok else None
     return {
         "type": "modal", "callback_id": CALLBACK_CREATE, "title": b.plain("Create invoice", 24),
@@ -344,13 +346,13 @@ def queued_text(reference: str, client_name: str) -> str:
 
 
 def queued_message(reference: str, client_name: str, subtotal: Decimal, total: Decimal, line_amount_type: str,
-                   lines: int, entries: int) -> tuple[str, list[dict[str, Any]]]:
+                   lines: int, entries: int, formats: Formats = DEFAULT) -> tuple[str, list[dict[str, Any]]]:
     """The status message (text + blocks) the push worker later edits in place. The amount shown is the one
     the invoice is written in: before tax when rates exclude it, else the total."""
     text = queued_text(reference, client_name)
     kind = LineAmountType.parse(line_amount_type)
     shown = subtotal if kind is LineAmountType.EXCLUSIVE else total
-    detail = (f"{money_label(shown)} {_amount_word(kind)} · {lines} line{'s' if lines != 1 else ''}"
+    detail = (f"{formats.money(shown)} {_amount_word(kind)} · {lines} line{'s' if lines != 1 else ''}"
               + (f" · {entries} entr{'ies' if entries != 1 else 'y'} reserved" if entries else ""))
     return text, [b.section(f":hourglass_flowing_sand: Invoice *{user_text(reference)}* for "
                             f"*{user_text(client_name)}* queued — pushing to Xero…"), b.context(detail)]

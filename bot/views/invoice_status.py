@@ -14,13 +14,12 @@ from typing import Any
 from bot.views.blocks import actions, button, confirm, context, section
 from bot.views.invoice_xero_state import XeroFacts, state_blocks, state_headline
 from bot.views.text import user_text
+from formats import DEFAULT, Formats
 
 ACTION_RETRY = "invoice_retry"
 ACTION_CANCEL = "invoice_cancel"
 BLOCK_ALERT_ACTIONS = "invoice_alert_actions"
 
-SYMBOLS = {"USD": "$", "AUD": "$", "NZD": "$", "CAD": "$", "SGD": "$", "HKD": "$", "GBP": "£", "EUR": "€",
-           "JPY": "¥", "ZAR": "R"}
 TAX_WORDS = {"Exclusive": "excl. tax", "Inclusive": "incl. tax", "NoTax": "no tax"}
 
 
@@ -43,35 +42,27 @@ class InvoiceView:
     hint: str | None = None
     push_attempt: int = 0
     xero: XeroFacts | None = None  # what Xero last said of it, once read back
-
-
-def money(amount: Decimal, currency: str | None) -> str:
-    """`$4,250.00`; an unknown currency is written as its code (`CHF 4,250.00`)."""
-    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
-    if currency is None:
-        return f"${text}"
-    symbol = SYMBOLS.get(currency.upper())
-    return f"{symbol}{text}" if symbol else f"{currency.upper()} {text}"
+    formats: Formats = DEFAULT  # the workspace's locale; `currency` (else the organisation's) picks the symbol
 
 
 def amount_label(view: InvoiceView) -> str:
     """"$4,250.00 excl. tax": the subtotal for tax-exclusive invoices (what the line amounts add up to)."""
     words = TAX_WORDS.get(view.line_amount_type, "")
     amount = view.subtotal if view.line_amount_type == "Exclusive" else view.total
-    return f"{money(amount, view.currency)} {words}".strip()
+    return f"{view.formats.with_currency(view.currency).money(amount)} {words}".strip()
 
 
 
 def headline(view: InvoiceView) -> str:
     """One line per state; the pushed one is the README's: "Draft INV-0042 for Acme, $4,250.00 excl. tax —
     Open in Xero" (our reference when Xero gave no number)."""
-    name = user_text(view.client_name)
+    name, ref = user_text(view.client_name), user_text(view.reference)  # the reference's prefix may hold * or _
     if view.status == "queued":
         if view.error_message:
-            return f":hourglass: Invoice {view.reference} for {name} is waiting: {user_text(view.error_message)}"
-        return f":hourglass: Invoice {view.reference} for {name}, {amount_label(view)}: queued for Xero…"
+            return f":hourglass: Invoice {ref} for {name} is waiting: {user_text(view.error_message)}"
+        return f":hourglass: Invoice {ref} for {name}, {amount_label(view)}: queued for Xero…"
     if view.status == "pushing":
-        return f":arrows_counterclockwise: Invoice {view.reference} for {name}, {amount_label(view)}: sending to Xero…"
+        return f":arrows_counterclockwise: Invoice {ref} for {name}, {amount_label(view)}: sending to Xero…"
     if view.status == "pushed":
         number = user_text(view.xero_number or view.reference)  # Xero's number is typed by people in Xero
         link = f" — <{view.xero_url}|Open in Xero>" if view.xero_url else ""
@@ -82,10 +73,10 @@ def headline(view: InvoiceView) -> str:
         return (f":warning: Check in Xero: draft {number} for {name} is in Xero, but Xero's copy differs from what "
                 f"Hour Cap sent{link}")
     if view.status == "failed":
-        return f":x: Invoice {view.reference} for {name} could not be pushed to Xero."
+        return f":x: Invoice {ref} for {name} could not be pushed to Xero."
     if view.status == "cancelled":
-        return f":no_entry_sign: Invoice {view.reference} for {name} was cancelled; its time entries are free again."
-    return f"Invoice {view.reference} for {name}: {view.status}"
+        return f":no_entry_sign: Invoice {ref} for {name} was cancelled; its time entries are free again."
+    return f"Invoice {ref} for {name}: {view.status}"
 
 
 def _details(view: InvoiceView) -> list[dict[str, Any]]:
@@ -128,7 +119,7 @@ def alert_message(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     """The alerts channel's one message per failed invoice: what happened, why (Xero's words), what to do."""
     if view.status == "check_in_xero":
         return _check_alert(view)
-    what = f":warning: *Pushing invoice {view.reference} for {user_text(view.client_name)} to Xero failed.*"
+    what = f":warning: *Pushing invoice {user_text(view.reference)} for {user_text(view.client_name)} to Xero failed.*"
     why = user_text(view.error_message or "no reason given")
     blocks = [
         section(what),
@@ -148,7 +139,7 @@ def _check_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     number = user_text(view.xero_number or view.reference)
     link = f" <{view.xero_url}|Open in Xero>" if view.xero_url else ""
     blocks = [
-        section(f":warning: *Check invoice {view.reference} for {user_text(view.client_name)} in Xero.* "
+        section(f":warning: *Check invoice {user_text(view.reference)} for {user_text(view.client_name)} in Xero.* "
                 "It is in Xero as "
                 f"draft {number}, but Xero's copy differs from what Hour Cap sent.{link}"),
         section(f"*What differs:* {user_text(view.error_message or 'Xero did not say')}\n"
@@ -161,14 +152,15 @@ def _check_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
 
 def resolved_alert(view: InvoiceView) -> tuple[str, list[dict[str, Any]]]:
     """The alert once the invoice reached Xero or was cancelled: no buttons left to press."""
+    ref = user_text(view.reference)
     if view.status == "pushed":
         number = user_text(view.xero_number or view.reference)
         link = f" <{view.xero_url}|Open in Xero>" if view.xero_url else ""
-        text = f":white_check_mark: Resolved: invoice {view.reference} is in Xero as draft {number}.{link}"
+        text = f":white_check_mark: Resolved: invoice {ref} is in Xero as draft {number}.{link}"
     elif view.status == "cancelled":
-        text = f":white_check_mark: Resolved: invoice {view.reference} was cancelled; its time entries are free again."
+        text = f":white_check_mark: Resolved: invoice {ref} was cancelled; its time entries are free again."
     else:
-        text = f":arrows_counterclockwise: Retrying invoice {view.reference} for {user_text(view.client_name)}…"
+        text = f":arrows_counterclockwise: Retrying invoice {ref} for {user_text(view.client_name)}…"
     return text, [section(text)]
 
 

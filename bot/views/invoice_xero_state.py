@@ -2,7 +2,8 @@
 row, Xero's totals beside Hour Cap's when an accountant changed them (never instead of them), and the dead draft's
 one alert with Release entries.
 
-Xero's own text (its invoice number, typed by people in Xero) enters mrkdwn only through `user_text`.
+Xero's own text (its invoice number, typed by people in Xero) and our reference (its prefix is the workspace's)
+enter mrkdwn only through `user_text`; amounts and dates come from the facts' `formats.Formats`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from bot.views import blocks as b
 from bot.views.text import user_text
+from formats import DEFAULT, Formats
 
 ACTION_RELEASE = "invoice_release_entries"
 
@@ -33,18 +35,11 @@ class XeroFacts:
     release_state: str | None
     ours_total: Decimal
     ours_subtotal: Decimal
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b}"
-
-
-def amount(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):,.2f}"
+    formats: Formats = DEFAULT  # the workspace's locale and the invoice's currency
 
 
 def state_words(facts: XeroFacts) -> str | None:
-    """"Approved in Xero as INV-0042 · due 15 Dec", "Part paid: 1,200.00 due", "Paid 12 Dec", "Deleted in Xero"…;
+    """"Approved in Xero as INV-0042 · due 15 Dec", "Part paid: $1,200.00 due", "Paid 12 Dec", "Deleted in Xero"…;
     None before Hour Cap has read anything back."""
     status = facts.status
     number = user_text(facts.number) if facts.number else None
@@ -53,12 +48,12 @@ def state_words(facts: XeroFacts) -> str | None:
     if status == "SUBMITTED":
         return f"Awaiting approval in Xero{f' as {number}' if number else ''}"
     if status == "AUTHORISED":
-        due = f" · due {_day(facts.due_date)}" if facts.due_date else ""
+        due = f" · due {facts.formats.day(facts.due_date)}" if facts.due_date else ""
         if facts.amount_paid and facts.amount_paid > 0 and facts.amount_due is not None:
-            return f"Part paid: {amount(facts.amount_due)} due{due}"
+            return f"Part paid: {facts.formats.money(facts.amount_due)} due{due}"
         return f"Approved in Xero{f' as {number}' if number else ''}{due}"
     if status == "PAID":
-        return f"Paid {_day(facts.paid_on)}" if facts.paid_on else "Paid"
+        return f"Paid {facts.formats.day(facts.paid_on)}" if facts.paid_on else "Paid"
     if status == "VOIDED":
         return "Voided in Xero"
     if status == "DELETED":
@@ -76,8 +71,9 @@ def totals_words(facts: XeroFacts) -> str | None:
         return None
     difference = facts.total - facts.ours_total
     sign = "+" if difference > 0 else "−"
-    return (f"Total in Xero {amount(facts.total)} · Hour Cap's {amount(facts.ours_total)} · "
-            f"difference {sign}{amount(abs(difference))} (changed in Xero)")
+    money = facts.formats.money
+    return (f"Total in Xero {money(facts.total)} · Hour Cap's {money(facts.ours_total)} · "
+            f"difference {sign}{money(abs(difference))} (changed in Xero)")
 
 
 def release_words(facts: XeroFacts) -> str | None:
@@ -111,7 +107,8 @@ def state_headline(facts: XeroFacts, reference: str, client_name: str) -> str | 
     words = state_words(facts)
     if words is None or facts.status == "DRAFT":
         return None
-    return f"{STATE_ICONS.get(facts.status or '', '')} Invoice {reference} for {user_text(client_name)}: {words}"
+    return (f"{STATE_ICONS.get(facts.status or '', '')} Invoice {user_text(reference)} for {user_text(client_name)}: "
+            f"{words}")
 
 
 def died_alert(facts: XeroFacts, invoice_id: int, reference: str, client_name: str,
@@ -129,7 +126,7 @@ def died_alert(facts: XeroFacts, invoice_id: int, reference: str, client_name: s
                 "to bill them on a future invoice.")
     icon = ":warning:" if facts.release_state == "flagged" else ":wastebasket:"
     blocks: list[dict[str, Any]] = [
-        b.section(f"{icon} *Invoice {reference} for {user_text(client_name)} was {how} in Xero.*\n{then}")]
+        b.section(f"{icon} *Invoice {user_text(reference)} for {user_text(client_name)} was {how} in Xero.*\n{then}")]
     if facts.release_state == "ask":
         blocks.append(b.actions(f"invoice_release.{invoice_id}", [release_button(invoice_id, reference)]))
     return f"{what} {then}", blocks

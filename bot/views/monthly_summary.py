@@ -10,11 +10,10 @@ from bot.views import blocks as b
 from bot.views.report_files import chart_message
 from bot.views.reports import ACTION_OPEN, encode_request, hours
 from bot.views.text import user_text
-from invoicing.retainer import MONTHS
+from formats import DEFAULT, Formats
 from reports.figures import Figures
 from reports.periods import PeriodKind, month_end
 from reports.report import Report, ReportGrouping, ReportRequest
-from timesheets.burn import money_text
 
 Reply = tuple[str, list[dict[str, Any]]]
 MAX_CLIENT_SECTIONS = 20  # a message holds 50 blocks; past these, a line says how many clients are not shown
@@ -25,30 +24,31 @@ def summary_request(month: date) -> ReportRequest:
     return ReportRequest(PeriodKind.CUSTOM, ReportGrouping.CLIENT, month, month_end(month))
 
 
-def month_name(month: date) -> str:
-    return f"{MONTHS[month.month - 1]} {month.year}"
+def month_name(month: date, formats: Formats = DEFAULT) -> str:
+    return formats.month_year(month)
 
 
-def _line(figures: Figures) -> str:
+def _line(figures: Figures, formats: Formats) -> str:
     parts = [f"*{hours(figures.minutes)}*"]
     if figures.billable_minutes:
-        parts.append(f"value {money_text(figures.value)}")
-        parts.append(f"invoiced {money_text(figures.invoiced)} · uninvoiced {money_text(figures.uninvoiced)}")
+        money = formats.money
+        parts.append(f"value {money(figures.value)}")
+        parts.append(f"invoiced {money(figures.invoiced)} · uninvoiced {money(figures.uninvoiced)}")
         if figures.unapproved_cents:
-            parts.append(f"not yet approved {money_text(figures.unapproved)}")
+            parts.append(f"not yet approved {money(figures.unapproved)}")
     else:
         parts.append("no billable time")
     return " · ".join(parts)
 
 
 def summary_message(report: Report, month: date, chart_file_id: str | None) -> Reply:
-    when = month_name(month)
+    when = month_name(month, report.formats)
     blocks: list[dict[str, Any]] = [b.header(f"Monthly summary: {when}")]
     if not report.rows:
         blocks.append(b.section(f"No time was logged in {when}."))
     else:
-        blocks.append(b.section(f"*Total* — {_line(report.total)}"))
-        lines = [f"*{user_text(row.label)}* — {_line(row.figures)}" for row in report.rows]
+        blocks.append(b.section(f"*Total* — {_line(report.total, report.formats)}"))
+        lines = [f"*{user_text(row.label)}* — {_line(row.figures, report.formats)}" for row in report.rows]
         blocks.extend(b.line_sections(lines, max_sections=MAX_CLIENT_SECTIONS, what="clients"))
     blocks.append(b.actions("monthly_summary", [b.button("Report", ACTION_OPEN,
                                                          encode_request(summary_request(month)))]))

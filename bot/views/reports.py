@@ -15,11 +15,12 @@ from typing import Any
 
 from bot.views import blocks as b
 from bot.views.text import user_text
+from formats import Formats
 from reports.budgets import FixedBudget, RetainerMonth
 from reports.figures import Figures
 from reports.periods import PeriodKind, period_label
 from reports.report import Report, ReportGrouping, ReportRequest, ReportRow
-from timesheets.burn import hours_text, money_text
+from timesheets.burn import hours_text
 
 ACTION_PAGE = "report_page"
 ACTION_PAGE_PREV = "report_page_prev"
@@ -85,15 +86,16 @@ def hours(minutes: int) -> str:
     return f"{hours_text(minutes)} h"
 
 
-def _figures(figures: Figures, money: bool) -> str:
+def _figures(figures: Figures, money: bool, formats: Formats) -> str:
     parts = [f"*{hours(figures.minutes)}*"]
     if figures.minutes:
         parts.append(f"billable {hours(figures.billable_minutes)} · non-billable {hours(figures.non_billable_minutes)}")
     if money and figures.billable_minutes:
-        parts.append(f"value {money_text(figures.value)} (invoiced {money_text(figures.invoiced)}, "
-                     f"uninvoiced {money_text(figures.uninvoiced)})")
+        shown = formats.money
+        parts.append(f"value {shown(figures.value)} (invoiced {shown(figures.invoiced)}, "
+                     f"uninvoiced {shown(figures.uninvoiced)})")
         if figures.unapproved_cents:
-            parts.append(f"not yet approved {money_text(figures.unapproved)} (invoiced once approved)")
+            parts.append(f"not yet approved {shown(figures.unapproved)} (invoiced once approved)")
         if figures.unpriced_minutes:
             parts.append(f"{hours(figures.unpriced_minutes)} without a rate")
     return " · ".join(parts)
@@ -104,31 +106,31 @@ def _name(row: ReportRow) -> str:
     return f"{name} ({user_text(row.code)})" if row.code else name
 
 
-def _row_lines(row: ReportRow, money: bool) -> list[str]:
-    lines = [f"*{_name(row)}* — {_figures(row.figures, money)}"]
-    lines.extend(f"    ◦ {_name(child)} — {_figures(child.figures, money)}" for child in row.children)
+def _row_lines(row: ReportRow, money: bool, formats: Formats) -> list[str]:
+    lines = [f"*{_name(row)}* — {_figures(row.figures, money, formats)}"]
+    lines.extend(f"    ◦ {_name(child)} — {_figures(child.figures, money, formats)}" for child in row.children)
     return lines
 
 
-def _retainer_line(month: RetainerMonth) -> str:
+def _retainer_line(month: RetainerMonth, formats: Formats) -> str:
     name = user_text(month.project_name)
-    when = f"{month.month:%Y-%m}"
+    when = formats.month_year(month.month)
     if not month.included_minutes:
         return f"{name}, {when}: {hours(month.used_minutes)} (retainer, no included hours set)"
     line = f"{name}, {when}: {hours(month.used_minutes)} of {hours(month.included_minutes)} ({month.share}%)"
     if month.overage_minutes:
         over = f"{hours(month.overage_minutes)} over"
         value = month.overage_value
-        line += f" — {over}, {money_text(value)} at the overage rate" if value is not None else f" — {over}"
+        line += f" — {over}, {formats.money(value)} at the overage rate" if value is not None else f" — {over}"
     return line
 
 
-def _budget_line(budget: FixedBudget) -> str:
-    name = user_text(budget.project_name)
+def _budget_line(budget: FixedBudget, formats: Formats) -> str:
+    name, money = user_text(budget.project_name), formats.money
     if budget.share is None or budget.budget is None:
-        line = f"{name}: {money_text(budget.used)} of time logged (no budget total set)"
+        line = f"{name}: {money(budget.used)} of time logged (no budget total set)"
     else:
-        line = f"{name}: {money_text(budget.used)} of {money_text(budget.budget)} ({budget.share}%)"
+        line = f"{name}: {money(budget.used)} of {money(budget.budget)} ({budget.share}%)"
     if budget.unpriced_minutes:
         line += f"; {hours(budget.unpriced_minutes)} logged without a rate aren't counted"
     return line
@@ -136,7 +138,7 @@ def _budget_line(budget: FixedBudget) -> str:
 
 def title(report: Report) -> str:
     kind = report.request.period
-    when = period_label(report.period)
+    when = period_label(report.period, report.formats)
     lead = "Your hours" if not report.money else "Report"
     head = f"{lead}: {kind.label.lower()}" if kind is not PeriodKind.CUSTOM else lead
     return f"{head} ({when}), by {report.request.grouping.value}"
@@ -153,13 +155,15 @@ def report_blocks(report: Report, page: int = 0, *, buttons: bool = True) -> lis
     if not report.rows:
         blocks.append(b.section("No time logged in this period."))
     else:
-        blocks.append(b.section(f"Total — {_figures(report.total, report.money)}"))
-        lines = [line for row in shown for line in _row_lines(row, report.money)]
+        blocks.append(b.section(f"Total — {_figures(report.total, report.money, report.formats)}"))
+        lines = [line for row in shown for line in _row_lines(row, report.money, report.formats)]
         blocks.extend(b.line_sections(lines, max_sections=MAX_ROW_SECTIONS, what="rows"))
     if report.retainers and page == 0:
-        blocks.append(b.section("*Retainers*\n" + "\n".join(_retainer_line(m) for m in report.retainers)))
+        lines = [_retainer_line(m, report.formats) for m in report.retainers]
+        blocks.append(b.section("*Retainers*\n" + "\n".join(lines)))
     if report.budgets and page == 0:
-        blocks.append(b.section("*Fixed budgets*\n" + "\n".join(_budget_line(x) for x in report.budgets)))
+        lines = [_budget_line(x, report.formats) for x in report.budgets]
+        blocks.append(b.section("*Fixed budgets*\n" + "\n".join(lines)))
     if pages > 1:
         first, last = page * ROWS_PER_PAGE + 1, page * ROWS_PER_PAGE + len(shown)
         blocks.append(b.context(f"Rows {first}–{last} of {len(report.rows)}"

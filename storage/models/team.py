@@ -74,6 +74,8 @@ class Workspace(Base, Timestamped):
     review_channel_id: Mapped[str | None] = mapped_column(String(32))
     # Invoices (Create invoice and the month-end batch) take only approved time entries.
     invoice_approved_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How money and dates read on every screen (formats.py): a BCP 47 tag from formats.LOCALES.
+    locale: Mapped[str] = mapped_column(String(16), default="en-US", server_default="en-US")
     # Reports: a DM to each manager on the 1st of each month with last month by client (opt-in).
     monthly_summary: Mapped[bool] = mapped_column(default=False, server_default=false())
 

@@ -197,8 +197,9 @@ def test_totals_changed_in_xero_appear_beside_hour_caps(world: World) -> None:
         {"Description": "Design", "Quantity": 1, "UnitAmount": "500.00", "AccountCode": "200", "TaxType": "OUTPUT2"}]})
     settle(world)
     ours = load(world.db, invoice_id).total
-    wait(lambda: "Total in Xero 575.00" in status_text(world, invoice_id), "the totals line")
-    assert f"Hour Cap's {ours:,.2f}" in status_text(world, invoice_id)
+    # The organisation's currency (the stand-in's tenant is in NZD) with its symbol, as every screen shows money.
+    wait(lambda: "Total in Xero NZ$575.00" in status_text(world, invoice_id), "the totals line")
+    assert f"Hour Cap's NZ${ours:,.2f}" in status_text(world, invoice_id)
     assert load(world.db, invoice_id).total == ours  # never silently replaced
 
 

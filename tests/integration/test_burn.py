@@ -10,7 +10,7 @@ import pytest
 from storage.db import Database
 from storage.models import BillingMode, Client, Project
 from tests.support.catalog import World, make_project, member, seed_world, set_member_rate
-from timesheets.burn import burn_line, hours_text, money_text
+from timesheets.burn import burn_line, hours_text
 from timesheets.entries import EntryInput, StoredEntry, log_entry
 
 NOW = datetime(2024, 3, 20, 12, 0, tzinfo=UTC)  # Wednesday 20 March 2024 everywhere in the test world
@@ -138,7 +138,3 @@ def test_hourly_projects_have_no_burn_line(db: Database, world: World) -> None:
 def test_hours_text(minutes: int, text: str) -> None:
     assert hours_text(minutes) == text
 
-
-def test_money_text() -> None:
-    assert money_text(Decimal("4200")) == "4,200.00"
-    assert money_text(Decimal("0.005")) == "0.01"

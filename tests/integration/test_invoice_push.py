@@ -116,7 +116,7 @@ def test_push_creates_the_draft_our_lines_and_totals_and_tells_slack(
     edits = calls(slack_api, "chat.update", STATUS_CHANNEL)
     assert edits and all(e["ts"] == invoice.status_message_ts for e in edits)
     final = edits[-1]["text"]
-    assert f"Draft {draft['InvoiceNumber']} for Acme, $465.00 excl. tax — Open in Xero: {invoice.xero_url}" in final
+    assert f"Draft {draft['InvoiceNumber']} for Acme, NZ$465.00 excl. tax — Open in Xero: {invoice.xero_url}" in final
     [dm] = dm_calls(slack_api, OWNER)
     assert f"Draft {draft['InvoiceNumber']} for Acme" in dm["text"]
     assert not calls(slack_api, "chat.postMessage", ALERTS)

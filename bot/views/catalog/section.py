@@ -33,8 +33,9 @@ from bot.views.catalog.ids import (
     UNARCHIVE_PROJECT,
 )
 from bot.views.text import user_text
-from catalog.form_input import format_money, hours_input
+from catalog.form_input import hours_input
 from catalog.projects import MODE_LABELS, Catalog, ClientSummary, ProjectSummary
+from formats import DEFAULT, Formats
 from storage.models import BillingMode
 
 ROWS_PER_PAGE = 40  # client and project rows per Home page: with the rest of Home, well under 100 blocks
@@ -43,30 +44,33 @@ ROWS_PER_PAGE = 40  # client and project rows per Home page: with the rest of Ho
 # ---- how things read -----------------------------------------------------------------------------------------
 
 
-def rate_text(rate: Decimal | None) -> str:
-    return f"{format_money(rate)}/h" if rate is not None else "no rate"
+def rate_text(rate: Decimal | None, formats: Formats = DEFAULT) -> str:
+    return formats.rate(rate) if rate is not None else "no rate"
 
 
 def hours_text(minutes: int | None) -> str:
     return f"{hours_input(minutes)} h" if minutes is not None else "—"
 
 
-def billing_text(project: ProjectSummary) -> str:
-    """“Hourly · 120.00/h”, “Retainer 4,000.00/month incl. 40 h, overage 150.00/h”, “Fixed budget 12,000.00”."""
+def billing_text(project: ProjectSummary, formats: Formats = DEFAULT) -> str:
+    """“Hourly · $120.00/h”, “Retainer $4,000.00/month incl. 40 h, overage $150.00/h”, “Fixed budget $12,000.00”."""
     mode = project.billing_mode
+    money = formats.money
     if mode is BillingMode.RETAINER:
-        text = (f"Retainer {format_money(project.retainer_amount)}/month incl. "
+        amount = money(project.retainer_amount) if project.retainer_amount is not None else ""
+        text = (f"Retainer {amount}/month incl. "
                 f"{hours_text(project.retainer_included_minutes)}")
         if project.overage_rate is not None:
-            text += f", overage {rate_text(project.overage_rate)}"
-        return text + f" · {rate_text(project.hourly_rate)}"
+            text += f", overage {rate_text(project.overage_rate, formats)}"
+        return text + f" · {rate_text(project.hourly_rate, formats)}"
     if mode is BillingMode.FIXED_BUDGET:
-        return f"Fixed budget {format_money(project.budget_amount)} · {rate_text(project.hourly_rate)}"
-    return f"{MODE_LABELS[mode]} · {rate_text(project.hourly_rate)}"
+        budget = money(project.budget_amount) if project.budget_amount is not None else ""
+        return f"Fixed budget {budget} · {rate_text(project.hourly_rate, formats)}"
+    return f"{MODE_LABELS[mode]} · {rate_text(project.hourly_rate, formats)}"
 
 
-def project_line(project: ProjectSummary) -> str:
-    parts = [f"`{user_text(project.code)}` *{user_text(project.name)}*", billing_text(project)]
+def project_line(project: ProjectSummary, formats: Formats = DEFAULT) -> str:
+    parts = [f"`{user_text(project.code)}` *{user_text(project.name)}*", billing_text(project, formats)]
     if not project.billable_default:
         parts.append("non-billable by default")
     if project.member_rates:
@@ -121,6 +125,7 @@ def paginate(rows: Sequence[Row], per_page: int = ROWS_PER_PAGE) -> list[list[Ro
     if page:
         pages.append(page)
     return pages
+
 
 Start = tuple[int, int]  # where a page starts: (client index, project index; -1 for the client's own row)
 
@@ -189,11 +194,11 @@ def _project_menu(project: ProjectSummary) -> dict[str, Any]:
     return _menu(options)
 
 
-def _row_block(row: Row) -> dict[str, Any]:
+def _row_block(row: Row, formats: Formats) -> dict[str, Any]:
     if row.project is None:
         return b.section(client_line(row.client, row.continued), _client_menu(row.client),
                          block_id=f"catalog_c{row.client.id}" + ("_cont" if row.continued else ""))
-    return b.section("↳ " + project_line(row.project), _project_menu(row.project),
+    return b.section("↳ " + project_line(row.project, formats), _project_menu(row.project),
                      block_id=f"catalog_p{row.project.id}")
 
 
@@ -217,7 +222,8 @@ def shown_page(catalog: Catalog, page: int, show_all: bool = False) -> int:
     return min(max(page, 0), max(pages - 1, 0))
 
 
-def catalog_section(catalog: Catalog, page: int = 0, show_all: bool = False) -> list[dict[str, Any]]:
+def catalog_section(catalog: Catalog, page: int = 0, show_all: bool = False,
+                    formats: Formats = DEFAULT) -> list[dict[str, Any]]:
     """The "Clients & projects" section of Home (managers, admins, owner)."""
     active = catalog.active()
     active_clients, active_projects = len(active.clients), active.project_count
@@ -253,7 +259,7 @@ def catalog_section(catalog: Catalog, page: int = 0, show_all: bool = False) -> 
         return blocks
     page = min(max(page, 0), len(pages) - 1)
     rows = page_rows(shown, pages[page])
-    blocks += [_row_block(row) for row in rows]
+    blocks += [_row_block(row, formats) for row in rows]
     if len(pages) > 1:
         total_projects = shown.project_count
         on_page = sum(1 for row in rows if row.project is not None)

@@ -1,0 +1,36 @@
+"""The workspace's `formats.Formats`: its locale, chosen by an admin, and the Xero organisation's base currency.
+
+Every screen that shows money or dates builds its text from this one value (README: "Money and dates").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from errors import InvalidInput
+from formats import DEFAULT_LOCALE, LOCALE_TAGS, Formats
+from storage.audit import audit
+from storage.models import Member, Workspace, XeroConnection
+from team.roles import Permission, require
+
+
+def workspace_formats(session: Session, workspace_id: int) -> Formats:
+    """The locale stored on the workspace and the base currency of its Xero organisation (None until known)."""
+    locale = session.scalar(select(Workspace.locale).where(Workspace.id == workspace_id))
+    currency = session.scalar(select(XeroConnection.base_currency)
+                              .where(XeroConnection.workspace_id == workspace_id))
+    return Formats(locale or DEFAULT_LOCALE, currency.upper() if currency else None)
+
+
+def set_locale(session: Session, actor: Member, tag: str | None) -> str:
+    """An admin picks the locale money and dates are shown in; only the offered ones (formats.LOCALES) are taken."""
+    require(actor, Permission.CHANGE_LOCALE)
+    if not tag or tag not in LOCALE_TAGS:
+        raise InvalidInput("Pick one of the offered locales.", field="locale")
+    workspace = session.get(Workspace, actor.workspace_id)
+    assert workspace is not None
+    if workspace.locale != tag:
+        audit(session, actor, "workspace.locale", f"workspace:{workspace.id}", before=workspace.locale, after=tag)
+        workspace.locale = tag
+    return tag
