@@ -188,6 +188,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
         demo_catalog,
         demo_doctor,
         demo_follow,
+        demo_formats,
         demo_habits,
         demo_hardening,
         demo_hours,
@@ -204,7 +205,8 @@ def all_chapters() -> list[Callable[[Demo], None]]:
     return [install, home_tabs, roles, forged, demo_catalog.catalog, *demo_hours.CHAPTERS, *demo_xero.CHAPTERS,
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
             demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS,
-            *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS, *demo_operations.CHAPTERS,
+            *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS, *demo_formats.CHAPTERS,
+            *demo_operations.CHAPTERS,
             *demo_doctor.CHAPTERS,
             *demo_uninstall.CHAPTERS]  # last: it uninstalls (and reinstalls) the workspace
 

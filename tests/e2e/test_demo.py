@@ -86,8 +86,8 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "Xero contact: *Acme Ltd*. To link another" in text
     assert "now reads “Bayside Sports Club”" in text
     # invoices: the modal's live preview in every grouping and mode, one created and queued
-    assert "Subtotal *530.00*" in text and "Grouping → member" in text
-    assert "— overage, " in text and "Total 3,703.00" in text
+    assert "Subtotal *NZ$530.00*" in text and "Grouping → member" in text  # the organisation's NZ dollars
+    assert "— overage, " in text and "Total NZ$3,703.00" in text
     assert "Invoice INV-0001 for Acme queued" in text
     assert "…and 1,980 more lines (the invoice holds all 2,000)." in text and "2,000 entries · Acme" in text
     # the push: the draft in Xero equals the preview; an archived contact fails, alerts, and Retry fixes it
@@ -126,6 +126,10 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "|:link: message>" in text and "on the home page (https://acme.example/home)" in text
     assert "= 17:00 for U0KIRI: a reminder DM" in text and "= 17:00 for U0LUIS: a reminder DM" in text
     assert "each person was reminded once" in text
+    # 24: money and dates — a manager may not pick the locale; German separators and month names, then en-NZ's $
+    assert "Only admins and the owner can change how money and dates are shown" in text
+    assert "*Money and dates:* 1.234,50\u00a0NZ$ · Di. 3 Nov. 2026 · November 2026" in text
+    assert "· Acme · 609,50\u00a0NZ$ · " in text and "· Acme · $609.50 · " in text
     # 27: hourcap doctor against the stand-ins: all good, then the webhook key left out (exit 1, the fix named)
     assert "✓ Database schema: at the latest revision" in text and "– Redis: REDIS_URL is not set" in text
     assert "set for the OAuth install" in text and "✓ Xero credentials: " in text and "✓ Public URL: " in text
