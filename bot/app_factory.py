@@ -12,7 +12,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot import errors, middleware
+from bot import errors, middleware, prompt_ack
 from bot.handlers import (
     approvals,
     catalog,
@@ -76,6 +76,8 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
         # headers into 401s, which Bolt would answer with 500); Socket Mode needs no signature.
         "request_verification_enabled": False,
         "logger": logging.getLogger("hourcap.bolt"),
+        # Answers as soon as the listener acks instead of at Bolt's next 10 ms poll (bot/prompt_ack.py).
+        "listener_executor": prompt_ack.AckingExecutor(),
     }
     if settings.multi_workspace:
         client = WebClient(base_url=settings.slack_api_url, retry_handlers=request_handlers())
@@ -110,6 +112,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
                              retry_handlers=request_handlers()),
             **common,
         )
+    prompt_ack.register(app)  # first: every later middleware and listener sees the request's PromptAck
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
     for surface in (approvals, home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,

@@ -84,17 +84,20 @@ def submission(db: Database) -> WeekSubmission:
         return s.scalars(select(WeekSubmission)).one()
 
 
-def submit(slack: SignedSlack, db: Database, user: str = BOB) -> dict[str, Any]:
-    """`/hours submit`, then Submit for approval on the confirm step; returns the confirm step's answer."""
+def submit(slack: SignedSlack, slack_api: SlackSandbox, db: Database, user: str = BOB) -> dict[str, Any]:
+    """`/hours submit`, then Submit for approval on the confirm step; returns the confirm step's answer once the
+    week is stored as submitted and the person was answered (so a later answer is the newest response)."""
     confirm = _log(slack, user, "submit")
     with db.session() as s:
         before = s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "timesheet.submit"))
+    answered = len(slack_api.calls_to("response_url"))
     slack.message_action(ACTION_SUBMIT, user=user, value=button(confirm["blocks"], ACTION_SUBMIT)["value"])
     deadline = time.monotonic() + 5  # the listener acks first, then submits: wait for the audit row
     while time.monotonic() < deadline:
         with db.session() as s:
             if s.scalar(select(func.count()).select_from(AuditLog)
                         .where(AuditLog.action == "timesheet.submit")) > before:
+                slack_api.wait_for("response_url", answered + 1)  # then it answers through the response_url
                 return confirm
         time.sleep(0.02)
     raise AssertionError("the week was not submitted")
@@ -150,7 +153,7 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     slack.message_action(ACTION_DELETE, user=BOB, value=f"{header.id}|week")
     _log(slack, BOB, "1.5 acme-web Header")
     slack_api.reset_calls()
-    submit(slack, db)
+    submit(slack, slack_api, db)
     slack_api.wait_for("chat.postMessage", 2)
     [review] = dms(slack_api, ALICE)
     assert "Total: 2 h 30 min" in text_of(review["blocks"])
@@ -187,7 +190,7 @@ def test_crafted_reviews_are_refused(slack: SignedSlack, two_teams: SignedSlack,
                                      db: Database, catalog: Catalog) -> None:
     approvals_on(slack, slack_api)
     _log(slack, BOB, "2 acme-web Header")
-    submit(slack, db)
+    submit(slack, slack_api, db)
     sub_id = str(submission(db).id)
     slack.message_action(ACTION_APPROVE, user=BOB, value=sub_id)  # a member approving their own week
     assert "Only managers, admins and the owner can approve or send back timesheets" in last_response(
@@ -205,7 +208,7 @@ def test_crafted_reviews_are_refused(slack: SignedSlack, two_teams: SignedSlack,
     assert all(e.approval_id is None for e in entries_of(db, BOB))
 
     _log(slack, ALICE, "1 acme-web Alice's")  # a manager can't approve her own week while others can
-    submit(slack, db, ALICE)
+    submit(slack, slack_api, db, ALICE)
     with db.session() as s:
         alice_sub = s.scalars(select(WeekSubmission).where(WeekSubmission.id != int(sub_id))).one()
     slack.message_action(ACTION_APPROVE, user=ALICE, value=str(alice_sub.id))
@@ -225,7 +228,7 @@ def test_the_only_reviewer_reviews_their_own_week_and_a_review_channel_gets_the_
                                 "selected_conversation": "C0GENERAL"})
     slack_api.wait_for("views.publish", 2)
     _log(slack, OWNER, "2 acme-web Owner's")
-    submit(slack, db, OWNER)
+    submit(slack, slack_api, db, OWNER)
     slack_api.wait_for("chat.postMessage")
     [review] = dms(slack_api, "C0GENERAL")
     slack.message_action(ACTION_APPROVE, user=OWNER, value=button(review["blocks"], ACTION_APPROVE)["value"])
@@ -271,7 +274,7 @@ def test_approve_and_send_back_at_once_one_wins_the_other_is_told(slack: SignedS
                                                                   db: Database, catalog: Catalog) -> None:
     approvals_on(slack, slack_api)
     _log(slack, BOB, "2 acme-web Header")
-    submit(slack, db)
+    submit(slack, slack_api, db)
     sub_id = str(submission(db).id)
     slack_api.reset_calls()
     _at_once(lambda: slack.message_action(ACTION_APPROVE, user=ALICE, value=sub_id),
@@ -307,7 +310,7 @@ def test_a_line_for_several_people_skips_the_one_whose_week_is_approved(slack: S
                                                                          db: Database, catalog: Catalog) -> None:
     approvals_on(slack, slack_api)
     _log(slack, BOB, "2 acme-web Header")
-    submit(slack, db)
+    submit(slack, slack_api, db)
     slack.message_action(ACTION_APPROVE, user=ALICE, value=str(submission(db).id))
     assert "Approved by alice" in text_of(last_response(slack_api, 2)["blocks"])
     body = _log(slack, OWNER, f"1 acme-web Standup <@{BOB}|bob> <@{ALICE}|alice>")
