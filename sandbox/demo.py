@@ -193,6 +193,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
         demo_hardening,
         demo_hours,
         demo_invoices,
+        demo_monthly,
         demo_operations,
         demo_push,
         demo_reports,
@@ -206,6 +207,7 @@ def all_chapters() -> list[Callable[[Demo], None]]:
             demo_xero_data.xero_data, demo_invoices.invoices, demo_push.push,
             demo_batch.month_end, *demo_hardening.CHAPTERS, demo_socket.socket_mode, *demo_follow.CHAPTERS,
             *demo_reports.CHAPTERS, *demo_approvals.CHAPTERS, *demo_habits.CHAPTERS, *demo_formats.CHAPTERS,
+            *demo_monthly.CHAPTERS,
             *demo_operations.CHAPTERS,
             *demo_doctor.CHAPTERS,
             *demo_uninstall.CHAPTERS]  # last: it uninstalls (and reinstalls) the workspace

@@ -126,6 +126,12 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     assert "|:link: message>" in text and "on the home page (https://acme.example/home)" in text
     assert "= 17:00 for U0KIRI: a reminder DM" in text and "= 17:00 for U0LUIS: a reminder DM" in text
     assert "each person was reminded once" in text
+    # 25: the monthly summary switched on from Home and sent on the 1st at 09:00 London; alerts in a channel
+    assert "[Reports] [Monthly summary: on]" in text
+    assert "In #globex-launch (Hour Cap is a member):" in text and "*Launch film* (Globex) has used 80%" in text
+    assert "could not be posted in <#C0GLOBPRIV>: Hour Cap can't see that channel" in text
+    assert "Olivia's DM: Monthly summary, " in text and "monthly-summary-chart.png" in text
+    assert "managers told, once each; one more tick that day records 0." in text
     # 24: money and dates — a manager may not pick the locale; German separators and month names, then en-NZ's $
     assert "Only admins and the owner can change how money and dates are shown" in text
     assert "*Money and dates:* 1.234,50\u00a0NZ$ · Di. 3 Nov. 2026 · November 2026" in text
