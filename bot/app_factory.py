@@ -115,6 +115,7 @@ def build_bolt_app(settings: Settings, db: Database, *, xero_limits: Any = None)
     prompt_ack.register(app)  # first: every later middleware and listener sees the request's PromptAck
     errors.register(app)
     middleware.register(app, db, settings, xero_limits=xero_limits)
+    hours.register_command(app)  # first of the listeners: the request Hour Cap gets most
     for surface in (approvals, home, people, team, catalog, hours, invoices, sync, xero, wizard, invoice_actions,
                     invoice_batch, invoice_states, lock_date, locale_setting):
         surface.register(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,29 +48,37 @@ class ProjectInfo:
         return ProjectChoice(id=self.id, code=self.code, name=self.name, archived=self.archived)
 
 
-def _info(project: Project, client: Client) -> ProjectInfo:
+# Plain columns, not ORM entities: /hours reads every project of the workspace on each command, and building
+# Project and Client objects for them cost more than the query.
+_COLUMNS = (Project.id, Project.code, Project.name, Client.name, Project.archived, Client.archived,
+            Project.billable_default, Project.slack_channel_id, Project.hourly_rate, Project.billing_mode)
+
+
+def _info(row: Sequence[Any]) -> ProjectInfo:
+    (project_id, code, name, client_name, archived, client_archived, billable_default, slack_channel_id,
+     hourly_rate, billing_mode) = row
     return ProjectInfo(
-        id=project.id,
-        code=project.code,
-        name=project.name,
-        client_name=client.name,
-        archived=bool(project.archived or client.archived),
-        billable_default=bool(project.billable_default),
-        slack_channel_id=project.slack_channel_id,
-        hourly_rate=None if project.hourly_rate is None else Decimal(project.hourly_rate),
-        billing_mode=project.billing_mode,
+        id=project_id,
+        code=code,
+        name=name,
+        client_name=client_name,
+        archived=bool(archived or client_archived),
+        billable_default=bool(billable_default),
+        slack_channel_id=slack_channel_id,
+        hourly_rate=None if hourly_rate is None else Decimal(hourly_rate),
+        billing_mode=billing_mode,
     )
 
 
 def workspace_projects(session: Session, workspace_id: int) -> list[ProjectInfo]:
     """Every project of the workspace (archived ones included, flagged: the parser names them as archived)."""
     rows = session.execute(
-        select(Project, Client)
+        select(*_COLUMNS)
         .join(Client, Client.id == Project.client_id)
         .where(Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
         .order_by(Client.name, Project.name, Project.id)
     ).all()
-    return [_info(project, client) for project, client in rows]
+    return [_info(row) for row in rows]
 
 
 def project_choices(projects: Sequence[ProjectInfo]) -> list[ProjectChoice]:
@@ -96,11 +105,11 @@ def find_project(session: Session, workspace_id: int, project_id: object) -> Pro
     if wanted is None:
         return None
     row = session.execute(
-        select(Project, Client)
+        select(*_COLUMNS)
         .join(Client, Client.id == Project.client_id)
         .where(Project.id == wanted, Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
     ).first()
-    return None if row is None else _info(row[0], row[1])
+    return None if row is None else _info(row)
 
 
 def loggable_project(session: Session, workspace_id: int, project_id: object,

@@ -75,6 +75,7 @@ from timesheets.entries import (
     entry_for_edit,
     list_entries,
     log_entry,
+    member_for_logging,
     undo_entry,
 )
 from timesheets.grammar.markup import readable_text
@@ -192,15 +193,14 @@ class HoursCommand:
             raise InvalidInput(f"I can't tell who {', '.join(people.unknown)} is: pick each person from Slack's list "
                                "as you type, so the name becomes a mention. Nothing was logged.")
         with self.db.session() as session:
-            member = self.actor(session)
+            # locked now rather than when the entry is stored: one round trip fewer, the date order with it
+            member, day_first = member_for_logging(session, self.context["workspace_id"], self.context["member_id"])
             named = people_named(member, people.user_ids, people.me)
             check_may_log_for(member, named)
-            workspace = session.get(Workspace, member.workspace_id)
             projects = workspace_projects(session, member.workspace_id)
             parsed = parse_hours(
                 readable_text(people.text), today=member_today(member), projects=project_choices(projects),
-                channel_project_id=channel_project_id(projects, self.channel_id),
-                day_first=bool(workspace and workspace.day_first_dates),
+                channel_project_id=channel_project_id(projects, self.channel_id), day_first=bool(day_first),
             )
             several = bool(named) and named != (member.slack_user_id,)
             if several and not parsed.complete:  # the form logs for one person: say what to fix instead
@@ -424,8 +424,13 @@ def handle_log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
     replies.private(meta.channel_id, reply)
 
 
-def register(app: App) -> None:
+def register_command(app: App) -> None:
+    """The command, registered before every other listener: Bolt tries listeners in order, running each one's
+    matchers, and `/hours` is what people send most."""
     app.command("/hours")(handle_hours)
+
+
+def register(app: App) -> None:
     app.action(ACTION_UNDO)(handle_undo)
     app.action(ACTION_DELETE)(handle_delete)
     app.action(ACTION_PAGE)(handle_page)
