@@ -8,9 +8,11 @@
 
 The seeded rows are `ANALYZE`d, as autovacuum would have done on a live database. Both sides run in the same
 process against the same database, warmed up, then alternately (noise lands on both); prints the median of each,
-and `ratio=` preview/floor per grouping. Goal: ratio ≤ 2. Exit status is non-zero only when something is broken:
-a preview with problems or a wrong entry count, or a modal preview whose totals, fingerprint or first lines
-differ from the full build creation uses.
+and `ratio=` preview/floor per grouping. Goal: ratio ≤ 1.5. `first` is each grouping's first preview, before any
+warm-up: by date it reads the listed days' descriptions, which the previews after it (the modal previews again on
+every change) reuse while those days' entries are unchanged (invoicing/date_texts.py). Exit status is non-zero only
+when something is broken: a preview with problems or a wrong entry count, or a modal preview whose totals,
+fingerprint or first lines differ from the full build creation uses.
 
 Database: BENCH_DATABASE_URL if set (migrated; our tables wiped before and after), else a throwaway PostgreSQL
 database on 127.0.0.1:5432 (dropped afterwards), else a temporary SQLite file (bench/database.py).
@@ -57,7 +59,7 @@ ENTRIES = 10_000
 MEMBERS = 50
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
 WARMUP = 3
-GOAL = 2.0
+GOAL = 1.5
 RATES = (Decimal("150.00"), Decimal("120.00"), Decimal("95.50"), Decimal("130.00"))
 
 
@@ -153,7 +155,9 @@ def run(db: Database, label: str) -> int:
             with db.session() as s:
                 return build_preview(s, actor, request, today, detail=detail)
 
+        started = time.perf_counter()
         shown = preview()
+        first = (time.perf_counter() - started) * 1000
         full = preview(True)
         if not shown.ok or shown.entry_count != ENTRIES:
             print(f"BROKEN: preview by {grouping}: {shown.problems}")
@@ -175,8 +179,8 @@ def run(db: Database, label: str) -> int:
                 (floors if fn is floor else previews).append(timed(fn))
         f, p = statistics.median(floors), statistics.median(previews)
         worst = max(worst, p / f)
-        print(f"by {grouping:7s}: preview {p:7.1f} ms (lines {shown.line_count:,}, total {shown.totals.total})  "
-              f"floor GROUP BY {f:5.1f} ms  ratio={p / f:.2f}")
+        print(f"by {grouping:7s}: preview {p:7.1f} ms (lines {shown.line_count:,}, total {shown.totals.total}, "
+              f"first {first:.1f} ms)  floor GROUP BY {f:5.1f} ms  ratio={p / f:.2f}")
     print(f"worst ratio={worst:.2f} (goal ≤ {GOAL}): {'met' if worst <= GOAL else 'NOT met'}")
     return 1 if broken else 0
 

@@ -81,8 +81,12 @@ def project_description(name: str, code: str, first: date, last: date) -> str:
 
 def date_description(day: date, descriptions: Iterable[str], project_names: Iterable[str]) -> str:
     """The day's descriptions in the order first logged, de-duplicated; the project names if all are empty."""
-    texts = unique_texts(descriptions) or unique_texts(project_names)
-    return f"{date_label(day)}{SEPARATOR}{'; '.join(texts)}"
+    return unique_date_description(day, unique_texts(descriptions), project_names)
+
+
+def unique_date_description(day: date, texts: Sequence[str], project_names: Iterable[str]) -> str:
+    """``date_description`` of descriptions already through ``unique_texts`` (the modal keeps them so)."""
+    return f"{date_label(day)}{SEPARATOR}{'; '.join(texts or unique_texts(project_names))}"
 
 
 def member_description(name: str, project_names: Iterable[str]) -> str:

@@ -182,15 +182,23 @@ class _Draft:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.notes: list[str] = []
+        self._kept = ""  # the notes joined by NUL: one substring search instead of one per note
 
     def problem(self, field_name: str, message: str) -> None:
         self.problems.append(Problem(field_name, message))
 
     def note(self, text: str) -> None:
-        """Keep ``text`` unless a note already says it (a retainer's lines repeat part of the same note)."""
-        if not text or text in self.notes or any(text in known for known in self.notes):
+        """Keep ``text`` unless a note already says it (a retainer's lines repeat part of the same note). A grouping
+        by member or date may split a hundred groups, each with its note, and the shown lines repeat theirs."""
+        if not text:
+            return
+        if "\0" not in text:
+            if text in self._kept:
+                return
+        elif any(text in known for known in self.notes):
             return
         self.notes = [known for known in self.notes if known not in text] + [text]
+        self._kept = "\0".join(self.notes)
 
 
 @cache

@@ -13,7 +13,8 @@ preview shows, under the same rules and with the same numbers:
   first, in SQL: ``billed_minutes``). The database sums per (group, rate); Python prices every line with
   ``money.time_cents``, totals them with ``totals.totals``, and builds the first ``shown`` with
   ``exact.time_line``. Descriptions use ``grouping``'s wording from the aggregates (a project's first and last
-  date, a member's projects) or, by date, from one query over the shown dates' entries.
+  date, a member's projects) or, by date, from the shown days' entries (``date_texts``: read once for as long
+  as those entries stay the same, as the modal previews again on every change).
 
 The lines built here carry no entry ids. The preview's fingerprint therefore rests on the ``EntryTally``
 (count, sum and largest id of the entries billed), which the full build computes too, and on the totals.
@@ -24,19 +25,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, String, bindparam, case, cast, func, literal, select
+from sqlalchemy import BigInteger, Select, String, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from catalog.rounding import RoundingMode, RoundingRule
+from invoicing.date_texts import Group, date_texts
 from invoicing.exact import time_line
 from invoicing.grouping import (
     Grouping,
-    date_description,
     group_entries,
     member_description,
     member_order,
@@ -44,11 +45,12 @@ from invoicing.grouping import (
     project_order,
     split_note,
     subject,
+    unique_date_description,
 )
 from invoicing.lines import EntryRow, Line
-from invoicing.money import from_cents, half_cent_tie, half_up, ratio, time_cents
+from invoicing.money import half_cent_tie, half_up, ratio, time_cents
 from invoicing.selection import Period, scope_params, time_scope
-from invoicing.totals import LineAmountType, Totals, summed, tax_terms, totals
+from invoicing.totals import LineAmountType, Totals, cents_totals, summed, tax_terms
 from storage.models import Member, Project, TimeEntry
 from storage.models.base import Rate
 
@@ -182,7 +184,7 @@ def _group_totals(grouping: Grouping, rule: RoundingRule) -> Select[*tuple[Any, 
     """One row per (group, rate): entries, id sum and largest id, logged and billed minutes; by project also the
     first and last date; by member the member's name and the projects (a member's line names them, and a line's
     projects decide its item and tracking — by date the shown lines' projects come with their descriptions,
-    ``_date_texts``). Entries without a rate come as rows whose rate is NULL."""
+    ``date_texts``). Entries without a rate come as rows whose rate is NULL."""
     sums = [func.count().label("n"), func.sum(TimeEntry.id).label("id_sum"), func.max(TimeEntry.id).label("id_max"),
             func.sum(TimeEntry.minutes).label("logged"),
             func.sum(billed_minutes(rule, TimeEntry.minutes)).label("billed")]
@@ -190,8 +192,8 @@ def _group_totals(grouping: Grouping, rule: RoundingRule) -> Select[*tuple[Any, 
         return (select(TimeEntry.project_id, TimeEntry.hourly_rate, *sums, func.min(TimeEntry.work_date),
                        func.max(TimeEntry.work_date))
                 .where(*time_scope()).group_by(TimeEntry.project_id, TimeEntry.hourly_rate))
-    if grouping is Grouping.DATE:
-        return (select(TimeEntry.work_date, TimeEntry.hourly_rate, *sums)
+    if grouping is Grouping.DATE:  # and the latest change: the version of a day's entries (``date_texts``)
+        return (select(TimeEntry.work_date, TimeEntry.hourly_rate, *sums, func.max(TimeEntry.updated_at))
                 .where(*time_scope()).group_by(TimeEntry.work_date, TimeEntry.hourly_rate))
     # By member: per project first, then per member, the name joined to the few aggregated rows (not the entries).
     per_project = (select(TimeEntry.member_id, TimeEntry.project_id, TimeEntry.hourly_rate, *sums)
@@ -209,6 +211,7 @@ def _by_group(session: Session, params: dict[str, Any], projects: Mapping[int, P
               rule: RoundingRule, kind: LineAmountType, tax_rate: Decimal, shown: int) -> Summary:
     groups: dict[Any, dict[Decimal, _Part]] = defaultdict(dict)
     names: dict[int, str] = {}
+    changed: dict[tuple[Any, Decimal], datetime] = {}  # by date: each (day, rate)'s latest change
     unpriced = _Part()
     for row in session.execute(_group_totals(grouping, rule), params):
         group, rate, count, id_sum, id_max, logged, billed = row[:7]
@@ -224,6 +227,8 @@ def _by_group(session: Session, params: dict[str, Any], projects: Mapping[int, P
         elif grouping is Grouping.MEMBER:
             names[group] = row[7] or ""
             part.project_ids.update(int(p) for p in row[8].split(","))
+        elif rate is not None:
+            changed[(group, rate)] = row[7]
 
     def order(group: Any) -> tuple[object, ...]:
         if grouping is Grouping.PROJECT:
@@ -242,59 +247,25 @@ def _by_group(session: Session, params: dict[str, Any], projects: Mapping[int, P
     in_order = sorted(groups, key=order)
     ordered = [(group, rate, groups[group][rate]) for group in in_order for rate in sorted(groups[group], reverse=True)]
     notes = {g: split_note(about(g), sorted(groups[g], reverse=True)) for g in in_order if len(groups[g]) > 1}
-    texts = _date_texts(session, params, ordered[:shown]) if grouping is Grouping.DATE else {}
+    texts = date_texts(session, params, params["scope_workspace"], [
+        Group(day, rate, part.count, part.id_sum, part.id_max, changed.get((day, rate)))
+        for day, rate, part in ordered[:shown]]) if grouping is Grouping.DATE else {}
     lines: list[Line] = []
     for group, rate, part in ordered[:shown]:
         project_ids = sorted(part.project_ids)
         if grouping is Grouping.PROJECT:
             description = project_description(projects[group].name, projects[group].code, part.first, part.last)
         elif grouping is Grouping.DATE:
-            said, logged_in = texts.get((group, rate), ([], []))
+            said, logged_in = texts.get((group, rate), ((), ()))
             project_ids = sorted(set(logged_in))
-            description = date_description(group, said, (projects[p].name for p in logged_in))
+            description = unique_date_description(group, said, (projects[p].name for p in logged_in))
         else:
             description = member_description(names.get(group, ""), [projects[p].name for p in project_ids])
         lines.append(time_line(description, part.billed, rate, project_ids=tuple(project_ids),
                                logged_minutes=part.logged, note=notes.get(group, "")))
-    figures = totals([from_cents(time_cents(part.billed, *ratio(rate))) for _, rate, part in ordered], kind, tax_rate)
+    rates = {rate: ratio(rate) for rate in {rate for _, rate, _ in ordered}}
+    figures = cents_totals([time_cents(part.billed, *rates[rate]) for _, rate, part in ordered], kind, tax_rate)
     tally = EntryTally(sum(p.count for _, _, p in ordered), sum(p.id_sum for _, _, p in ordered),
                        max((p.id_max for _, _, p in ordered), default=0))
     return Summary(tuple(lines), len(ordered), figures, tally, len(figures.tie_lines), figures.tie_lines,
                    unpriced.count, unpriced.logged, tuple(notes.values()))
-
-
-# A date line's entries come packed in one string per line, each entry as its id and project id written with a
-# fixed width (``WIDE`` added: 13 digits for any id below 9·10¹²) then its description, entries separated by
-# ``SEPARATOR``: a plain string sort puts them in id order and slicing unpacks them, both at C speed. The
-# separator cannot occur in a description: it is replaced by a space first, which changes nothing, as
-# descriptions only reach a line through ``lines.squash`` and that already reads it as a space.
-WIDE = 10**12
-WIDTH = 13
-SEPARATOR = "\x1f"
-
-
-@cache
-def _date_texts_statement() -> Select[*tuple[Any, ...]]:
-    wide = literal(WIDE, BigInteger)
-    packed = (cast(TimeEntry.id + wide, String) + cast(TimeEntry.project_id + wide, String)
-              + func.replace(TimeEntry.description, SEPARATOR, " "))
-    return (select(TimeEntry.work_date, TimeEntry.hourly_rate, func.aggregate_strings(packed, SEPARATOR))
-            .where(*time_scope(), TimeEntry.hourly_rate.is_not(None), TimeEntry.work_date >= bindparam("first"),
-                   TimeEntry.work_date <= bindparam("last"))
-            .group_by(TimeEntry.work_date, TimeEntry.hourly_rate))
-
-
-def _date_texts(session: Session, params: dict[str, Any],
-                lines: Sequence[tuple[Any, Decimal, _Part]]) -> dict[tuple[date, Any], tuple[list[str], list[int]]]:
-    """{(day, rate): (descriptions, project ids)} of the shown date lines: the descriptions of their entries in the
-    order logged, and their projects in the order first logged."""
-    if not lines:
-        return {}
-    days = [group for group, _, _ in lines]
-    found: dict[tuple[date, Any], tuple[list[str], list[int]]] = {}
-    for day, rate, text in session.execute(_date_texts_statement(), {**params, "first": min(days),
-                                                                     "last": max(days)}):
-        entries = sorted((text or "").split(SEPARATOR))
-        found[(day, rate)] = ([e[2 * WIDTH:] for e in entries],
-                              [int(p) - WIDE for p in dict.fromkeys([e[WIDTH:2 * WIDTH] for e in entries])])
-    return found

@@ -95,8 +95,13 @@ def totals(
 
     Rates are percentages (15 for 15%). With NoTax the rates are ignored, as Xero ignores them.
     """
+    return cents_totals([to_cents(a) for a in amounts], kind, tax_rates)
+
+
+def cents_totals(cents: Sequence[int], kind: LineAmountType | str,
+                 tax_rates: Decimal | Sequence[Decimal]) -> Totals:
+    """``totals`` of line amounts given in integer cents (the modal prices its grouped lines in cents)."""
     kind = LineAmountType.parse(kind) if isinstance(kind, str) else kind
-    cents = [to_cents(a) for a in amounts]
     if isinstance(tax_rates, Decimal):
         terms = [tax_terms(kind, tax_rates)] * len(cents)
     else:
