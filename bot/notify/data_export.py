@@ -35,6 +35,7 @@ def send_export(ctx: JobContext, member_id: int) -> None:
             log.info("member %s is no longer an admin: no export", member_id)
             return
         user_id, team_id, enterprise_id = member.slack_user_id, workspace.slack_team_id, workspace.slack_enterprise_id
+        workspace_id = workspace.id
     try:
         client = ctx.services["slack"].for_team(team_id, enterprise_id=enterprise_id)
     except SlackNotInstalled:
@@ -43,7 +44,7 @@ def send_export(ctx: JobContext, member_id: int) -> None:
     with tempfile.TemporaryDirectory(prefix="hourcap-export-") as folder:
         path = Path(folder) / "export.zip"
         with ctx.db.session() as session, path.open("wb") as out:
-            summary = write_export(session, workspace.id, out)
+            summary = write_export(session, workspace_id, out)
         name = export_filename(team_id, utcnow().date().isoformat())
         upload_to_dm(client, user_id, path, filename=name, title=name, comment=export_comment(summary.counts))
 

@@ -210,3 +210,15 @@ def test_reinstall_after_the_purge_starts_afresh(two_teams: SignedSlack, slack_a
     with db.session() as s:
         entry = s.scalars(select(TimeEntry)).one()
         assert entry.workspace_id == new.id and entry.description == "fresh start"
+
+
+def test_single_workspace_mode_marks_the_workspace_and_records_the_xero_revocation(
+        slack: SignedSlack, slack_api: SlackSandbox, db: Database) -> None:
+    """With one configured bot token there is no installation store: the workspace is marked and the Xero side's
+    work recorded all the same (a reinstall there is a new token in SLACK_BOT_TOKEN and a restart)."""
+    slack.home_opened(OWNER)
+    slack_api.wait_for("views.publish")
+    slack.app_uninstalled()
+    wait_for(lambda: _uninstalled(db), what="the workspace marked uninstalled")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Outbox).where(Outbox.task == UNINSTALLED_TASK)) == 1
