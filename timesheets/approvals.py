@@ -24,10 +24,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound, PermissionDenied
+from formats import DEFAULT, Formats
 from storage.audit import audit
 from storage.ids import payload_id
 from storage.models import Member, Role, TimeEntry, WeekState, WeekSubmission, Workspace
 from storage.types import utcnow
+from team.formats import workspace_formats
 from team.members import require_active
 from team.roles import Permission, has_role, require
 from timesheets.lookup import ProjectInfo, find_project
@@ -47,8 +49,9 @@ def last_week_start(member: Member, now: datetime | None = None) -> str:
     return (week_start_of(member_today(member, now)) - timedelta(days=7)).isoformat()
 
 
-def week_label(week_start: date) -> str:
-    return f"Mon {week_start.day} {week_start:%b} {week_start.year}"
+def week_label(week_start: date, formats: Formats = DEFAULT) -> str:
+    """"Mon 2 Nov 2026", in the workspace's locale."""
+    return formats.weekday_date(week_start)
 
 
 def _name(member: Member | None) -> str:
@@ -72,6 +75,7 @@ class WeekSheet:
     state: str | None = None
     note: str = ""
     decided_by: str | None = None
+    formats: Formats = DEFAULT  # how the workspace reads dates
 
     @property
     def total_minutes(self) -> int:
@@ -112,6 +116,7 @@ def week_sheet(session: Session, member: Member, week_start: date) -> WeekSheet:
         submission_id=None if submission is None else submission.id,
         state=None if submission is None else submission.state, note="" if submission is None else submission.note,
         decided_by=None if decider is None else _name(decider),
+        formats=workspace_formats(session, member.workspace_id),
     )
 
 
@@ -196,12 +201,12 @@ def preview_submission(session: Session, member: Member, week: object = None, *,
 
 def _refuse_unsubmittable(sheet: WeekSheet) -> None:
     if sheet.state == WeekState.SUBMITTED.value:
-        raise InvalidInput(f"Your week of {week_label(sheet.week_start)} is already waiting for review.")
+        raise InvalidInput(f"Your week of {week_label(sheet.week_start, sheet.formats)} is already waiting for review.")
     if sheet.state == WeekState.APPROVED.value:
-        raise InvalidInput(f"Your week of {week_label(sheet.week_start)} was already approved by "
+        raise InvalidInput(f"Your week of {week_label(sheet.week_start, sheet.formats)} was already approved by "
                            f"{sheet.decided_by}.")
     if not sheet.entry_count:
-        raise InvalidInput(f"There's no time in your week of {week_label(sheet.week_start)} to submit.")
+        raise InvalidInput(f"There's no time in your week of {week_label(sheet.week_start, sheet.formats)} to submit.")
 
 
 def _lock_person(session: Session, workspace_id: int, member_id: int) -> Member:
@@ -375,7 +380,7 @@ def refuse_closed_week(session: Session, member: Member, work_date: date, verb: 
     submission = _submission(session, member, week_start_of(work_date))
     if submission is None:
         return
-    label = week_label(submission.week_start)
+    label = week_label(submission.week_start, workspace_formats(session, member.workspace_id))
     if submission.state == WeekState.SUBMITTED.value:
         raise InvalidInput(f"The week of {label} is waiting for review, so its time can't be {verb}. "
                            "Ask a manager to send it back if something needs fixing.", field=field)

@@ -18,16 +18,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput
+from formats import DEFAULT, Formats
 from storage.audit import audit
 from storage.models import Member, Workspace
+from team.formats import workspace_formats
 from team.roles import Permission, require
 from timesheets.member_calendar import member_today
 
 AUDIT_ACTION = "workspace.lock_date"
 
 
-def _label(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b} {day.year}"
+def day_text(day: date, formats: Formats = DEFAULT) -> str:
+    """"Tue 3 Nov 2026", in the workspace's locale."""
+    return formats.weekday_date(day)
 
 
 def lock_date(session: Session, workspace_id: int) -> date | None:
@@ -35,8 +38,8 @@ def lock_date(session: Session, workspace_id: int) -> date | None:
     return session.scalar(select(Workspace.lock_before).where(Workspace.id == workspace_id))
 
 
-def locked_message(lock_before: date, verb: str) -> str:
-    return (f"Time before {_label(lock_before)} is locked, so this can't be {verb}. "
+def locked_message(lock_before: date, verb: str, formats: Formats = DEFAULT) -> str:
+    return (f"Time before {day_text(lock_before, formats)} is locked, so this can't be {verb}. "
             "An admin or the owner can move the lock date back on the Hour Cap Home tab.")
 
 
@@ -44,7 +47,8 @@ def refuse_locked(session: Session, member: Member, work_date: date, verb: str, 
     """Raise when `work_date` falls before the member's workspace's lock date."""
     lock_before = lock_date(session, member.workspace_id)
     if lock_before is not None and work_date < lock_before:
-        raise InvalidInput(locked_message(lock_before, verb), field=field)
+        raise InvalidInput(locked_message(lock_before, verb, workspace_formats(session, member.workspace_id)),
+                           field=field)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ def set_lock_date(session: Session, actor: Member, lock_before: date | None, *,
     require(actor, Permission.SET_LOCK_DATE)
     today = member_today(actor, now)
     if lock_before is not None and lock_before > today:
-        raise InvalidInput(f"The lock date can be today ({_label(today)}) at the latest: time that hasn't "
+        formats = workspace_formats(session, actor.workspace_id)
+        raise InvalidInput(f"The lock date can be today ({day_text(today, formats)}) at the latest: time that hasn't "
                            "happened yet can't be locked.")
     workspace = session.scalars(select(Workspace).where(Workspace.id == actor.workspace_id)
                                 .with_for_update()).one()

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only the type: this module imports nothing of ours at run time
+from formats import DEFAULT
+
+if TYPE_CHECKING:  # only the type: at run time this module imports only the foundation (formats.py)
     from xero.push import XeroDraft
 
 CENT = Decimal("0.01")
@@ -72,8 +74,9 @@ class PushCheck:
 
 
 def amount(value: Decimal) -> str:
-    """`1,210.00`: two decimals and thousands separators, the way Slack shows money."""
-    return f"{value.quantize(CENT):,.2f}"
+    """`1,210.00`: the one money formatter's plain amount. The sentence is stored once, when Xero's copy is
+    checked, so it names no symbol and no locale of its own."""
+    return DEFAULT.money(value)
 
 
 def _holds(what: str, theirs: str, ours: str) -> str:

@@ -13,7 +13,8 @@ from bot.errors import reported, tell_user
 from bot.home import publish_home, read_home_state, read_invoice_list_state
 from bot.views.lock_date import ACTION_CLEAR_LOCK_DATE, ACTION_LOCK_DATE
 from errors import InvalidInput
-from timesheets.lock_date import set_lock_date
+from team.formats import workspace_formats
+from timesheets.lock_date import day_text, set_lock_date
 
 
 def _picked(action: dict[str, Any]) -> date:
@@ -26,10 +27,11 @@ def _picked(action: dict[str, Any]) -> date:
 def _apply(body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond,
            lock_before: date | None) -> None:
     with context["db"].session() as session:
-        change = set_lock_date(session, context["actor"](session), lock_before)
+        actor = context["actor"](session)
+        change = set_lock_date(session, actor, lock_before)
+        formats = workspace_formats(session, actor.workspace_id)
     if change.moved_back:
-        reopened = "all past time" if change.after is None else f"time from {change.after:%a} {change.after.day} " \
-                                                                f"{change.after:%b} {change.after.year}"
+        reopened = "all past time" if change.after is None else f"time from {day_text(change.after, formats)}"
         tell_user(client, body, f"Lock date moved back: {reopened} can be changed again. The change is in the "
                                 "audit log.", respond)
     view = body.get("view") or {}

@@ -28,12 +28,14 @@ BLOCK_SETTINGS = "approvals_settings"
 Reply = tuple[str, list[dict[str, Any]]]
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+def _week(sheet: WeekSheet) -> str:
+    """"Mon 2 Nov 2026": the sheet's week in its workspace's locale."""
+    return week_label(sheet.week_start, sheet.formats)
 
 
 def sheet_blocks(sheet: WeekSheet) -> list[dict[str, Any]]:
-    by_day = "\n".join(f"{_day(day)} — {format_duration(minutes)}" for day, minutes in sheet.days) or "No time."
+    day = sheet.formats.weekday
+    by_day = "\n".join(f"{day(when)} — {format_duration(minutes)}" for when, minutes in sheet.days) or "No time."
     by_project = "\n".join(f"{user_text(label)} — {format_duration(minutes)}" for label, minutes in sheet.projects)
     count = f"{sheet.entry_count} {'entry' if sheet.entry_count == 1 else 'entries'}"
     blocks = [b.section(f"*By day*\n{by_day}")]
@@ -49,7 +51,7 @@ def submit_button(week_start: date) -> dict[str, Any]:
 
 
 def submit_confirm_reply(sheet: WeekSheet) -> Reply:
-    title = f"Submit your week of {week_label(sheet.week_start)}?"
+    title = f"Submit your week of {_week(sheet)}?"
     return title, [
         b.header(title), *sheet_blocks(sheet),
         b.context("Once submitted, the week's time can't change until a manager approves it or sends it back."),
@@ -59,15 +61,15 @@ def submit_confirm_reply(sheet: WeekSheet) -> Reply:
 
 
 def submitted_reply(sheet: WeekSheet, reviewers: int) -> Reply:
-    text = (f"Submitted your week of {week_label(sheet.week_start)} ({format_duration(sheet.total_minutes)}) for "
+    text = (f"Submitted your week of {_week(sheet)} ({format_duration(sheet.total_minutes)}) for "
             f"approval. {'A reviewer was' if reviewers == 1 else 'Reviewers were'} told; you'll hear back here.")
     return text, [b.plain_section(text)]
 
 
 def review_message(sheet: WeekSheet) -> Reply:
-    title = f"Week of {week_label(sheet.week_start)} — {sheet.member_name}"
+    title = f"Week of {_week(sheet)} — {sheet.member_name}"
     value = str(sheet.submission_id)
-    return f"{sheet.member_name} submitted their week of {week_label(sheet.week_start)} for approval", [
+    return f"{sheet.member_name} submitted their week of {_week(sheet)} for approval", [
         b.header(title), *sheet_blocks(sheet),
         b.actions(f"review.{value}", [b.button("Approve", ACTION_APPROVE, value, style="primary"),
                                       b.button("Send back", ACTION_SEND_BACK, value)]),
@@ -76,7 +78,7 @@ def review_message(sheet: WeekSheet) -> Reply:
 
 def decided_message(decision: Decision) -> Reply:
     sheet = decision.sheet
-    title = f"Week of {week_label(sheet.week_start)} — {sheet.member_name}"
+    title = f"Week of {_week(sheet)} — {sheet.member_name}"
     if decision.approved:
         outcome = f":white_check_mark: Approved by {user_text(decision.reviewer_name)}. Its time is locked."
         buttons = [b.actions(f"reopen.{sheet.submission_id}", [b.button(
@@ -93,19 +95,19 @@ def decided_message(decision: Decision) -> Reply:
 
 
 def reopened_message(sheet: WeekSheet, admin_name: str) -> Reply:
-    text = (f"Week of {week_label(sheet.week_start)} — {sheet.member_name}: reopened by {admin_name}. Its time can "
+    text = (f"Week of {_week(sheet)} — {sheet.member_name}: reopened by {admin_name}. Its time can "
             "be changed again and it can be resubmitted.")
     return text, [b.plain_section(text)]
 
 
 def member_reopened(sheet: WeekSheet, admin_name: str) -> Reply:
-    text = (f"Your week of {week_label(sheet.week_start)} was reopened by {admin_name}: its time can be changed "
+    text = (f"Your week of {_week(sheet)} was reopened by {admin_name}: its time can be changed "
             "again, and you can submit it again with /hours submit.")
     return text, [b.plain_section(text)]
 
 
 def member_told(decision: Decision) -> Reply:
-    week = week_label(decision.sheet.week_start)
+    week = _week(decision.sheet)
     if decision.approved:
         text = (f"Your week of {week} ({format_duration(decision.sheet.total_minutes)}) was approved by "
                 f"{decision.reviewer_name}.")
@@ -121,7 +123,7 @@ def send_back_modal(sheet: WeekSheet, origin: dict[str, Any]) -> dict[str, Any]:
         "submit": b.plain("Send back", 24), "close": b.plain("Cancel", 24),
         "private_metadata": json.dumps({"s": sheet.submission_id, **origin}, separators=(",", ":")),
         "blocks": [
-            b.plain_section(f"{sheet.member_name}'s week of {week_label(sheet.week_start)} "
+            b.plain_section(f"{sheet.member_name}'s week of {_week(sheet)} "
                             f"({format_duration(sheet.total_minutes)})"),
             {"type": "input", "block_id": BLOCK_NOTE, "label": b.plain("What needs fixing?"),
              "element": {"type": "plain_text_input", "action_id": ACTION_NOTE, "multiline": True,
@@ -140,7 +142,7 @@ def waiting_section(sheets: tuple[WeekSheet, ...], room: int | None = None) -> l
         else max(0, (room - len(blocks) - 1) // 2)
     for sheet in sheets[:listed]:
         value = str(sheet.submission_id)
-        blocks.append(b.section(f"*{user_text(sheet.member_name)}* — week of {week_label(sheet.week_start)}: "
+        blocks.append(b.section(f"*{user_text(sheet.member_name)}* — week of {_week(sheet)}: "
                                 f"{format_duration(sheet.total_minutes)} in {sheet.entry_count} entries"))
         blocks.append(b.actions(f"review.{value}", [b.button("Approve", ACTION_APPROVE, value, style="primary"),
                                                     b.button("Send back", ACTION_SEND_BACK, value)]))
