@@ -41,6 +41,7 @@ from xero.errors import (
     XeroUnauthorized,
     XeroValidationError,
 )
+from xero.http import new_client
 from xero.limits import Budget, TenantLimits, make_limits
 from xero.status import mark_needs_reconnect
 
@@ -74,7 +75,7 @@ class XeroClient:
         self.lock = lock
         self._own_http = http is None
         # The pooled HTTP client holds no credentials: every request gets its own headers.
-        self.http = http or httpx2.Client(timeout=timeout)
+        self.http = http or new_client(timeout)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -30,6 +30,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from settings import Settings
 from storage.types import utcnow
+from xero.http import new_client
 
 log = logging.getLogger("hourcap.xero.oauth")
 
@@ -146,7 +147,7 @@ def authorization_url(settings: Settings, state: str, code_verifier: str | None)
 
 
 def _client(http: httpx2.Client | None) -> httpx2.Client:
-    return http if http is not None else httpx2.Client(timeout=TIMEOUT)
+    return http if http is not None else new_client(TIMEOUT)
 
 
 def _correlation(response: httpx2.Response) -> str | None:

@@ -40,6 +40,7 @@ from storage.db import Database
 from storage.models import XeroConnection
 from storage.types import utcnow
 from xero.errors import NeedsReconnect, RateLimited, TenantNotConnected, XeroTransient, XeroUnauthorized
+from xero.http import new_client
 from xero.limits import redis_client
 from xero.status import mark_needs_reconnect, usable
 
@@ -313,7 +314,7 @@ def _http(client: httpx2.Client | None) -> Iterator[httpx2.Client]:
     if client is not None:
         yield client
         return
-    with httpx2.Client(timeout=TOKEN_TIMEOUT) as own:
+    with new_client(TOKEN_TIMEOUT) as own:
         yield own
 
 
