@@ -3,14 +3,17 @@
 `observe(web)` hooks the Flask app: before a request, a fresh request id is bound for the logs (`logs.bind`) and
 returned as `X-Request-Id`; after it, the duration is observed in `metrics.REQUESTS` under the request's surface.
 The surface comes from the route, and for Slack's one URL from the payload Bolt already parsed (`note_slack`), so
-nothing is parsed twice on the /hours path. `metrics_route(...)` adds `/metrics` behind a Bearer token.
+nothing is parsed twice on the /hours path. In Socket Mode there is no HTTP request: `socket_envelope(payload)`
+gives each envelope the same request id and latency (web/socket_mode.py). `metrics_route(...)` adds `/metrics`
+behind a Bearer token.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -43,6 +46,26 @@ def slack_surface(body: Mapping[str, Any]) -> str:
 def note_slack(body: Mapping[str, Any]) -> None:
     """Called by the Slack route once Bolt's request is built: refines the surface of this request."""
     g.hourcap_surface = slack_surface(body)
+
+
+class Answered:
+    """The status Bolt answered a Socket Mode envelope with (500 until it has answered)."""
+
+    status = 500
+
+
+@contextmanager
+def socket_envelope(payload: Mapping[str, Any]) -> Iterator[Answered]:
+    """One Socket Mode envelope as one request: a fresh request id for its log lines, its latency observed under
+    its surface and the outcome set on the `Answered` it yields."""
+    started, answered = time.perf_counter(), Answered()
+    tokens = logs.bind(request_id=uuid.uuid4().hex[:16])
+    try:
+        yield answered
+    finally:
+        logs.unbind(tokens)
+        metrics.REQUESTS.labels(slack_surface(payload), metrics.outcome_of(answered.status)).observe(
+            time.perf_counter() - started)
 
 
 def observe(web: Flask) -> None:

@@ -43,6 +43,8 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from web.observe import socket_envelope
+
 log = logging.getLogger("hourcap.socket_mode")
 
 HELLO_TIMEOUT = 10.0  # seconds a new websocket has to say hello before the attempt counts as failed
@@ -307,10 +309,12 @@ class SocketMode:
         payload: dict[str, Any] | None = None
         if isinstance(envelope.get("payload"), dict):
             try:
-                response = self.app.dispatch(bolt_request(envelope))
-                if response.status != 200:
-                    log.info("Socket Mode: %s envelope answered %s by Bolt; acknowledged empty",
-                             envelope.get("type"), response.status)
+                with socket_envelope(envelope["payload"]) as answered:
+                    response = self.app.dispatch(bolt_request(envelope))
+                    answered.status = response.status
+                    if response.status != 200:
+                        log.info("Socket Mode: %s envelope answered %s by Bolt; acknowledged empty",
+                                 envelope.get("type"), response.status)
                 # Sent whatever `accepts_response_payload` says, as Bolt's own adapter does: Slack ignores a
                 # payload it does not take, and which envelopes take one is not documented per payload type.
                 payload = ack_payload(response)

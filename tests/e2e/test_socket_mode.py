@@ -39,6 +39,7 @@ class Served:
 
     process: subprocess.Popen[str]
     base_url: str
+    metrics_url: str = ""
     lines: list[str] = field(default_factory=list)
 
     def output(self) -> str:
@@ -59,12 +60,13 @@ class Served:
 
 @contextmanager
 def serve(cwd: Path, slack_api: SlackSandbox, database_url: str, app_token: str) -> Iterator[Served]:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = clean_env(SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=app_token,
-                    SLACK_API_URL=slack_api.base_url, PORT=str(port), DATABASE_URL=database_url)
+                    SLACK_API_URL=slack_api.base_url, PORT=str(port), DATABASE_URL=database_url,
+                    HOURCAP_METRICS_PORT=str(metrics_port))
     process = subprocess.Popen([HOURCAP, "serve", "--host", "127.0.0.1", "--no-migrate"], env=env, cwd=cwd,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    served = Served(process, f"http://127.0.0.1:{port}")
+    served = Served(process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics")
     assert process.stdout is not None
     stdout = process.stdout
     reader = threading.Thread(target=lambda: served.lines.extend(line.rstrip("\n") for line in stdout), daemon=True)
@@ -169,6 +171,21 @@ def test_an_action_nothing_handles_gets_an_empty_ack(over_socket: SignedSlack, s
     assert (ack.payload, ack.deliveries, ack.late) == (None, 1, False)
     assert slack_api.socket.protocol_errors == []
     assert "Traceback" not in served.output()
+
+
+def test_envelopes_are_measured_like_requests_by_surface(over_socket: SignedSlack, slack_api: SlackSandbox,
+                                                         served: Served) -> None:
+    def commands() -> float:
+        from prometheus_client.parser import text_string_to_metric_families
+
+        text = httpx2.get(served.metrics_url, timeout=10).text
+        return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+                   if sample.name == "hourcap_http_request_duration_seconds_count"
+                   and sample.labels == {"surface": "command", "outcome": "ok"})
+
+    before = commands()
+    slack_api.socket_send_command("1 acme-web Measured", user=ALICE)
+    assert commands() == before + 1
 
 
 def test_refresh_requested_reconnects_without_losing_an_envelope(over_socket: SignedSlack, slack_api: SlackSandbox,
