@@ -200,8 +200,12 @@ def _group_totals(grouping: Grouping, rule: RoundingRule) -> Select[*tuple[Any, 
                    .where(*time_scope()).group_by(TimeEntry.member_id, TimeEntry.project_id, TimeEntry.hourly_rate)
                    .subquery())
     part = per_project.c
-    return (select(part.member_id, part.hourly_rate, func.sum(part.n), func.sum(part.id_sum), func.max(part.id_max),
-                   func.sum(part.logged), func.sum(part.billed), Member.display_name,
+
+    def total(column: Any) -> Any:  # PostgreSQL sums bigints as numeric: read back as Decimals, row by row
+        return cast(func.sum(column), BigInteger)
+
+    return (select(part.member_id, part.hourly_rate, total(part.n), total(part.id_sum), func.max(part.id_max),
+                   total(part.logged), total(part.billed), Member.display_name,
                    func.aggregate_strings(cast(part.project_id, String), ","))
             .join(Member, Member.id == part.member_id)
             .group_by(part.member_id, Member.display_name, part.hourly_rate))
