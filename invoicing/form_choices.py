@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from formats import DEFAULT, Formats
 from invoicing.grouping import Grouping
-from invoicing.retainer import month_label, month_start
+from invoicing.retainer import month_start
 from storage.models import BillingMode, Client, Member, Project, Workspace
+from team.formats import workspace_formats
 from team.roles import Permission, require
 from xero.invoice_defaults import Choice  # the one (value, label) option type of the use cases' selects
 
@@ -60,11 +62,11 @@ def client_options(session: Session, actor: Member, query: str = "",
     return [Choice(str(c.id), c.name) for c in clients]
 
 
-def month_choices(today: date) -> tuple[Choice, ...]:
+def month_choices(today: date, formats: Formats = DEFAULT) -> tuple[Choice, ...]:
     first = month_start(today)
     months = []
     for _ in range(MONTHS_OFFERED):
-        months.append(Choice(first.strftime("%Y-%m"), month_label(first)))
+        months.append(Choice(first.strftime("%Y-%m"), formats.month_year(first)))
         first = month_start(first - timedelta(days=1))
     return tuple(months)
 
@@ -84,6 +86,7 @@ def form_choices(session: Session, actor: Member, client_id: int | None, today: 
         for project in projects:
             by_mode.setdefault(project.billing_mode, []).append(Choice(str(project.id), project.name,
                                                                        tag=project.code))
+    months = month_choices(today, workspace_formats(session, actor.workspace_id))
     return FormChoices(clients, count, tuple(by_mode[BillingMode.HOURLY.value][:100]),
                        tuple(by_mode[BillingMode.RETAINER.value][:100]),
-                       tuple(by_mode[BillingMode.FIXED_BUDGET.value][:100]), month_choices(today), grouping)
+                       tuple(by_mode[BillingMode.FIXED_BUDGET.value][:100]), months, grouping)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from errors import Permanent, RetryAt, Transient
+from formats import DEFAULT
 from jobs.registry import JobContext, TaskRegistry
 from storage.models import Workspace, XeroConnection
 from xero.client import XeroClient
@@ -121,7 +122,8 @@ def _failed(ctx: JobContext, workspace_id: int, resource: str, why: str, todo: s
 
 # -- words ------------------------------------------------------------------------------------------------------
 def daily_limit_message(retry_at: datetime) -> str:
-    when = retry_at.astimezone(UTC).strftime("%H:%M UTC on %d %b")
+    at = retry_at.astimezone(UTC)  # stored once and shown to everyone: UTC, the formatter's default locale
+    when = f"{at:%H:%M} UTC on {DEFAULT.day(at.date())}"
     return f"Xero's daily limit of API calls for this organisation is used up; syncing resumes at {when}."
 
 

@@ -58,7 +58,7 @@ def send(ctx: JobContext, summary_id: int) -> None:
             path = Path(folder) / "chart.png"
             path.write_bytes(png)
             file_id, channel = upload_to_dm(client, user_id, path, filename=f"hourcap-summary-{month:%Y-%m}.png",
-                                            title=f"Hours per week by project, {month_name(month)}")
+                                            title=f"Hours per week by project, {month_name(month, report.formats)}")
     text, blocks = summary_message(report, month, file_id)
     with slack_api():
         client.chat_postMessage(channel=channel, text=text, blocks=blocks)
