@@ -14,6 +14,7 @@ import random
 import re
 import time
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -63,27 +64,36 @@ def execute(ctx: JobContext, outbox_id: int, job_id: str | None = None) -> str:
     Its log lines carry the job id and the row's workspace; its duration and outcome are observed by task name
     (`metrics.JOBS`; a name no task of this worker has counts as `unregistered`)."""
     started = time.perf_counter()
-    task = ["unknown"]
     with logs.bound(job_id=job_id):
-        outcome = _execute(ctx, outbox_id, job_id, task)
-    JOBS.labels(task[0], outcome).observe(time.perf_counter() - started)
+        loaded = _load(ctx, outbox_id)
+        if loaded is None:
+            task, outcome = "unknown", "skipped"
+        else:
+            task_name, args, spec = loaded
+            task = task_name if spec is not None else "unregistered"
+            outcome = _run(ctx, outbox_id, job_id, task_name, args, spec)
+    JOBS.labels(task, outcome).observe(time.perf_counter() - started)
     return outcome
 
 
-def _execute(ctx: JobContext, outbox_id: int, job_id: str | None, task: list[str]) -> str:
+def _load(ctx: JobContext, outbox_id: int) -> tuple[str, dict[str, Any], TaskSpec | None] | None:
+    """The row's task name, arguments and this worker's spec for it (None: not registered here); None when the
+    row is gone."""
     with ctx.db.session() as session:
         row = session.get(Outbox, outbox_id)
         if row is None:
             log.warning("outbox %s: no such row (pruned?), skipping", outbox_id)
-            return "skipped"
+            return None
         task_name, args = row.task, dict(row.args or {})
         logs.note(workspace_id=row.workspace_id)
     try:
-        spec: TaskSpec | None = ctx.tasks.get(task_name)
+        return task_name, args, ctx.tasks.get(task_name)
     except UnknownTask:
-        spec = None
-    task[0] = task_name if spec is not None else "unregistered"
+        return task_name, args, None
 
+
+def _run(ctx: JobContext, outbox_id: int, job_id: str | None, task_name: str, args: dict[str, Any],
+         spec: TaskSpec | None) -> str:
     attempt = _claim(ctx, outbox_id, job_id, spec.lease if spec else timedelta(minutes=1))
     if attempt is None:
         log.info("outbox %s: not claimable (done, failed or running elsewhere), skipping", outbox_id)
