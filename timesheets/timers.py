@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput
+from formats import DEFAULT, Formats
 from storage.models import Member, Timer
 from storage.types import utcnow
+from team.formats import workspace_formats
 from timesheets.entries import EntryInput, StoredEntry, checked_description, log_entry, require_can_log
 from timesheets.grammar.durations import MAX_MINUTES, format_duration
 from timesheets.lookup import ProjectInfo, find_project, loggable_project
@@ -31,6 +33,7 @@ class RunningTimer:
     started_at: datetime  # aware UTC
     started_local: datetime  # in the member's timezone
     elapsed_seconds: int
+    formats: Formats = DEFAULT  # the workspace's day names
 
     @property
     def elapsed_text(self) -> str:
@@ -69,6 +72,7 @@ def _running(session: Session, member: Member, timer: Timer, now: datetime) -> R
         project_id=timer.project_id, project_label=label, description=timer.description,
         started_at=timer.started_at, started_local=timer.started_at.astimezone(_zone(member)),
         elapsed_seconds=max(0, int((now - timer.started_at).total_seconds())),
+        formats=workspace_formats(session, member.workspace_id),
     )
 
 

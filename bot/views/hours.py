@@ -185,7 +185,8 @@ def timer_status_reply(timer: RunningTimer | None) -> Reply:
         return text_reply("No timer running. Start one with `/hours start project-code what you're doing`.")
     what = f": {user_text(timer.description)}" if timer.description else ""
     return text_reply(f":stopwatch: Timer running on {user_text(timer.project_label)} for {timer.elapsed_text} "
-                      f"(since {timer.started_local:%a %H:%M} your time){what}. Stop it with `/hours stop`.")
+                      f"(since {timer.formats.weekday_name(timer.started_local.date())} {timer.started_local:%H:%M} "
+                      f"your time){what}. Stop it with `/hours stop`.")
 
 
 def timer_stopped_reply(result: StopResult) -> Reply:
