@@ -17,6 +17,7 @@ Bolt's own timeout and warning.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -48,7 +49,11 @@ _awaiting = threading.local()  # the request thread's PromptAck, until its liste
 
 
 class AckingExecutor(ThreadPoolExecutor):
-    """Bolt's listener pool; a submission from a request thread returns once its listener acked (or ended)."""
+    """Bolt's listener pool; a submission from a request thread returns once its listener acked (or ended).
+
+    Each listener runs in a copy of the submitting thread's context, so its log lines keep the request id and
+    workspace the web layer and the middleware bound (`logs.bind`/`logs.note`), and what it notes itself (Xero's
+    correlation id) leaves with it instead of staying on the pool's thread for the next listener."""
 
     def __init__(self, max_workers: int = LISTENER_THREADS) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
@@ -56,7 +61,7 @@ class AckingExecutor(ThreadPoolExecutor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         ack: PromptAck | None = getattr(_awaiting, "ack", None)
         _awaiting.ack = None  # only the request's listener is waited for, not lazy work it starts
-        future = super().submit(fn, *args, **kwargs)
+        future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         if ack is not None:
             future.add_done_callback(lambda _done: ack.called.set())
             ack.called.wait(ACK_TIMEOUT_SECONDS)

@@ -1,4 +1,5 @@
-"""Metric labels stay bounded, and the metrics and log-format settings refuse what they cannot use."""
+"""Metric labels stay bounded, the metrics and log-format settings refuse what they cannot use, and log lines
+carry the ids of the request or job they belong to."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import pytest
 
 import logs
+from bot.prompt_ack import AckingExecutor
 from metrics import authorized, bounded, endpoint
 from settings import SettingsError, load_settings
 
@@ -78,3 +80,20 @@ def test_a_json_line_carries_the_bound_ids_and_masks_secrets() -> None:
         "xero_correlation_id": "c1"}
     assert "abcdefghijklmnop" not in first["message"] and "[redacted]" in first["message"]
     assert set(second) == {"time", "level", "logger", "message"}
+
+
+def test_a_listener_logs_with_its_request_and_leaves_nothing_on_the_pool_thread() -> None:
+    pool = AckingExecutor(max_workers=1)
+    try:
+        with logs.bound(request_id="req-1"):
+            logs.note(workspace_id=3)
+
+            def listener() -> dict[str, object]:
+                seen = logs.current()
+                logs.note(xero_correlation_id="corr-1")  # learnt by the listener, for its own lines only
+                return seen
+
+            assert pool.submit(listener).result(timeout=5) == {"request_id": "req-1", "workspace_id": 3}
+        assert pool.submit(logs.current).result(timeout=5) == {}  # the next listener on that thread starts clean
+    finally:
+        pool.shutdown(wait=True)
