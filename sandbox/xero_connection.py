@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx2
+from sqlalchemy import select
 
 from settings import Settings
 from storage.db import Database
@@ -49,7 +50,8 @@ def xero_settings(sb: XeroSandbox, database_url: str, *, redis_url: str | None =
 
 def connect_workspace(db: Database, sb: XeroSandbox, *, tenant_id: str | None = None,
                       team_id: str | None = None) -> ConnectedWorkspace:
-    """Consent in the sandbox for one organisation and store the token set as the workspace's connection."""
+    """Consent in the sandbox for one organisation and store the token set as the workspace's connection (the
+    workspace of `team_id` when one exists, as after a Slack install; else a new one)."""
     from sandbox.xero_consent import connect  # authlib only when connecting: importers (worker processes) start fast
 
     sb.auto_consent = True
@@ -59,9 +61,12 @@ def connect_workspace(db: Database, sb: XeroSandbox, *, tenant_id: str | None = 
     rows = httpx2.get(sb.connections_url, headers={"Authorization": f"Bearer {token['access_token']}"}).json()
     row = next(r for r in rows if r["tenantId"] == tenant)
     with db.session() as session:
-        workspace = Workspace(slack_team_id=team_id or f"T{uuid.uuid4().hex[:10].upper()}", name="Xero Co")
-        session.add(workspace)
-        session.flush()
+        workspace = session.scalars(select(Workspace).where(Workspace.slack_team_id == team_id)).one_or_none() \
+            if team_id else None
+        if workspace is None:
+            workspace = Workspace(slack_team_id=team_id or f"T{uuid.uuid4().hex[:10].upper()}", name="Xero Co")
+            session.add(workspace)
+            session.flush()
         connection = XeroConnection(
             workspace_id=workspace.id,
             connection_id=row["id"],
