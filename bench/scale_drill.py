@@ -127,10 +127,17 @@ class Proc:
     popen: subprocess.Popen[bytes]
     log: IO[bytes]
     url: str = ""
+    signalled: bool = False
+
+    def terminate(self) -> None:
+        """SIGTERM once (a second one would make RQ kill the job in hand)."""
+        if self.popen.poll() is None and not self.signalled:
+            self.popen.send_signal(signal.SIGTERM)
+            self.signalled = True
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -159,10 +166,17 @@ class Fleet:
         return Proc(name, popen, out)
 
     def add_serve(self) -> Proc:
+        return self.wait_ready(self.spawn_serve())
+
+    def spawn_serve(self) -> Proc:
         port = free_port()
         proc = self._spawn(f"serve-{len(self.serves) + 1}", ["serve", "--host", "127.0.0.1", "--workers", "2",
                                                              "--no-migrate"], PORT=str(port))
         proc.url = f"http://127.0.0.1:{port}"
+        return proc
+
+    def wait_ready(self, proc: Proc) -> Proc:
+        """Until the serve process answers /readyz, then it takes traffic."""
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -177,10 +191,14 @@ class Fleet:
         return proc
 
     def add_worker(self) -> Proc:
-        proc = self._spawn(f"worker-{self.started + 1}", ["worker"])
-        self.wait_listening([proc])
-        self.workers.append(proc)
-        return proc
+        return self.add_workers(1)[0]
+
+    def add_workers(self, n: int) -> list[Proc]:
+        """Start `n` workers at once; return when RQ has registered all of them."""
+        procs = [self._spawn(f"worker-{self.started + 1}", ["worker"]) for _ in range(n)]
+        self.wait_listening(procs)
+        self.workers.extend(procs)
+        return procs
 
     def wait_listening(self, procs: list[Proc]) -> None:
         """Until RQ has registered each of these workers (it is then taking jobs)."""
@@ -203,7 +221,7 @@ class Fleet:
         replaced = 0
         for old in list(self.workers):
             self.add_worker()
-            old.popen.send_signal(signal.SIGTERM)
+            old.terminate()
             deadline = time.monotonic() + 60
             while os.waitid(os.P_PID, old.popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
                 if time.monotonic() > deadline:
@@ -226,6 +244,9 @@ class Fleet:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
+        """SIGTERM every process at once, then wait for each (warm shutdown for the workers)."""
+        for proc in self.workers + self.serves:
+            proc.terminate()
         for proc in self.workers + self.serves:
             proc.stop()
         self.workers.clear()
@@ -563,15 +584,16 @@ def run(database_url: str, redis_url: str, keys: tuple[str, ...], logs: Path, *,
     fleet = Fleet(hourcap_env(database_url, redis_url, keys, slack, xero), logs, redis_url)
     started = time.monotonic()
     try:
-        fleet.add_serve()
+        serve = fleet.spawn_serve()
+        fleet.add_worker()  # config A's worker, meanwhile: it does the installs' follow-up work during the seeding
+        fleet.wait_ready(serve)
         world = seed(db, fleet.serves[0].url, slack, xero)
         xero.latency_ms = LATENCY_MS
-        fleet.add_worker()
         setup = time.monotonic() - started
         a = push_run(db, fleet, world, xero, "A", pushes)
-        fleet.add_serve()
-        for _ in range(3):
-            fleet.add_worker()
+        serve = fleet.spawn_serve()
+        fleet.add_workers(3)
+        fleet.wait_ready(serve)
         b = push_run(db, fleet, world, xero, "B", pushes, rolling_restart=True)
         with db.session() as s:
             stored = s.scalar(select(func.count()).select_from(TimeEntry)
