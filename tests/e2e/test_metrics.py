@@ -113,16 +113,18 @@ def test_metrics_refuse_a_wrong_token_and_do_not_exist_without_one(served: tuple
     assert slack.client.get("/metrics").status_code == 404  # the `runtime` fixture's app has no token set
 
 
-def test_serve_adds_up_every_worker_on_the_metrics_port_and_logs_json(tmp_path: Path,
-                                                                       slack_api: SlackSandbox) -> None:
+def test_serve_adds_up_every_worker_on_the_metrics_port_and_logs_json(tmp_path: Path, slack_api: SlackSandbox,
+                                                                       db: Database, database_url: str) -> None:
     port, metrics_port = free_port(), free_port()
     env = clean_env(SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack_api.base_url,
-                    PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}", TMPDIR=str(tmp_path),
+                    PORT=str(port), DATABASE_URL=database_url, TMPDIR=str(tmp_path),
                     HOURCAP_METRICS_PORT=str(metrics_port), HOURCAP_LOG_FORMAT="json")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     base = f"http://127.0.0.1:{port}"
-    with running([HOURCAP, "serve", "--host", "127.0.0.1", "--workers", "2", "--threads", "2"], env=env,
-                 cwd=tmp_path) as served:
+    with db.session() as session:  # a waiting row for the master's database gauges to find
+        record(session, PRUNE_TASK, workspace_id=None, delay=timedelta(hours=1))
+    with running([HOURCAP, "serve", "--host", "127.0.0.1", "--workers", "2", "--threads", "2", "--no-migrate"],
+                 env=env, cwd=tmp_path) as served:
         wait_healthy(served, base)
         assert len(list(tmp_path.glob("hourcap-metrics-*"))) == 1  # the instance's own multiprocess directory
         for _ in range(20):
@@ -131,7 +133,7 @@ def test_serve_adds_up_every_worker_on_the_metrics_port_and_logs_json(tmp_path: 
         found = samples(httpx2.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text)
         served.stop()
     assert value(found, "hourcap_http_request_duration_seconds_count", surface="health", outcome="ok") >= 20
-    assert "hourcap_outbox_depth" in {name for name, _ in found}  # the database gauges, read by the master
+    assert value(found, "hourcap_outbox_depth", kind=PRUNE_TASK, status="pending") == 1  # read by the master
     lines = [json.loads(line) for line in served.lines if line.strip()]  # every line one JSON object
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     access = [line["message"] for line in lines if line["logger"] == "gunicorn.access"]
@@ -140,38 +142,32 @@ def test_serve_adds_up_every_worker_on_the_metrics_port_and_logs_json(tmp_path: 
 
 
 @pytest.mark.redis
-def test_worker_serves_the_jobs_its_work_horses_ran_on_the_metrics_port(tmp_path: Path, redis_url: str) -> None:
+def test_worker_serves_the_jobs_its_work_horses_ran_on_the_metrics_port(tmp_path: Path, redis_url: str,
+                                                                         db: Database, database_url: str) -> None:
     """RQ runs each job in a forked work horse: its figures reach the worker's scrape only through the files."""
     import time
 
-    from storage.migrate import upgrade
     from storage.models import Outbox
 
-    database_url = f"sqlite:///{tmp_path / 'worker.db'}"
-    upgrade(database_url)
     metrics_port = free_port()
     env = clean_env(DATABASE_URL=database_url, REDIS_URL=redis_url, TMPDIR=str(tmp_path),
                     HOURCAP_METRICS_PORT=str(metrics_port), HOURCAP_LOG_FORMAT="json")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    db = Database(database_url)
-    try:
-        with db.session() as session:
-            row = record(session, PRUNE_TASK, workspace_id=None)
-            assert row is not None
-            row_id = row.id
-        with running([HOURCAP, "worker"], env=env, cwd=tmp_path) as worker:
-            deadline = time.monotonic() + 60
-            while True:
-                with db.session() as session:
-                    status = session.get(Outbox, row_id).status  # type: ignore[union-attr]
-                if status == "done":
-                    break
-                assert time.monotonic() < deadline and worker.process.poll() is None, worker.output()
-                time.sleep(0.2)
-            found = samples(httpx2.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text)
-            worker.stop()
-    finally:
-        db.dispose()
+    with db.session() as session:
+        row = record(session, PRUNE_TASK, workspace_id=None)
+        assert row is not None
+        row_id = row.id
+    with running([HOURCAP, "worker"], env=env, cwd=tmp_path) as worker:
+        deadline = time.monotonic() + 60
+        while True:
+            with db.session() as session:
+                status = session.get(Outbox, row_id).status  # type: ignore[union-attr]
+            if status == "done":
+                break
+            assert time.monotonic() < deadline and worker.process.poll() is None, worker.output()
+            time.sleep(0.2)
+        found = samples(httpx2.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text)
+        worker.stop()
     assert value(found, "hourcap_job_duration_seconds_count", task=PRUNE_TASK, outcome="done") == 1, found
     assert [json.loads(line) for line in worker.lines if line.strip()]  # every line a JSON object
     assert any(json.loads(line).get("job_id") for line in worker.lines if line.strip()), worker.output()
