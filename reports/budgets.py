@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from invoicing.money import from_cents, half_up, time_cents, to_cents
 from invoicing.summary import RATE_SCALE
-from reports.figures import RuleSet, billed_by_client
+from reports.figures import RuleSet, billed_by_client, without_jit
 from reports.periods import month_end, month_start
 from storage.models import Project, TimeEntry
 
@@ -90,6 +90,7 @@ def retainer_months(session: Session, workspace_id: int, projects: Sequence[Budg
     if not projects or not months:
         return []
     billed = billed_by_client(rules.shape, TimeEntry.minutes)
+    without_jit(session)
     rows = session.execute(
         select(TimeEntry.project_id, TimeEntry.work_date, func.sum(billed))
         .join(Project, Project.id == TimeEntry.project_id)
@@ -111,6 +112,7 @@ def fixed_budgets(session: Session, workspace_id: int, projects: Sequence[Budget
     if not projects:
         return []
     rate_cents = cast(func.round(TimeEntry.hourly_rate * RATE_SCALE), BigInteger)
+    without_jit(session)
     rows = session.execute(
         select(TimeEntry.project_id, func.sum(TimeEntry.minutes * rate_cents),
                func.sum(TimeEntry.minutes).filter(TimeEntry.hourly_rate.is_(None)))
