@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput
-from storage.models import Member, TimeEntry
+from storage.models import Member, TimeEntry, Workspace
 from storage.models.nudges import NudgeSchedule, NudgeSettings
 from storage.outbox import record
 from storage.types import utcnow
@@ -188,7 +188,9 @@ def _handle(session: Session, row: Any, settings: Settings, now: datetime) -> tu
     done_today: date | None = None
     if slot is not None and slot.due_at <= now < slot.expires_at:
         done_today = slot.local_date
-        if slot.local_date not in (row.nudged_on, row.quiet_on):
+        # An uninstalled workspace (kept for its retention period) is not nudged; its schedules keep their place,
+        # so a reinstall finds them running.
+        if slot.local_date not in (row.nudged_on, row.quiet_on) and row.uninstalled_at is None:
             member = session.get(Member, row.member_id)
             if member is not None \
                     and logged_minutes(session, member, slot.local_date) < settings.expected_minutes \
@@ -207,11 +209,12 @@ def _handle(session: Session, row: Any, settings: Settings, now: datetime) -> tu
 _DUE = (
     select(NudgeSchedule.id, NudgeSchedule.member_id, NudgeSchedule.enabled, NudgeSchedule.days,
            NudgeSchedule.local_minute, NudgeSchedule.nudged_on, NudgeSchedule.quiet_on,
-           Member.timezone, Member.deactivated_at,
+           Member.timezone, Member.deactivated_at, Workspace.uninstalled_at,
            NudgeSettings.enabled.label("ws_enabled"), NudgeSettings.days.label("ws_days"),
            NudgeSettings.expected_minutes.label("ws_expected_minutes"),
            NudgeSettings.local_minute.label("ws_local_minute"))
     .join(Member, (Member.id == NudgeSchedule.member_id) & (Member.workspace_id == NudgeSchedule.workspace_id))
+    .join(Workspace, Workspace.id == NudgeSchedule.workspace_id)
     .outerjoin(NudgeSettings, NudgeSettings.workspace_id == NudgeSchedule.workspace_id)
     .where(NudgeSchedule.next_at <= bindparam("now"))
     .order_by(NudgeSchedule.next_at)

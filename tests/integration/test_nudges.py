@@ -122,6 +122,22 @@ def test_a_late_tick_catches_up_the_same_day_never_the_next_morning(db: Database
         (datetime(2026, 11, 5, 11, 30, tzinfo=UTC), "2026-11-05")]
 
 
+def test_an_uninstalled_workspace_is_not_nudged_and_a_reinstall_finds_its_schedules_running(db: Database) -> None:
+    start = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    ids = _world(db, start)
+    with db.session() as s:  # uninstalled: its data is kept for the retention period, but nobody is nudged
+        workspace = s.get(Workspace, ids["workspace"])
+        assert workspace is not None
+        workspace.uninstalled_at = start
+    assert _run(db, start, datetime(2026, 11, 4, 12, 0, tzinfo=UTC)) == []
+    with db.session() as s:  # reinstalled: the next working day's nudges go at 17:00 local, as before
+        workspace = s.get(Workspace, ids["workspace"])
+        assert workspace is not None
+        workspace.uninstalled_at = None
+    seen = _run(db, datetime(2026, 11, 4, 12, 5, tzinfo=UTC), datetime(2026, 11, 5, 12, 0, tzinfo=UTC))
+    assert (datetime(2026, 11, 5, 11, 30, tzinfo=UTC), ids["URAVI"], "2026-11-05") in seen
+
+
 def test_two_ticks_side_by_side_send_one(db: Database) -> None:
     now = datetime(2026, 11, 3, 11, 35, tzinfo=UTC)  # just after 17:00 in Kolkata
     ids = _world(db, now - timedelta(hours=2))
