@@ -150,7 +150,9 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     slack.message_action(ACTION_EDIT, user=BOB, value=f"{header.id}|week")  # editable again
     edit = opened_view(slack_api, 2)
     assert edit["title"]["text"] == "Edit time entry"
+    answered = len(slack_api.calls_to("response_url"))
     slack.message_action(ACTION_DELETE, user=BOB, value=f"{header.id}|week")
+    slack_api.wait_for("response_url", answered + 1)  # the delete's answer, before the calls are forgotten
     _log(slack, BOB, "1.5 acme-web Header")
     slack_api.reset_calls()
     submit(slack, slack_api, db)
