@@ -19,7 +19,7 @@ from reports.chart import HEIGHT_PX, WIDTH_PX
 from reports.monthly_summary import tick
 from sandbox.slack import SlackSandbox
 from storage.db import Database
-from storage.models import Member, MonthlySummary, Workspace
+from storage.models import Member, MonthlySummary, Project, Workspace
 from tests.support.catalog import add_entry, make_catalog, make_invoice
 from tests.support.slack_app import ack_body, button, first_contact, opened_view, text_of
 from tests.support.slack_requests import SignedSlack
@@ -61,7 +61,9 @@ def test_a_manager_turns_it_on_and_gets_last_month_by_client_with_the_chart(slac
         alice = s.scalar(select(Member).where(Member.slack_user_id == ALICE))
         bob = s.scalar(select(Member).where(Member.slack_user_id == BOB))
         assert alice is not None and bob is not None
-        invoice = make_invoice(s, catalog.web)  # one of December's entries is invoiced already
+        web = s.get(Project, catalog.web)
+        assert web is not None
+        invoice = make_invoice(s, web.client_id)  # one of December's entries is invoiced already
         add_entry(s, alice, catalog.web, date(2026, 12, 7), 90, hourly_rate="100").invoice_id = invoice.id
         add_entry(s, alice, catalog.web, date(2026, 12, 14), 45, hourly_rate="100")
         add_entry(s, bob, catalog.retainer, date(2026, 12, 21), 120, hourly_rate="90")
