@@ -3,34 +3,12 @@ record its own next run (one dedupe key: however many processes start, one tick 
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from jobs.registry import JobContext, TaskRegistry
+from jobs.periodic import Tick
 from reports.monthly_summary import tick
-from storage import outbox
 
-log = logging.getLogger(__name__)
-
-TICK_TASK = "reports.monthly_tick"
-EVERY = timedelta(minutes=5)
-
-
-def schedule_tick(session: Session, *, delay: timedelta | None = None) -> None:
-    """Ask for the next tick (a no-op when one is already waiting)."""
-    outbox.record(session, TICK_TASK, {}, workspace_id=None, dedupe_key=TICK_TASK, delay=delay)
-
-
-def run_tick(ctx: JobContext) -> None:
-    with ctx.db.session() as session:
-        sent = tick(session)
-    if sent:
-        log.info("monthly summaries: %d recorded", sent)
-    with ctx.db.session() as session:
-        schedule_tick(session, delay=EVERY)
-
-
-def register(tasks: TaskRegistry) -> None:
-    tasks.add(TICK_TASK, run_tick)
+TICK = Tick("reports.monthly_tick", timedelta(minutes=5), tick, "monthly summaries recorded")
+TICK_TASK, EVERY = TICK.task, TICK.every
+schedule_tick = TICK.schedule
+register = TICK.register
