@@ -38,14 +38,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import event, insert, select, text  # noqa: E402
+from sqlalchemy import event, insert, select  # noqa: E402
 
-from bench.database import bench_database  # noqa: E402
-from bench.workspace import BOT_TOKEN, TEAM, slack_stand_in  # noqa: E402
+from bench.database import analyze, keyed_bench_database  # noqa: E402
+from bench.workspace import BOT_TOKEN, TEAM, add_workspace, slack_stand_in  # noqa: E402
 from bot.home import home_model, publish_home  # noqa: E402
 from bot.views.home import build_home  # noqa: E402
 from sandbox.slack import SlackSandbox  # noqa: E402
-from storage.crypto import generate_key, keyring  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     Client,
@@ -56,7 +55,6 @@ from storage.models import (  # noqa: E402
     ProjectMemberRate,
     Role,
     TimeEntry,
-    Workspace,
 )
 
 CLIENTS = 1_000
@@ -81,9 +79,7 @@ def seed(db: Database, sandbox: SlackSandbox) -> tuple[int, int, str]:
         sandbox.add_user(user_id, team_id=TEAM, name=f"person{i}", is_owner=i == 0, is_admin=i < 5)
     now = datetime.now(UTC)
     with db.session() as s:
-        ws = Workspace(slack_team_id=TEAM, name="Acme Studio", xero_account_code="200", xero_tax_type="OUTPUT2")
-        s.add(ws)
-        s.flush()
+        ws = add_workspace(s, TEAM, "Acme Studio")
         s.execute(insert(Member), [
             {"workspace_id": ws.id, "slack_user_id": user_id, "display_name": f"Person {i:03d}",
              "role": _role(i).value, "timezone": "UTC", "profile_fetched_at": now}
@@ -116,8 +112,7 @@ def seed(db: Database, sandbox: SlackSandbox) -> tuple[int, int, str]:
              "description": f"Week entry {k}", "billable": True, "hourly_rate": Decimal("120.00"), "source": "text"}
             for k in range(12)])
         workspace_id = ws.id
-    with db.session() as s:  # planner statistics, as autovacuum would have gathered them on a live database
-        s.execute(text("ANALYZE"))
+    analyze(db)
     return workspace_id, member_ids[0], user_ids[0]
 
 
@@ -141,9 +136,8 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    keyring.configure((generate_key(),))
     with ExitStack() as stack:
-        db, target = stack.enter_context(bench_database())
+        db, target = stack.enter_context(keyed_bench_database())
         sandbox = slack_stand_in(stack)
         return run(db, target.label, sandbox)
 

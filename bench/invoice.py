@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
-from bench.database import bench_database  # noqa: E402
+from bench.database import analyze, keyed_bench_database  # noqa: E402
+from bench.workspace import add_workspace  # noqa: E402
 from invoicing.line_fields import PreviewLine  # noqa: E402
 from invoicing.preview import InvoiceRequest, Preview, build_preview  # noqa: E402
 from invoicing.selection import last_calendar_month  # noqa: E402
-from storage.crypto import generate_key, keyring  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     BillingMode,
@@ -49,7 +49,6 @@ from storage.models import (  # noqa: E402
     Project,
     Role,
     TimeEntry,
-    Workspace,
     XeroAccount,
     XeroTaxRate,
 )
@@ -66,9 +65,7 @@ RATES = (Decimal("150.00"), Decimal("120.00"), Decimal("95.50"), Decimal("130.00
 def seed(db: Database) -> tuple[int, int, int, date]:
     """(workspace id, manager id, client id, today): 10,000 entries of last month over 4 hourly projects."""
     with db.session() as s:
-        ws = Workspace(slack_team_id="T0BENCH", name="Bench", xero_account_code="200", xero_tax_type="OUTPUT2")
-        s.add(ws)
-        s.flush()
+        ws = add_workspace(s, "T0BENCH", "Bench")
         s.add_all([XeroAccount(workspace_id=ws.id, account_id="a-200", code="200", name="Sales"),
                    XeroTaxRate(workspace_id=ws.id, tax_type="OUTPUT2", name="GST", effective_rate=Decimal("15"))])
         members = [Member(workspace_id=ws.id, slack_user_id=f"UB{i:03d}", display_name=f"member {i}",
@@ -94,13 +91,6 @@ def seed(db: Database) -> tuple[int, int, int, date]:
         return ws.id, members[0].id, client.id, today
 
 
-def analyze(db: Database) -> None:
-    """Planner statistics for the seeded rows, as autovacuum would have gathered them on a live database: without
-    them both sides are planned blind (the bare GROUP BY alone runs 3x slower)."""
-    with db.session() as s:
-        s.execute(text("ANALYZE"))
-
-
 def _figures(preview: Preview) -> tuple[object, ...]:
     return preview.totals.subtotal, preview.totals.total_tax, preview.totals.total, preview.line_count
 
@@ -119,8 +109,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    keyring.configure((generate_key(),))
-    with bench_database() as (db, target):
+    with keyed_bench_database() as (db, target):
         return run(db, target.label)
 
 
