@@ -14,20 +14,15 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.audit import audit
 from storage.models import Member, TimeEntry, Workspace
-from team.roles import Permission, require
+from team.roles import Permission
+from team.workspace_settings import change_setting
 
 
 def set_invoice_approved_only(session: Session, actor: Member, approved_only: bool) -> bool:
-    require(actor, Permission.CHANGE_INVOICE_SETTINGS)
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert workspace is not None
-    if workspace.invoice_approved_only != approved_only:
-        audit(session, actor, "workspace.invoice_approved_only", f"workspace:{workspace.id}",
-              before=workspace.invoice_approved_only, after=approved_only)
-        workspace.invoice_approved_only = approved_only
-    return approved_only
+    """A manager decides whether only time of approved weeks is invoiced."""
+    return change_setting(session, actor, Permission.CHANGE_INVOICE_SETTINGS, Workspace.invoice_approved_only,
+                          approved_only)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from storage.audit import audit
 from storage.models import Invoice, Member, ReleaseState, TimeEntry, Workspace
 from storage.types import utcnow
 from team.roles import Permission, require
+from team.workspace_settings import change_setting
 
 AUTO, ASK = "auto", "ask"
 CHOICES = {AUTO: "Release them by themselves", ASK: "Ask a manager first (Release entries)"}
@@ -82,8 +83,4 @@ def set_release_mode(session: Session, actor: Member, mode: str) -> str:
     require(actor, Permission.CHANGE_RELEASE_SETTING)
     if mode not in CHOICES:
         raise UserError("Pick one of the choices for entries of invoices voided or deleted in Xero.")
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert workspace is not None
-    before, workspace.release_dead_drafts = workspace.release_dead_drafts, mode
-    audit(session, actor, "workspace.release_dead_drafts", f"workspace:{workspace.id}", before=before, after=mode)
-    return mode
+    return change_setting(session, actor, Permission.CHANGE_RELEASE_SETTING, Workspace.release_dead_drafts, mode)

@@ -18,12 +18,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.audit import audit
 from storage.models import Member, MonthlySummary, Role, Workspace
 from storage.outbox import record
 from storage.types import utcnow
 from team.members import active_members
-from team.roles import Permission, require
+from team.roles import Permission
+from team.workspace_settings import change_setting
 from timesheets.nudge_clock import slot_on, zone
 
 SUMMARY_TASK = "reports.monthly_summary"  # the DM, built and sent by bot/notify/monthly_summary.py
@@ -33,14 +33,7 @@ SUMMARY_ROLES = (Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value)
 
 def set_monthly_summary(session: Session, actor: Member, enabled: bool) -> bool:
     """A manager turns the workspace's monthly summary on or off (for every manager)."""
-    require(actor, Permission.CHANGE_MONTHLY_SUMMARY)
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert workspace is not None
-    if workspace.monthly_summary != enabled:
-        audit(session, actor, "workspace.monthly_summary", f"workspace:{workspace.id}",
-              before=workspace.monthly_summary, after=enabled)
-        workspace.monthly_summary = enabled
-    return enabled
+    return change_setting(session, actor, Permission.CHANGE_MONTHLY_SUMMARY, Workspace.monthly_summary, enabled)
 
 
 def previous_month(day: date) -> date:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from errors import InvalidInput
 from formats import DEFAULT_LOCALE, LOCALE_TAGS, Formats
-from storage.audit import audit
 from storage.models import Member, Workspace, XeroConnection
 from team.roles import Permission, require
+from team.workspace_settings import change_setting
 
 
 def workspace_formats(session: Session, workspace_id: int) -> Formats:
@@ -32,9 +32,4 @@ def set_locale(session: Session, actor: Member, tag: str | None) -> str:
     require(actor, Permission.CHANGE_LOCALE)
     if not tag or tag not in LOCALE_TAGS:
         raise InvalidInput("Pick one of the offered locales.", field="locale")
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert workspace is not None
-    if workspace.locale != tag:
-        audit(session, actor, "workspace.locale", f"workspace:{workspace.id}", before=workspace.locale, after=tag)
-        workspace.locale = tag
-    return tag
+    return change_setting(session, actor, Permission.CHANGE_LOCALE, Workspace.locale, tag)
