@@ -9,12 +9,13 @@ wake): they belong to the `Database` the composition root built, so each process
 
 from __future__ import annotations
 
+import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -55,10 +56,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     given = make_url(url).query.get("options")
     given = " ".join(given) if isinstance(given, tuple) else given
     server_options = " ".join(filter(None, [given, "-c plan_cache_mode=force_custom_plan"]))
-    options: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"options": server_options}}
+    options: dict[str, Any] = {"pool_recycle": RECYCLE_SECONDS, "connect_args": {"options": server_options}}
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=10)
-    return create_engine(url, **options, **kwargs)
+    engine = create_engine(url, **options, **kwargs)
+    event.listen(engine, "checkout", _refuse_dead_connection)
+    return engine
+
+
+# A pooled connection is replaced after this long, whatever its state: a firewall or proxy that drops idle
+# connections silently (no FIN, so `_refuse_dead_connection` sees nothing) never gets to hand one back.
+RECYCLE_SECONDS = 1800
+
+
+def _refuse_dead_connection(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Liveness at checkout without a round trip (what `pool_pre_ping` costs every transaction).
+
+    An idle connection in the pool has nothing to read: PostgreSQL only talks when asked. When the server ends a
+    backend (pg_terminate_backend, a restart, idle_session_timeout) it sends a FATAL error and closes the socket,
+    which makes the socket readable. So a connection psycopg knows is closed or broken, or whose socket is
+    readable, is refused, and the pool opens a new one (SQLAlchemy's DisconnectionError contract). A connection
+    cut between this check and its first statement fails that statement as before, and SQLAlchemy then drops
+    every connection opened before it."""
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise exc.DisconnectionError("connection closed")
+    poller = select.poll()
+    try:
+        poller.register(dbapi_conn.pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    except (OSError, ValueError) as gone:  # psycopg's socket lookup fails on a dead connection
+        raise exc.DisconnectionError("connection has no socket") from gone
+    if poller.poll(0):
+        raise exc.DisconnectionError("the server ended the connection")
 
 
 OUTBOX_LISTENERS = "hourcap.outbox.listeners"  # the key, in every session's `info`, of its database's listeners
