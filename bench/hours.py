@@ -18,13 +18,20 @@ created on the local PostgreSQL (postgresql://postgres@127.0.0.1:5432/test) and 
 temporary SQLite file. `make bench` runs it; `BENCH_REQUESTS` changes the measured request count (default 2,000).
 `--no-ack-poll` is a diagnostic: both apps run listeners inline instead of Bolt's default thread pool + 10 ms ack
 poll, which shows the app's own cost without that step (see `without_ack_poll`).
+`--profile` measures instead of timing: both apps are called in this thread (no server, listeners inline) for
+`BENCH_REQUESTS` requests each under cProfile, and it prints each app's CPU time, Python calls, SQL statements and
+connection checkouts per request, and /hours' costliest functions (see `profile_main`).
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
+import json
 import logging
 import math
 import os
+import pstats
 import random
 import sys
 import threading
@@ -46,8 +53,9 @@ from flask import Flask, request  # noqa: E402
 from slack_bolt import Ack, App  # noqa: E402
 from slack_bolt.adapter.flask import SlackRequestHandler  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import event, func, insert, select  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server  # noqa: E402
+from werkzeug.test import Client as WsgiClient  # noqa: E402
 
 from app import Runtime, build_runtime  # noqa: E402
 from bench.database import bench_database  # noqa: E402
@@ -227,12 +235,12 @@ class Broken(Exception):
     """The bench saw a wrong answer: its figures would mean nothing."""
 
 
-def check_floor(response: httpx2.Response) -> None:
+def check_floor(response: Any) -> None:
     if response.status_code != 200:
         raise Broken(f"floor answered {response.status_code}: {response.text[:200]!r}")
 
 
-def check_logged(response: httpx2.Response) -> None:
+def check_logged(response: Any) -> None:
     if response.status_code != 200:
         raise Broken(f"/hours answered {response.status_code}: {response.text[:200]!r}")
     try:
@@ -248,7 +256,7 @@ class Target:
     name: str
     slack: SignedSlack
     timed: Timed
-    check: Callable[[httpx2.Response], None]
+    check: Callable[[Any], None]
 
     def send(self, batch: list[tuple[str, str]]) -> None:
         for user, command_text in batch:
@@ -282,8 +290,131 @@ def without_ack_poll(bolt: App) -> None:
     bolt._listener_runner.process_before_response = True
 
 
+class Answer:
+    """A WSGI test client's response, read the way the checks read an httpx one."""
+
+    def __init__(self, status_code: int, content: bytes, headers: dict[str, str]) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class Profiled:
+    """WSGI middleware for --profile: each call runs under one cProfile and `process_time` (this thread only: the
+    apps are called in the caller's thread, listeners inline), body iterated."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.profile = cProfile.Profile(time.thread_time)  # CPU time of this thread, not time waiting on I/O
+        self.cpu = 0.0  # measured without the profiler (it inflates CPU time)
+        self.requests = 0
+        self.profiled = 0
+        self.mode = ""  # "", "cpu" or "profile"
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if not self.mode:
+            return [b"".join(self.app(environ, start_response))]
+        started = time.process_time()
+        if self.mode == "profile":
+            self.profile.enable()
+        try:
+            result = self.app(environ, start_response)
+            body = b"".join(result)
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if self.mode == "profile":
+                self.profile.disable()
+                self.profiled += 1
+            else:
+                self.cpu += time.process_time() - started
+                self.requests += 1
+        return [body]
+
+    def calls(self) -> int:
+        return sum(stat[1] for stat in pstats.Stats(self.profile).stats.values())  # type: ignore[attr-defined]
+
+
+class WsgiPoster:
+    """Posts straight into a WSGI app, in this thread."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.client = WsgiClient(app)
+
+    def post(self, path: str, *, data: bytes, headers: dict[str, str]) -> Answer:
+        response = self.client.post(path, data=data, headers=headers)
+        return Answer(response.status_code, response.get_data(), dict(response.headers))
+
+
+class Counted:
+    """SQL statements (transaction control left out) and connection checkouts an engine sees while `on`."""
+
+    def __init__(self, engine: Any) -> None:
+        self.on = False
+        self.statements = 0
+        self.checkouts = 0
+        self.commits = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine.pool, "checkout", self._checkout)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.on and not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            self.statements += 1
+
+    def _commit(self, _conn: Any) -> None:
+        if self.on:
+            self.commits += 1
+
+    def _checkout(self, *_args: Any) -> None:
+        if self.on:
+            self.checkouts += 1
+
+
+def profile_main(runtime: Runtime, api_url: str, user_ids: list[str], today: date, response_base: str) -> None:
+    """--profile: per request, CPU time, Python calls, statements, commits and checkouts of each app, called in
+    this thread with listeners inline; then /hours' top functions. Steadier than wall time on a busy machine."""
+    without_ack_poll(runtime.bolt_app)
+    floor = Profiled(floor_app(api_url, process_before_response=True))
+    hours = Profiled(runtime.web_app)
+    counted = Counted(runtime.db.engine)
+    targets = (
+        Target("floor", SignedSlack(WsgiPoster(floor), SIGNING_SECRET, team_id=TEAM, response_base=response_base),
+               Timed(floor), check_floor),
+        Target("hours", SignedSlack(WsgiPoster(hours), SIGNING_SECRET, team_id=TEAM, response_base=response_base),
+               Timed(hours), check_logged),
+    )
+    batches = {t.name: commands(user_ids, today, WARMUP + 2 * MEASURED) for t in targets}
+    run(targets, batches, WARMUP)
+    floor.mode = hours.mode = "cpu"  # CPU time first, without the profiler; then the same count profiled
+    counted.on = True
+    run(targets, batches, MEASURED)
+    counted.on = False
+    floor.mode = hours.mode = "profile"
+    run(targets, batches, MEASURED)
+    for name, app in (("floor", floor), ("hours", hours)):
+        print(f"{name:6} CPU {app.cpu / app.requests * 1000:6.2f} ms/request (process time, unprofiled)   "
+              f"Python calls {app.calls() / app.profiled:8,.0f}/request")
+    per = MEASURED
+    print(f"/hours SQL statements {counted.statements / per:.2f}/request, commits {counted.commits / per:.2f}, "
+          f"connection checkouts {counted.checkouts / per:.2f} (each a pre-ping when the pool pings)")
+    out = io.StringIO()
+    pstats.Stats(hours.profile, stream=out).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(
+        int(os.environ.get("BENCH_PROFILE_LINES", "30")))
+    print(out.getvalue())
+
+
 def main(argv: list[str]) -> int:
     ack_poll = "--no-ack-poll" not in argv
+    profiling = "--profile" in argv
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
     with ExitStack() as stack:
@@ -306,6 +437,9 @@ def main(argv: list[str]) -> int:
         runtime: Runtime = build_runtime(settings, start_jobs=False)
         stack.callback(runtime.close)
         logging.getLogger("hourcap").setLevel(logging.WARNING)
+        if profiling:
+            profile_main(runtime, sandbox.base_url, seeded.user_ids, today, sandbox.response_url_base)
+            return 0
         if not ack_poll:
             without_ack_poll(runtime.bolt_app)
 
