@@ -24,6 +24,11 @@ def workspace_formats(session: Session, workspace_id: int) -> Formats:
         .where(Workspace.id == workspace_id)
     ).first()
     locale, currency = row if row is not None else (None, None)
+    return formats_of(locale, currency)
+
+
+def formats_of(locale: str | None, currency: str | None) -> Formats:
+    """The formats of a workspace's stored locale and Xero base currency (each None when not set or not known)."""
     return Formats(locale or DEFAULT_LOCALE, currency.upper() if currency else None)
 
 

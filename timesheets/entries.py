@@ -20,24 +20,24 @@ message for the person; nothing here knows about Slack. Rules enforced on every 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NoReturn
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound
 from formats import DEFAULT, Formats
 from storage.ids import payload_id
-from storage.models import Client, Member, Project, ProjectMemberRate, TimeEntry, WeekState, WeekSubmission, Workspace
-from team.formats import workspace_formats
+from storage.models import Member, Project, ProjectMemberRate, TimeEntry
+from team.formats import formats_of, workspace_formats
 from team.members import get_member, require_active
-from timesheets.approvals import week_start_of
 from timesheets.budget_watch import watch
 from timesheets.burn import burn_line
 from timesheets.closed_time import refuse_closed
+from timesheets.entry_store import day_facts, insert_entry, member_row
 from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_duration
 from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
 from timesheets.lookup import FIELD_PROJECT, ProjectInfo, find_project, loggable_project
@@ -173,19 +173,17 @@ def _lock_member(session: Session, member: Member) -> None:
     require_can_log(member)
 
 
-def member_for_logging(session: Session, workspace_id: int, member_id: int) -> tuple[Member, bool]:
-    """The acting member, row-locked for this transaction as `_lock_member` would lock them later, and whether
-    their workspace writes dates day first: what a quick `/hours` reads before parsing, in one round trip."""
-    row = session.execute(
-        select(Member, Workspace.day_first_dates).join(Workspace, Workspace.id == Member.workspace_id)
-        .where(Member.id == member_id, Member.workspace_id == workspace_id)
-        .with_for_update(of=Member).execution_options(populate_existing=True)
-    ).one_or_none()
+def member_for_logging(session: Session, workspace_id: int, member_id: int) -> tuple[Member, bool, Formats]:
+    """The acting member, row-locked for this transaction as `_lock_member` would lock them later, whether their
+    workspace writes dates day first, and its formats: what a quick `/hours` reads before parsing, in one round
+    trip (the formats are what its reply is written in: pass them on to `log_entry`)."""
+    row = member_row(session, workspace_id, member_id)
     if row is None:
-        return get_member(session, workspace_id, member_id), True  # raises: not in this workspace
-    member, day_first = row
+        get_member(session, workspace_id, member_id)  # raises: not in this workspace
+        raise AssertionError("get_member found a member the locked read did not")
+    member, day_first, locale, currency = row
     session.info.setdefault(_LOCKED, {})[member.id] = session.get_transaction()
-    return member, bool(day_first)
+    return member, bool(day_first), formats_of(locale, currency)
 
 
 def _check_daily_cap(session: Session, member: Member, work_date: date, minutes: int, today: date,
@@ -211,49 +209,6 @@ def _refuse_over_cap(already: int, work_date: date, minutes: int, today: date) -
         )
 
 
-@dataclass(frozen=True)
-class _DayFacts:
-    """What logging time on a project and day needs to know, read in one statement (`_day_facts`)."""
-
-    project_open: bool  # the project (and its client) of this workspace, neither archived
-    billable_default: bool
-    rate: Decimal | None  # in force for the member: member-on-project, else project, else the member's default
-    closed: bool  # before the lock date, or in a week waiting for review or approved (`refuse_closed` says why)
-    minutes: int  # already logged by the member that day
-
-
-def _day_facts(session: Session, member: Member, project_id: int, work_date: date) -> _DayFacts:
-    """The project's state and rates, the day's closed state and the member's minutes that day, in one round trip.
-
-    Run under the member's row lock (`_lock_member`), which logging, editing and a week's review all take first: the
-    minutes it sums cannot change before the insert. A project that is not this workspace's reads as not open."""
-    workspace_id = member.workspace_id
-    member_rate = select(ProjectMemberRate.hourly_rate).where(
-        ProjectMemberRate.workspace_id == workspace_id, ProjectMemberRate.project_id == project_id,
-        ProjectMemberRate.member_id == member.id).scalar_subquery()
-    lock_before = select(Workspace.lock_before).where(Workspace.id == workspace_id).scalar_subquery()
-    week_state = select(WeekSubmission.state).where(
-        WeekSubmission.workspace_id == workspace_id, WeekSubmission.member_id == member.id,
-        WeekSubmission.week_start == week_start_of(work_date)).scalar_subquery()
-    minutes = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-        TimeEntry.workspace_id == workspace_id, TimeEntry.member_id == member.id,
-        TimeEntry.work_date == work_date).scalar_subquery()
-    row = session.execute(
-        select(or_(Project.archived, Client.archived), Project.billable_default, Project.hourly_rate, member_rate,
-               lock_before, week_state, minutes)
-        .join_from(Project, Client, Client.id == Project.client_id)
-        .where(Project.id == project_id, Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
-    ).one_or_none()
-    if row is None:
-        return _DayFacts(project_open=False, billable_default=True, rate=None, closed=False, minutes=0)
-    archived, billable_default, project_rate, on_project_rate, locked_before, state, already = row
-    rate = next((r for r in (on_project_rate, project_rate, member.default_rate) if r is not None), None)
-    closed = (locked_before is not None and work_date < locked_before) or \
-        state in (WeekState.SUBMITTED.value, WeekState.APPROVED.value)
-    return _DayFacts(project_open=not archived, billable_default=bool(billable_default),
-                     rate=None if rate is None else Decimal(rate), closed=closed, minutes=int(already or 0))
-
-
 def _stored(entry: TimeEntry, project: ProjectInfo, today: date, formats: Formats,
             burn: str | None = None) -> StoredEntry:
     return StoredEntry(
@@ -269,9 +224,11 @@ def _stored(entry: TimeEntry, project: ProjectInfo, today: date, formats: Format
 
 
 def log_entry(session: Session, member: Member, data: EntryInput, *, source: str = "text",
-              project: ProjectInfo | None = None, now: datetime | None = None) -> StoredEntry:
+              project: ProjectInfo | None = None, formats: Formats | None = None,
+              now: datetime | None = None) -> StoredEntry:
     """Store a new entry for `member`; `project` may be passed when the caller already resolved it (it is checked
-    again here: it may have been archived since, and only the caller's workspace's projects take time)."""
+    again here: it may have been archived since, and only the caller's workspace's projects take time), and
+    `formats` when it read the workspace's already (`member_for_logging`)."""
     require_can_log(member)
     today = member_today(member, now)
     if project is None:
@@ -284,24 +241,31 @@ def log_entry(session: Session, member: Member, data: EntryInput, *, source: str
         loggable_project(session, member.workspace_id, project.id)  # a refused project is named first
         raise
     _lock_member(session, member)
-    facts = _day_facts(session, member, project.id, work_date)  # the rest is read in this one round trip
-    if not facts.project_open:  # archived since the caller read it, or not this workspace's: say which
-        project = loggable_project(session, member.workspace_id, project.id)
+    inserted = insert_entry(session, member, project.id, work_date, minutes, description, billable=data.billable,
+                            source=source, permalink=data.permalink)
+    if inserted is None:  # a rule refused it: say which, in the order people meet them
+        _refuse_entry(session, member, project, work_date, minutes, today)
+    entry = StoredEntry(
+        id=inserted.id, project_id=project.id, project_label=project.label, work_date=work_date, minutes=minutes,
+        description=description, billable=inserted.billable, hourly_rate=inserted.hourly_rate, invoiced=False,
+        today=today, permalink=data.permalink, formats=formats or workspace_formats(session, member.workspace_id),
+    )
+    watch(session, member.workspace_id, project, work_date)
+    burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
+    return replace(entry, burn=burn) if burn is not None else entry
+
+
+def _refuse_entry(session: Session, member: Member, project: ProjectInfo, work_date: date, minutes: int,
+                  today: date) -> NoReturn:
+    """Why `insert_entry` stored nothing: the project (archived since the caller read it, or not this
+    workspace's), then a closed day, then the daily cap, each with its own message."""
+    facts = day_facts(session, member, project.id, work_date)
+    if not facts.project_open:
+        loggable_project(session, member.workspace_id, project.id)
     if facts.closed:  # under the lock a review takes too
         refuse_closed(session, member, work_date, "logged", field=FIELD_DATE)
     _refuse_over_cap(facts.minutes, work_date, minutes, today)
-    values = {
-        "workspace_id": member.workspace_id, "member_id": member.id, "project_id": project.id,
-        "work_date": work_date, "minutes": minutes, "description": description,
-        "billable": facts.billable_default if data.billable is None else data.billable,
-        "hourly_rate": facts.rate, "source": source, "slack_permalink": data.permalink,
-    }
-    # One INSERT … RETURNING id instead of the unit of work's flush; the entry object is what replies read.
-    entry_id = session.execute(insert(TimeEntry).values(values).returning(TimeEntry.id)).scalar_one()
-    entry = TimeEntry(id=entry_id, invoice_id=None, approval_id=None, **values)
-    watch(session, member.workspace_id, project, work_date)
-    burn = burn_line(session, project.id, member.workspace_id, work_date, today, billing_mode=project.billing_mode)
-    return _stored(entry, project, today, workspace_formats(session, member.workspace_id), burn)
+    raise AssertionError("insert_entry refused an entry no rule refuses")
 
 
 def own_entry(session: Session, member: Member, entry_id: object) -> TimeEntry:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound
@@ -70,14 +70,25 @@ def _info(row: Sequence[Any]) -> ProjectInfo:
     )
 
 
+_WORKSPACE = bindparam("workspace_id", type_=Integer)
+# Built once, bound at execution, run on the session's connection: /hours reads them on most commands.
+_WORKSPACE_PROJECTS = (
+    select(*_COLUMNS)
+    .join(Client, Client.id == Project.client_id)
+    .where(Project.workspace_id == _WORKSPACE, Client.workspace_id == _WORKSPACE)
+    .order_by(Client.name, Project.name, Project.id)
+)
+_ONE_PROJECT = (
+    select(*_COLUMNS)
+    .join(Client, Client.id == Project.client_id)
+    .where(Project.id == bindparam("project_id", type_=Integer), Project.workspace_id == _WORKSPACE,
+           Client.workspace_id == _WORKSPACE)
+)
+
+
 def workspace_projects(session: Session, workspace_id: int) -> list[ProjectInfo]:
     """Every project of the workspace (archived ones included, flagged: the parser names them as archived)."""
-    rows = session.execute(
-        select(*_COLUMNS)
-        .join(Client, Client.id == Project.client_id)
-        .where(Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
-        .order_by(Client.name, Project.name, Project.id)
-    ).all()
+    rows = session.connection().execute(_WORKSPACE_PROJECTS, {"workspace_id": workspace_id}).all()
     return [_info(row) for row in rows]
 
 
@@ -104,11 +115,7 @@ def find_project(session: Session, workspace_id: int, project_id: object) -> Pro
     wanted = payload_id(project_id)
     if wanted is None:
         return None
-    row = session.execute(
-        select(*_COLUMNS)
-        .join(Client, Client.id == Project.client_id)
-        .where(Project.id == wanted, Project.workspace_id == workspace_id, Client.workspace_id == workspace_id)
-    ).first()
+    row = session.connection().execute(_ONE_PROJECT, {"project_id": wanted, "workspace_id": workspace_id}).first()
     return None if row is None else _info(row)
 
 

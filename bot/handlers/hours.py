@@ -194,7 +194,8 @@ class HoursCommand:
                                "as you type, so the name becomes a mention. Nothing was logged.")
         with self.db.session() as session:
             # locked now rather than when the entry is stored: one round trip fewer, the date order with it
-            member, day_first = member_for_logging(session, self.context["workspace_id"], self.context["member_id"])
+            member, day_first, formats = member_for_logging(session, self.context["workspace_id"],
+                                                            self.context["member_id"])
             named = people_named(member, people.user_ids, people.me)
             check_may_log_for(member, named)
             projects = workspace_projects(session, member.workspace_id)
@@ -216,7 +217,8 @@ class HoursCommand:
                                         load_profile=profile_loader(self.client))
                 return Outcome(reply=team_log_reply(result))
             entry = log_entry(session, member, EntryInput(parsed.project_id, parsed.work_date, parsed.minutes,
-                                                          parsed.description), source="text", project=project)
+                                                          parsed.description), source="text", project=project,
+                              formats=formats)
             return Outcome(reply=logged_reply(entry))
 
     def _list(self, period: Period) -> Outcome:
