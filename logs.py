@@ -18,9 +18,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 
+_KEYS = r"(?:refresh_token|access_token|id_token|client_secret|code|state|link)"
+# A token by its shape; a secret by its key, as a query or form value (`code=…`) or as a quoted key of a dict's
+# repr or of JSON (`'code': '…'`, `"code": ["…"]`), the way slack_sdk and Bolt print requests at DEBUG.
 _SECRET = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{12,}"
-    r"|(?:refresh_token|access_token|client_secret|code|state|link)=[^&\s]+)"
+    rf"|{_KEYS}=[^&\s]+"
+    rf"|(['\"]){_KEYS}\2\s*:\s*\[?\s*(['\"])[^'\"]+\3)"
 )
 
 

@@ -35,7 +35,8 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     captured = io.StringIO()
     root, written = logging.getLogger(), logs.handler("json", captured)  # what HOURCAP_LOG_FORMAT=json writes
     level = root.level
-    root.setLevel(logging.INFO)  # the product's default level (HOURCAP_LOG_LEVEL)
+    root.setLevel(logging.DEBUG)  # HOURCAP_LOG_LEVEL=DEBUG, the most an operator can turn on: Bolt and slack_sdk
+    # then print whole requests, OAuth codes included
     root.addHandler(written)
     try:
         assert run_demo(build_runtime, out=lines.append,

@@ -97,3 +97,20 @@ def test_a_listener_logs_with_its_request_and_leaves_nothing_on_the_pool_thread(
         assert pool.submit(logs.current).result(timeout=5) == {}  # the next listener on that thread starts clean
     finally:
         pool.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("printed", [
+    "body_params: {'code': 'SECRETVALUE.1234'}, files: {}",  # slack_sdk at DEBUG, oauth.v2.access
+    "request: {'code': ['SECRETVALUE.1234'], 'state': ['SECRETSTATE-99']}",  # Bolt's OAuth callback at DEBUG
+    '{"refresh_token": "SECRETVALUE.1234", "expires_in": 1800}',  # a token endpoint's JSON answer
+    "grant_type=refresh_token&refresh_token=SECRETVALUE.1234&client_id=x",  # a form body
+    "Authorization: Bearer SECRETVALUE.1234567",
+])
+def test_secrets_are_masked_however_a_library_prints_them(printed: str) -> None:
+    masked = logs.redact(printed)
+    assert "SECRETVALUE" not in masked and "SECRETSTATE" not in masked and "[redacted]" in masked
+
+
+def test_view_state_and_other_json_are_left_as_they_are() -> None:
+    printed = '"state": {"values": {}}, "callback_id": "", "code_review": "x"'
+    assert logs.redact(printed) == printed
