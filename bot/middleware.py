@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import logs
+from bot.bolt_middleware import request_middleware
 from bot.errors import field_errors, tell_user
 from bot.profiles import profile_loader
 from bot.views.state import FormData
@@ -95,9 +96,10 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
     known = MemberIds()
     single_workspace = not settings.multi_workspace
 
-    @app.middleware
-    def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    @request_middleware(app)
+    def provide(req: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
         """The plumbing every listener reads from `context` (see the module docstring)."""
+        context, body = req.context, req.body
         context["db"] = db
         context["settings"] = settings
         context["xero_limits"] = xero_limits
@@ -110,9 +112,10 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
         next()
         return None
 
-    @app.middleware
-    def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    @request_middleware(app)
+    def dedupe_events(req: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
         """Slack redelivers events it thinks were lost; act on each `event_id` once (first deliveries always act)."""
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             try:
@@ -123,12 +126,12 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
         next()
         return None
 
-    @app.middleware
-    def drop_replayed_submissions(req: BoltRequest, body: dict[str, Any],
-                                  next: Callable[[], None]) -> BoltResponse | None:
+    @request_middleware(app)
+    def drop_replayed_submissions(req: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
         """A signed modal submission delivered again byte for byte (same body, same timestamp) is a replay, not a
         person submitting: Slack never resends one. Act on the first; answer a replay with an empty 200 (which
         closes the modal) and change nothing. A resubmission after field errors differs, so it is processed."""
+        body = req.body
         stamps = req.headers.get("x-slack-request-timestamp") or []
         timestamp = stamps[0] if stamps else None
         if body.get("type") == "view_submission" and timestamp:
@@ -141,9 +144,8 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
         next()
         return None
 
-    @app.middleware
-    def resolve_member(context: BoltContext, body: dict[str, Any], client: WebClient,
-                       next: Callable[[], None]) -> BoltResponse | None:
+    @request_middleware(app)
+    def resolve_member(req: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
         """Put `workspace_id` and `member_id` in the context; people become members on first contact.
 
         Hour Cap acts in the workspace Bolt authorized the request for. Someone becomes a member there only when
@@ -152,6 +154,7 @@ def register(app: App, db: Database, settings: Settings, *, xero_limits: Any = N
         users.info must confirm it. Otherwise nothing is created, no listener runs, and the person is told that
         Hour Cap is not installed for their workspace.
         """
+        context, body, client = req.context, req.body, req.context.client
         team_id, user_id = authorized_team(context), context.user_id
         if team_id and user_id and not describes_a_person(body):
             foreign = bool(named_teams(body) - {team_id})

@@ -23,7 +23,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltRequest
+
+from bot.bolt_middleware import request_middleware
 
 ACK_TIMEOUT_SECONDS = 3.0  # Bolt's default `ack_timeout`: past it Bolt gives up waiting too
 # Bolt's default pool has 5 threads: fewer than the web server's request threads (gunicorn --threads 8), so
@@ -71,9 +73,9 @@ class AckingExecutor(ThreadPoolExecutor):
 def register(app: App) -> None:
     """Give every request a `PromptAck` (call before any other middleware is registered)."""
 
-    @app.middleware
-    def prompt_ack(context: BoltContext, next: Callable[[], None]) -> None:
+    @request_middleware(app)
+    def prompt_ack(req: BoltRequest, next: Callable[[], None]) -> None:
         ack = PromptAck()
-        context["ack"] = ack
+        req.context["ack"] = ack
         _awaiting.ack = ack
         next()
