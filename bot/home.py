@@ -8,7 +8,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.views.home import HomeModel, TeamRow, build_home
-from catalog.projects import Catalog, catalog
+from catalog.listing import CatalogPage, read_catalog_page
+from catalog.rounding_settings import workspace_rounding
 from invoicing.invoice_list import InvoiceFilter, list_invoices, read_filter
 from storage.db import Database
 from storage.models import Role, Workspace
@@ -54,7 +55,9 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
         team: tuple[TeamRow, ...] = ()
         if has_role(member, Role.ADMIN):
             team = tuple(TeamRow(m.slack_user_id, m.role_enum) for m in roster(session, workspace_id))
-        clients: Catalog | None = catalog(session, member) if has_role(member, Role.MANAGER) else None
+        clients: CatalogPage | None = (read_catalog_page(session, member, workspace_rounding(session, workspace_id),
+                                                         catalog_page, show_archived)
+                                       if has_role(member, Role.MANAGER) else None)
         # Managers see this page of the invoice list (it takes the place of Home's "latest invoices").
         listing = (list_invoices(session, workspace_id, invoice_filter, invoice_page)
                    if has_role(member, Role.MANAGER) else None)
@@ -63,7 +66,7 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
         workspace = session.get(Workspace, workspace_id)
         return member.slack_user_id, HomeModel(
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
-            catalog=clients, catalog_page=catalog_page, show_archived=show_archived, xero=xero, sync=sync,
+            catalog=clients, show_archived=show_archived, xero=xero, sync=sync,
             alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None,
             invoice_list=listing, release_mode=workspace.release_dead_drafts if workspace is not None else "ask",
             lock_before=workspace.lock_before if workspace is not None else None,

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,11 +32,9 @@ from catalog.form_input import (
     parse_name,
 )
 from catalog.rounding import RoundingRule
-from catalog.rounding_settings import stored_rule, workspace_rounding
 from errors import FormErrors, InvalidInput, NotFound, Problems
 from storage.audit import audit
-from storage.models import BillingMode, Client, Member, Project, ProjectMemberRate
-from team.members import active_members
+from storage.models import BillingMode, Client, Member, Project
 from team.roles import Permission, require
 
 MODE_LABELS = {
@@ -316,42 +314,3 @@ class Catalog:
         return Catalog(tuple(ClientSummary(c.id, c.name, c.archived, c.rounding,
                                            tuple(p for p in c.projects if not p.archived))
                              for c in self.clients if not c.archived), self.rounding)
-
-
-@cache
-def _catalog_statements() -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
-    """(clients, projects with their member-rate counts): plain columns, not entities — Home reads every client and
-    project of the workspace on each publish, and loading thousands of entities was most of its time. Built once,
-    the workspace bound at execution."""
-    workspace_id: BindParameter[int] = bindparam("workspace_id")
-    clients = (select(Client.id, Client.name, Client.archived, Client.rounding_mode, Client.rounding_minutes)
-               .where(Client.workspace_id == workspace_id).order_by(Client.name_key, Client.id))
-    rates = (select(ProjectMemberRate.project_id, func.count().label("n"))
-             .join(Member, Member.id == ProjectMemberRate.member_id)
-             .where(ProjectMemberRate.workspace_id == workspace_id, Member.workspace_id == workspace_id,
-                    active_members())  # as the rates modal lists them
-             .group_by(ProjectMemberRate.project_id).subquery())
-    projects = (select(Project.client_id, Project.id, Project.code, Project.name, Project.billing_mode,
-                       Project.hourly_rate, Project.retainer_amount, Project.retainer_included_minutes,
-                       Project.overage_rate, Project.budget_amount, Project.slack_channel_id, Project.billable_default,
-                       Project.archived, func.coalesce(rates.c.n, 0))
-                .outerjoin(rates, rates.c.project_id == Project.id)
-                .where(Project.workspace_id == workspace_id).order_by(Project.code_key, Project.id))
-    return clients, projects
-
-
-def catalog(session: Session, actor: Member) -> Catalog:
-    """Every client (by name) with its projects (by code), archived ones included and flagged."""
-    require(actor, Permission.MANAGE_CATALOG)
-    params = {"workspace_id": actor.workspace_id}
-    clients, projects = _catalog_statements()
-    by_client: dict[int, list[ProjectSummary]] = {}
-    for client_id, *values in session.execute(projects, params):
-        values[3] = BillingMode(values[3])
-        by_client.setdefault(client_id, []).append(ProjectSummary(*values))
-    return Catalog(
-        tuple(ClientSummary(client_id, name, archived, None if mode is None else stored_rule(mode, minutes),
-                            tuple(by_client.get(client_id, ())))
-              for client_id, name, archived, mode, minutes in session.execute(clients, params)),
-        workspace_rounding(session, actor.workspace_id),
-    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.views import blocks as b
 from bot.views.approvals import settings_section, waiting_section
-from bot.views.catalog.section import catalog_section, shown_page
+from bot.views.catalog.section import catalog_section
 from bot.views.data_export import data_section
 from bot.views.invoice_batch import ACTION_OPEN as ACTION_INVOICE_BATCH
 from bot.views.invoice_batch import button_label as batch_button_label
@@ -24,7 +24,7 @@ from bot.views.reports import ACTION_OPEN as ACTION_OPEN_REPORTS
 from bot.views.sync import sync_blocks
 from bot.views.text import cut_plain, user_text
 from bot.views.xero import xero_section
-from catalog.projects import Catalog
+from catalog.listing import CatalogPage
 from formats import DEFAULT, Formats
 from invoicing.create import InvoiceSummary
 from invoicing.invoice_list import InvoicePage
@@ -61,8 +61,7 @@ class HomeModel:
     today: date
     week: WeekTotals
     team: tuple[TeamRow, ...] = field(default_factory=tuple)
-    catalog: Catalog | None = None  # managers and up: clients and projects
-    catalog_page: int = 0
+    catalog: CatalogPage | None = None  # managers and up: the page of clients and projects shown
     show_archived: bool = False
     xero: ConnectionSummary = NOT_CONNECTED  # the workspace's Xero connection, as Home shows it
     sync: SyncSummary | None = None  # admins, once connected: what was synced, what failed
@@ -105,7 +104,7 @@ def _week_section(model: HomeModel) -> list[dict[str, Any]]:
 def _manager_section(model: HomeModel) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if model.catalog is not None:
-        blocks += catalog_section(model.catalog, model.catalog_page, model.show_archived, model.formats)
+        blocks += catalog_section(model.catalog, model.formats)
     if model.invoice_list is not None:
         return blocks + invoice_list_section(model.invoice_list, model.role, model.today, model.release_mode,
                                              model.formats)
@@ -216,7 +215,7 @@ def build_home(model: HomeModel) -> dict[str, Any]:
         waiting = waiting_section(model.reviews, room=max(MAX_BLOCKS - len(week) - len(rest), 3))
     blocks = _within_limit(week + waiting + rest)
     # Which catalog page is shown: buttons on Home (and the modals they open) carry it back.
-    page = shown_page(model.catalog, model.catalog_page, model.show_archived) if model.catalog is not None else 0
+    page = model.catalog.page if model.catalog is not None else 0
     state: dict[str, Any] = {"page": page, "all": model.show_archived}
     listing = model.invoice_list
     if listing is not None and (listing.filter.value != "all" or listing.page):  # which invoices are listed

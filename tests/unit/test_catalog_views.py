@@ -39,6 +39,7 @@ from bot.views.catalog.rounding import rounding_modal
 from bot.views.catalog.section import catalog_rows, paginate, project_line, read_page_value
 from bot.views.home import HomeModel, build_home
 from catalog.form_input import NAME_MAX, Field
+from catalog.listing import page_of
 from catalog.projects import Catalog, ClientSummary, ProjectSummary
 from catalog.rates import LIST_LIMIT, RateRow
 from catalog.rounding import NO_ROUNDING, RoundingMode, RoundingRule
@@ -103,7 +104,7 @@ def _options(node: Any) -> list[dict[str, Any]]:
 
 def home(model_catalog: Catalog, role: Role = Role.OWNER, page: int = 0, show_all: bool = False) -> dict[str, Any]:
     model = HomeModel(role=role, today=date(2024, 11, 20), week=WeekTotals(date(2024, 11, 18), (0,) * 7),
-                      catalog=model_catalog if role.rank >= Role.MANAGER.rank else None, catalog_page=page,
+                      catalog=page_of(model_catalog, page, show_all) if role.rank >= Role.MANAGER.rank else None,
                       show_archived=show_all)
     return build_home(model)
 

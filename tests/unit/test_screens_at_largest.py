@@ -48,6 +48,7 @@ from bot.views.invoice_xero_state import XeroFacts
 from bot.views.log_modal import PERMALINK_LIMIT
 from bot.views.text import user_text
 from catalog.form_input import CODE_MAX, NAME_MAX
+from catalog.listing import page_of
 from catalog.projects import Catalog, ClientSummary, ProjectSummary
 from catalog.rates import LIST_LIMIT, RateRow
 from catalog.rounding import RoundingMode, RoundingRule, all_rules
@@ -235,6 +236,8 @@ def catalog(clients: int = 150, projects_each: int = 5) -> Catalog:
         for c in range(clients)), RoundingRule(RoundingMode.NEAREST, 15))
 
 
+EMPTY_CATALOG = page_of(Catalog((), RoundingRule()))
+
 STATUSES = ("queued", "pushing", "pushed", "check_in_xero", "failed", "cancelled")
 
 
@@ -265,7 +268,7 @@ def home(role: Role = Role.OWNER, *, invoices: tuple[str, ...] = ("failed",) * R
         role=role, today=TODAY, week=WeekTotals(WEEK_START, (1440,) * 7),
         team=tuple(home_view.TeamRow(f"U{i:010d}", (Role.MANAGER, Role.ADMIN, Role.OWNER)[i % 3])
                    for i in range(400)),
-        catalog=catalog() if role.rank >= Role.MANAGER.rank else None, catalog_page=page,
+        catalog=page_of(catalog(), page, show_archived) if role.rank >= Role.MANAGER.rank else None,
         show_archived=show_archived, xero=xero,
         sync=sync_summary() if xero.connected else None, alerts_channel_id=CHANNEL,
         invoices=tuple(invoice_summary(i, status) for i, status in enumerate(invoices)),
@@ -442,7 +445,7 @@ SCREENS: dict[str, Screen] = {
     "home: manager": Screen("home", lambda: home(Role.MANAGER, invoices=("check_in_xero",) * RECENT_LIMIT)),
     "home: member": Screen("home", lambda: home(Role.MEMBER)),
     "home: owner, empty workspace": Screen("home", lambda: home_view.build_home(home_view.HomeModel(
-        role=Role.OWNER, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7), catalog=Catalog((), RoundingRule()),
+        role=Role.OWNER, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7), catalog=EMPTY_CATALOG,
         xero=CONNECTED, sync=SyncSummary(())))),
     # Clients, projects, rates
     "client modal, editing": Screen("modal", lambda: client_modal(ClientForm(
@@ -556,7 +559,7 @@ def followed_home(role: Role) -> dict[str, Any]:
     return home_view.build_home(home_view.HomeModel(
         role=role, today=TODAY, week=WeekTotals(WEEK_START, (1440,) * 7),
         team=tuple(home_view.TeamRow(f"U{i:010d}", Role.MANAGER) for i in range(400)),
-        catalog=catalog(), catalog_page=1, show_archived=True, xero=CONNECTED, sync=sync_summary(),
+        catalog=page_of(catalog(), 1, True), show_archived=True, xero=CONNECTED, sync=sync_summary(),
         alerts_channel_id=CHANNEL, invoice_list=page))
 
 
@@ -760,7 +763,7 @@ def home_with_everything(role: Role, *, listed: bool = False) -> dict[str, Any]:
         role=role, today=TODAY, week=WeekTotals(WEEK_START, (1440,) * 7),
         team=tuple(home_view.TeamRow(f"U{i:010d}", (Role.MANAGER, Role.ADMIN, Role.OWNER)[i % 3])
                    for i in range(400)),
-        catalog=catalog() if manager else None, catalog_page=1, show_archived=True, xero=CONNECTED,
+        catalog=page_of(catalog(), 1, True) if manager else None, show_archived=True, xero=CONNECTED,
         sync=sync_summary(), alerts_channel_id=CHANNEL,
         invoices=tuple(invoice_summary(i, "failed") for i in range(RECENT_LIMIT)),
         invoice_list=page if listed else None, lock_before=TODAY, approvals_enabled=True,
@@ -781,13 +784,13 @@ for _role in (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.MEMBER):
         "home", _home_with_everything(_role, True))
 SCREENS["home: manager, approvals on, no week waiting"] = Screen("home", lambda: home_view.build_home(
     home_view.HomeModel(role=Role.MANAGER, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
-                        catalog=Catalog((), RoundingRule()), approvals_enabled=True)))
+                        catalog=EMPTY_CATALOG, approvals_enabled=True)))
 SCREENS["home: admin, no lock date, approvals off, reminders off"] = Screen("home", lambda: home_view.build_home(
     home_view.HomeModel(role=Role.ADMIN, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
-                        catalog=Catalog((), RoundingRule()), nudges=NudgeSettings(False, 0, 1, 0))))
+                        catalog=EMPTY_CATALOG, nudges=NudgeSettings(False, 0, 1, 0))))
 SCREENS["home: admin, reinstalled, Xero to connect again"] = Screen("home", lambda: home_view.build_home(
     home_view.HomeModel(role=Role.ADMIN, today=TODAY, week=WeekTotals(WEEK_START, (0,) * 7),
-                        catalog=Catalog((), RoundingRule()), xero=NOT_CONNECTED, reinstalled_without_xero=True)))
+                        catalog=EMPTY_CATALOG, xero=NOT_CONNECTED, reinstalled_without_xero=True)))
 
 
 def check(kind: str, built: Any) -> list[str]:

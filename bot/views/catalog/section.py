@@ -34,12 +34,10 @@ from bot.views.catalog.ids import (
 )
 from bot.views.text import user_text
 from catalog.form_input import hours_input
+from catalog.listing import ROWS_PER_PAGE, CatalogPage, PageClient
 from catalog.projects import MODE_LABELS, Catalog, ClientSummary, ProjectSummary
 from formats import DEFAULT, Formats
 from storage.models import BillingMode
-
-ROWS_PER_PAGE = 40  # client and project rows per Home page: with the rest of Home, well under 100 blocks
-
 
 # ---- how things read -----------------------------------------------------------------------------------------
 
@@ -82,13 +80,12 @@ def project_line(project: ProjectSummary, formats: Formats = DEFAULT) -> str:
     return " · ".join(parts)
 
 
-def client_line(client: ClientSummary, continued: bool = False) -> str:
-    active = sum(1 for p in client.projects if not p.archived)
+def client_line(client: PageClient, continued: bool = False) -> str:
+    active = client.active_projects
     parts = [f"*{user_text(client.name)}*" + (" _(continued)_" if continued else "")]
     parts.append(f"{active} active project{'s' if active != 1 else ''}")
-    archived = len(client.projects) - active
-    if archived:
-        parts.append(f"{archived} archived")
+    if client.archived_projects:
+        parts.append(f"{client.archived_projects} archived")
     parts.append(f"rounding: {client.rounding.label.lower()}" if client.rounding else "rounding: workspace default")
     if client.archived:
         parts.append("_archived_")
@@ -127,55 +124,11 @@ def paginate(rows: Sequence[Row], per_page: int = ROWS_PER_PAGE) -> list[list[Ro
     return pages
 
 
-Start = tuple[int, int]  # where a page starts: (client index, project index; -1 for the client's own row)
-
-
-def page_starts(catalog: Catalog, per_page: int = ROWS_PER_PAGE) -> list[Start]:
-    """Where each page of ``paginate(catalog_rows(catalog), per_page)`` starts (``per_page`` ≥ 2), found by counting
-    rows instead of building them: Home shows one page, and a workspace may hold thousands of clients and
-    projects."""
-    starts: list[Start] = []
-    filled = per_page  # the first row opens a page
-    for c, client in enumerate(catalog.clients):
-        if filled >= per_page:
-            starts.append((c, -1))
-            filled = 0
-        filled += 1
-        left, at = len(client.projects), 0
-        while left:
-            if filled >= per_page:  # the page is full inside this client's projects: the next repeats its row
-                starts.append((c, at))
-                filled = 1
-            taken = min(max(per_page - filled, 1), left)
-            filled, at, left = filled + taken, at + taken, left - taken
-    return starts
-
-
-def page_rows(catalog: Catalog, start: Start, per_page: int = ROWS_PER_PAGE) -> list[Row]:
-    """The rows of the page that begins at ``start``, as ``paginate`` cuts them."""
-    first, at = start
-    rows: list[Row] = []
-    for client in catalog.clients[first:]:
-        if len(rows) >= per_page:
-            break
-        rows.append(Row(client, None, continued=True) if at >= 0 else Row(client))
-        projects = client.projects[max(at, 0):]
-        rows.extend(Row(client, project) for project in projects[:per_page - len(rows)])
-        at = -1
-    return rows
-
-
-def projects_before(catalog: Catalog, start: Start) -> int:
-    """How many projects the pages before ``start`` list."""
-    first, at = start
-    return sum(len(client.projects) for client in catalog.clients[:first]) + max(at, 0)
-
-
 def _menu(options: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "overflow", "action_id": ACTION_ROW_MENU, "options": [clipped_option(v, t) for v, t in options]}
 
 
-def _client_menu(client: ClientSummary) -> dict[str, Any]:
+def _client_menu(client: PageClient) -> dict[str, Any]:
     options = [(f"{EDIT_CLIENT}:{client.id}", "Edit client")]
     if client.archived:
         options.append((f"{UNARCHIVE_CLIENT}:{client.id}", "Unarchive client…"))
@@ -194,12 +147,13 @@ def _project_menu(project: ProjectSummary) -> dict[str, Any]:
     return _menu(options)
 
 
-def _row_block(row: Row, formats: Formats) -> dict[str, Any]:
-    if row.project is None:
-        return b.section(client_line(row.client, row.continued), _client_menu(row.client),
-                         block_id=f"catalog_c{row.client.id}" + ("_cont" if row.continued else ""))
-    return b.section("↳ " + project_line(row.project, formats), _project_menu(row.project),
-                     block_id=f"catalog_p{row.project.id}")
+def _client_block(client: PageClient, continued: bool) -> dict[str, Any]:
+    return b.section(client_line(client, continued), _client_menu(client),
+                     block_id=f"catalog_c{client.id}" + ("_cont" if continued else ""))
+
+
+def _project_block(project: ProjectSummary, formats: Formats) -> dict[str, Any]:
+    return b.section("↳ " + project_line(project, formats), _project_menu(project), block_id=f"catalog_p{project.id}")
 
 
 def page_value(page: int, show_all: bool) -> str:
@@ -216,20 +170,11 @@ def read_page_value(value: Any) -> tuple[int, bool]:
         return 0, False
 
 
-def shown_page(catalog: Catalog, page: int, show_all: bool = False) -> int:
-    """`page` brought within the pages that exist (a page number from an older Home may be past the end)."""
-    pages = len(page_starts(catalog if show_all else catalog.active()))
-    return min(max(page, 0), max(pages - 1, 0))
-
-
-def catalog_section(catalog: Catalog, page: int = 0, show_all: bool = False,
-                    formats: Formats = DEFAULT) -> list[dict[str, Any]]:
-    """The "Clients & projects" section of Home (managers, admins, owner)."""
-    active = catalog.active()
-    active_clients, active_projects = len(active.clients), active.project_count
-    archived_clients = sum(1 for c in catalog.clients if c.archived)
-    archived_projects = catalog.project_count - active_projects
-    shown = catalog if show_all else active
+def catalog_section(catalog: CatalogPage, formats: Formats = DEFAULT) -> list[dict[str, Any]]:
+    """The "Clients & projects" section of Home (managers, admins, owner): the counts and the page read."""
+    active_clients, active_projects = catalog.active_clients, catalog.active_projects
+    archived_clients, archived_projects = catalog.archived_clients, catalog.archived_projects
+    show_all = catalog.show_all
 
     summary = (f"*{active_clients}* active client{'s' if active_clients != 1 else ''}, "
                f"*{active_projects}* active project{'s' if active_projects != 1 else ''}")
@@ -251,28 +196,28 @@ def catalog_section(catalog: Catalog, page: int = 0, show_all: bool = False,
         b.section(summary),
         b.actions(BLOCK_CATALOG_BUTTONS, buttons),
     ]
-    pages = page_starts(shown)
-    if not pages:
+    if not catalog.pages:
         blocks.append(b.context("No clients yet. Add your first client, then its projects: people log time "
-                                "against a project's code with `/hours`." if not show_all or not catalog.clients
-                                else "Nothing to show."))
+                                "against a project's code with `/hours`."
+                                if not show_all or not active_clients + archived_clients else "Nothing to show."))
         return blocks
-    page = min(max(page, 0), len(pages) - 1)
-    rows = page_rows(shown, pages[page])
-    blocks += [_row_block(row, formats) for row in rows]
-    if len(pages) > 1:
-        total_projects = shown.project_count
-        on_page = sum(1 for row in rows if row.project is not None)
-        before = projects_before(shown, pages[page])
+    page, pages = catalog.page, catalog.pages
+    for number, client in enumerate(catalog.clients):
+        blocks.append(_client_block(client, continued=number == 0 and catalog.continued))
+        blocks += [_project_block(project, formats) for project in client.projects]
+    if pages > 1:
+        total_projects, listed_clients = catalog.listed_projects, catalog.listed_clients
+        on_page = sum(len(client.projects) for client in catalog.clients)
+        before = catalog.projects_before
         range_text = (f"projects {before + 1}–{before + on_page} of {total_projects}" if on_page
                       else f"{total_projects} projects in all")
-        blocks.append(b.context(f"Page {page + 1} of {len(pages)} · {range_text}"
-                                f" · {len(shown.clients)} client{'s' if len(shown.clients) != 1 else ''}. "
+        blocks.append(b.context(f"Page {page + 1} of {pages} · {range_text}"
+                                f" · {listed_clients} client{'s' if listed_clients != 1 else ''}. "
                                 "Use Next and Previous to see the rest."))
         pager = []
         if page > 0:
             pager.append(b.button("◀ Previous", f"{ACTION_PAGE}_prev", page_value(page - 1, show_all)))
-        if page < len(pages) - 1:
+        if page < pages - 1:
             pager.append(b.button("Next ▶", f"{ACTION_PAGE}_next", page_value(page + 1, show_all)))
         blocks.append(b.actions(BLOCK_CATALOG_PAGER, pager))
     return blocks
