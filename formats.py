@@ -51,6 +51,15 @@ def _plain_pattern(tag: str) -> NumberPattern:
     return pattern
 
 
+@lru_cache(maxsize=64)
+def day_first(tag: str) -> bool:
+    """Whether the locale writes a date's day before its month, by CLDR's medium date pattern: "3/4" typed in
+    `/hours` is 3 April in en-GB, de-DE or en-ZA and March 4 in en-US or en-CA."""
+    pattern = str(_locale(tag).date_formats["medium"].pattern)
+    day, month = pattern.find("d"), pattern.find("M")
+    return 0 <= day < month
+
+
 def currency_decimals(currency: str | None) -> int:
     """How many decimals the currency has (CLDR): USD 2, JPY 0, KWD 3; 2 without a currency."""
     return get_currency_precision(currency.upper()) if currency else 2

@@ -1,6 +1,7 @@
 """Demo chapter: money and dates — Olivia (the owner) picks German (Germany) under Money and dates on Home, and
 the same invoices and the week read with German separators and month names, in the organisation's currency (NZD);
-Alice, a manager, may not change it. Then back to English (New Zealand), where NZ dollars carry a plain `$`."""
+Alice, a manager, may not change it. English (United States) makes dates typed in `/hours` month first; then back
+to English (New Zealand), where NZ dollars carry a plain `$` and dates are day first."""
 
 from __future__ import annotations
 
@@ -57,11 +58,27 @@ def formats(demo: Demo) -> None:
     demo.wait_beyond("views.publish", seen)
     _home_lines(demo, OWNER)
 
-    demo.say("Olivia picks English (New Zealand): NZ dollars are plain $ there, US dollars would be US$:")
+    demo.say("The locale also sets the order of dates typed in /hours. Olivia picks English (United States), and "
+             "Alice asks /hours help:")
+    _dates_line(demo, "en-US")
+    demo.say("Olivia picks English (New Zealand): NZ dollars are plain $ there, US dollars would be US$, and dates "
+             "are day first again:")
     seen = demo.calls("views.publish")
     _pick(demo, OWNER, "en-NZ")
     demo.wait_beyond("views.publish", seen)
     _home_lines(demo, OWNER)
+    _dates_line(demo, None)
+
+
+def _dates_line(demo: Demo, locale: str | None) -> None:
+    """Pick `locale` as Olivia (None: keep the current one), then show the date line of Alice's `/hours help`."""
+    if locale is not None:
+        seen = demo.calls("views.publish")
+        _pick(demo, OWNER, locale)
+        demo.wait_beyond("views.publish", seen)
+    answer = demo.slack.command("help", user=ALICE).json()
+    line = next(x for x in answer["text"].splitlines() if x.startswith("• Dates:"))
+    demo.out(f"/hours help → {line}")
 
 
 CHAPTERS = [formats]

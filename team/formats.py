@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput
-from formats import DEFAULT_LOCALE, LOCALE_TAGS, Formats
+from formats import DEFAULT_LOCALE, LOCALE_TAGS, Formats, day_first
 from storage.models import Member, Workspace, XeroConnection
 from team.roles import Permission, require
 from team.workspace_settings import change_setting
@@ -33,8 +33,11 @@ def formats_of(locale: str | None, currency: str | None) -> Formats:
 
 
 def set_locale(session: Session, actor: Member, tag: str | None) -> str:
-    """An admin picks the locale money and dates are shown in; only the offered ones (formats.LOCALES) are taken."""
+    """An admin picks the locale money and dates are shown in; only the offered ones (formats.LOCALES) are taken.
+    Dates typed in `/hours` then read in the locale's order too ("3/4": day first in en-GB, month first in
+    en-US)."""
     require(actor, Permission.CHANGE_LOCALE)
     if not tag or tag not in LOCALE_TAGS:
         raise InvalidInput("Pick one of the offered locales.", field="locale")
+    change_setting(session, actor, Permission.CHANGE_LOCALE, Workspace.day_first_dates, day_first(tag))
     return change_setting(session, actor, Permission.CHANGE_LOCALE, Workspace.locale, tag)

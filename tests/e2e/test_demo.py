@@ -136,6 +136,9 @@ def test_demo_walkthrough_runs_end_to_end() -> None:
     # 24: money and dates — a manager may not pick the locale; German separators and month names, then en-NZ's $
     assert "Only admins and the owner can change how money and dates are shown" in text
     assert "*Money and dates:* 1.234,50\u00a0NZ$ · Di. 3 Nov. 2026 · November 2026" in text
+    assert ("/hours help → • Dates: `today`, `yesterday`, a weekday (`mon`: the most recent one), `2024-11-24`, or "
+            "`11/24` (month/day)") in text
+    assert text.count("(`mon`: the most recent one), `2024-11-24`, or `24/11` (day/month)") == 1  # back to en-NZ
     assert "· Acme · 609,50\u00a0NZ$ · " in text and "· Acme · $609.50 · " in text
     # 27: hourcap doctor against the stand-ins: all good, then the webhook key left out (exit 1, the fix named)
     assert "✓ Database schema: at the latest revision" in text and "– Redis: REDIS_URL is not set" in text

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot.views.locale_setting import ACTION_LOCALE, BLOCK_LOCALE
 from sandbox.slack_views import validate_view
-from storage.models import Workspace
+from storage.models import TimeEntry, Workspace
 from tests.e2e.test_invoice_modal import World, acme_view, text_of, world
+from tests.support.slack_app import ack_body
 from tests.support.slack_requests import SignedSlack, next_id
 from tests.support.workspace import ALICE, OWNER, TEAM
 
@@ -62,3 +63,28 @@ def test_an_admins_locale_reaches_home_and_the_invoice_preview(world: World) -> 
     after = acme_view(w)  # the same invoice, in German separators; its line text (sent to Xero) unchanged
     assert "Subtotal *692,50*" in text_of(after) and "Tax *103,88*" in text_of(after)
     assert "1h 40m at 150.00/h" in text_of(after)
+
+
+def _logged_on(w: World, text: str) -> str:
+    answer = ack_body(w.slack.command(text, user=ALICE))
+    assert answer["text"].startswith("Logged "), answer
+    with w.db.session() as s:
+        latest = s.scalars(select(TimeEntry).where(TimeEntry.workspace_id == w.workspace_id)
+                           .order_by(TimeEntry.id.desc())).first()
+        assert latest is not None and latest.description == text.split(maxsplit=3)[3]
+        return latest.work_date.isoformat()
+
+
+def test_dates_typed_in_hours_read_in_the_picked_locales_order(world: World) -> None:
+    w = world
+    pick_locale(w.slack, OWNER, "en-GB")
+    w.api.wait_for("views.publish")
+    assert _logged_on(w, "1 web 3/4 Planning in en-GB").endswith("-04-03")  # day first: 3 April
+
+    w.api.reset_calls()
+    pick_locale(w.slack, OWNER, "en-US")
+    w.api.wait_for("views.publish")
+    assert _logged_on(w, "1 web 3/4 Planning in en-US").endswith("-03-04")  # month first: March 4
+    with w.db.session() as s:
+        workspace = s.get(Workspace, w.workspace_id)
+        assert workspace is not None and (workspace.locale, workspace.day_first_dates) == ("en-US", False)
