@@ -451,14 +451,18 @@ def test_parser_never_reads_the_clock() -> None:
             assert forbidden not in source
 
 
-def test_parser_imports_only_stdlib_and_durations() -> None:
+def test_the_grammar_imports_only_stdlib_and_its_own_parts() -> None:
     import timesheets.grammar.parse
 
-    tree = ast.parse(Path(timesheets.grammar.parse.__file__ or "").read_text())
-    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    app = {m for m in modules if m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"}
-    assert app == {"timesheets.grammar.durations"}
+    folder = Path(timesheets.grammar.parse.__file__ or "").parent
+    parts = {f"timesheets.grammar.{path.stem}" for path in folder.glob("*.py") if path.stem != "__init__"}
+    assert {"timesheets.grammar.parse", "timesheets.grammar.durations", "timesheets.grammar.dates"} <= parts
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        app = {m for m in modules if m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"}
+        assert app <= parts, (path.name, app - parts)
 
 
 def test_values_are_frozen() -> None:

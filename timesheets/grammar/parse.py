@@ -1,4 +1,6 @@
 """The ``/hours`` text grammar (README: "Logging time"): pure functions, stdlib only, no I/O, no app imports.
+Its parts: durations.py, dates.py (date words), people.py (mentions), tokens.py; this module reads a whole entry
+and re-exports what callers use.
 
 Entry point for logging: :func:`parse_hours` never raises for any text; it returns an :class:`HoursParse`
 whose ``problems`` are friendly sentences.  Anything ambiguous or unknown is reported, never guessed, so the
@@ -22,20 +24,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Final, Literal
 
+from timesheets.grammar.dates import FUTURE_DATE_MESSAGE, DateError, date_word, parse_date
 from timesheets.grammar.durations import (
     MAX_MINUTES,
     MIN_MINUTES,
     DurationError,
-    digits_message,
     duration_syntax_ok,
     format_compact,
     format_duration,
     has_non_ascii_digit,
     parse_duration,
 )
+from timesheets.grammar.people import PeopleText, split_people
+from timesheets.grammar.tokens import Token, clip, rest_after, tokens_of
 
 __all__ = [
     "MAX_MINUTES",
@@ -58,12 +62,6 @@ __all__ = [
     "parse_timer_start",
     "split_people",
 ]
-
-FUTURE_DATE_MESSAGE: Final = "That's in the future — Hour Cap logs time already worked."
-
-# A day/month without a year means this year; if that is still ahead, last year's date is used only when it is
-# at most this many days ago (``28/12`` typed on 3 January), otherwise it is refused as a future date.
-YEARLESS_LOOKBACK_DAYS: Final = 92
 
 _MAX_TOKENS_IN_DURATION: Final = 4
 _MAX_LISTED: Final = 5
@@ -125,134 +123,6 @@ class Command:
     rest: str
 
 
-class DateError(ValueError):
-    """A date the user typed cannot be used; ``message`` is a friendly sentence to show them."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-# ---------------------------------------------------------------- helpers
-
-
-@dataclass(frozen=True)
-class _Token:
-    start: int
-    end: int
-    text: str
-
-
-_TOKEN_RE: Final = re.compile(r"\S+")
-
-
-def _tokens(text: str) -> list[_Token]:
-    return [_Token(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _rest(text: str, tokens: Sequence[_Token], index: int) -> str:
-    return text[tokens[index].start :].strip() if index < len(tokens) else ""
-
-
-# ---------------------------------------------------------------- dates
-
-_WEEKDAYS: Final[dict[str, int]] = {
-    **dict.fromkeys(("mon", "monday"), 0),
-    **dict.fromkeys(("tue", "tues", "tuesday"), 1),
-    **dict.fromkeys(("wed", "weds", "wednesday"), 2),
-    **dict.fromkeys(("thu", "thur", "thurs", "thursday"), 3),
-    **dict.fromkeys(("fri", "friday"), 4),
-    **dict.fromkeys(("sat", "saturday"), 5),
-    **dict.fromkeys(("sun", "sunday"), 6),
-}
-_ISO_RE: Final = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
-_SLASH_RE: Final = re.compile(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?", re.ASCII)
-# Date-shaped with any Unicode digits (deliberately not re.ASCII): ``２４/１１`` is told to use 0-9, not taken as a
-# project or description word.
-_ANY_DIGITS_DATE_RE: Final = re.compile(r"\d+(?:-\d+-\d+|/\d+(?:/\d+)?)")
-
-
-def _date_word(word: str, today: date, day_first: bool) -> date | str | None:
-    """A date, a problem sentence (malformed or future date), or ``None`` if ``word`` is not date-shaped."""
-    key = word.casefold()
-    try:
-        if key == "today":
-            return today
-        if key == "yesterday":
-            return today - timedelta(days=1)
-        if key in _WEEKDAYS:
-            return today - timedelta(days=(today.weekday() - _WEEKDAYS[key]) % 7)
-    except OverflowError:
-        return f"“{_clip(word)}” is out of range."
-    if has_non_ascii_digit(word) and _ANY_DIGITS_DATE_RE.fullmatch(word):
-        return digits_message(word, "date", "24/11 or 2026-11-24" if day_first else "11/24 or 2026-11-24")
-    iso = _ISO_RE.fullmatch(word)
-    if iso:
-        return _checked_date(word, int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), today, day_first)
-    slash = _SLASH_RE.fullmatch(word)
-    if slash is None:
-        return None
-    first, second, year_text = int(slash.group(1)), int(slash.group(2)), slash.group(3)
-    day, month = (first, second) if day_first else (second, first)
-    if year_text is not None:
-        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
-        return _checked_date(word, year, month, day, today, day_first)
-    this_year = _real_date(today.year, month, day)
-    if this_year is None:
-        return _not_a_date(word, day_first)
-    if this_year <= today:
-        return this_year
-    last_year = _real_date(today.year - 1, month, day)
-    if last_year is not None and (today - last_year).days <= YEARLESS_LOOKBACK_DAYS:
-        return last_year
-    return FUTURE_DATE_MESSAGE
-
-
-def _real_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _not_a_date(word: str, day_first: bool) -> str:
-    if "/" in word:
-        order = "DD/MM" if day_first else "MM/DD"
-        return f"“{_clip(word)}” isn't a real date (dates are written {order} here)."
-    return f"“{_clip(word)}” isn't a real date."
-
-
-def _checked_date(word: str, year: int, month: int, day: int, today: date, day_first: bool) -> date | str:
-    found = _real_date(year, month, day)
-    if found is None:
-        return _not_a_date(word, day_first)
-    if found > today:
-        return FUTURE_DATE_MESSAGE
-    return found
-
-
-def parse_date(text: str, *, today: date, day_first: bool = False) -> date:
-    """Parse one date word relative to ``today`` (computed by the caller in the user's Slack timezone).
-
-    Raises ``DateError`` with a friendly message for anything unusable; never another exception for any
-    string.
-    """
-    word = text.strip()
-    result = _date_word(word, today, day_first) if word and not any(c.isspace() for c in word) else None
-    if result is None:
-        raise DateError(
-            f"“{_clip(word)}” isn't a date I understand — try today, yesterday, a weekday like mon, "
-            f"or {today.isoformat()}."
-        )
-    if isinstance(result, str):
-        raise DateError(result)
-    return result
-
-
 # ---------------------------------------------------------------- projects
 
 
@@ -302,7 +172,7 @@ def _resolve_project(
             "Which project? Put its code after the duration, e.g. /hours 2.5 acme-web Fixed the header.",
         )
     key = token.casefold()
-    shown = _clip(token)
+    shown = clip(token)
 
     by_code = [p for p in projects if p.code.strip().casefold() == key]
     active_codes = [p for p in by_code if not p.archived]
@@ -357,7 +227,7 @@ _DURATION_START: Final = frozenset("0123456789.,:-+")
 _MISSING_DURATION: Final = "How long did you work? Start with a duration, e.g. 2.5, 1h30m, 1:30 or 45m."
 
 
-def _duration_span(text: str, tokens: Sequence[_Token], index: int) -> int:
+def _duration_span(text: str, tokens: Sequence[Token], index: int) -> int:
     """How many tokens from ``index`` form the duration (longest well-formed group, else the single token)."""
     longest = min(_MAX_TOKENS_IN_DURATION, len(tokens) - index)
     for count in range(longest, 1, -1):
@@ -375,7 +245,7 @@ def parse_hours(
     day_first: bool = False,
 ) -> HoursParse:
     """Parse the text of ``/hours <text>`` (without a subcommand keyword).  Never raises for any string."""
-    tokens = _tokens(text)
+    tokens = tokens_of(text)
     problems: list[str] = []
     candidates: tuple[int, ...] = ()
     minutes: int | None = None
@@ -387,7 +257,7 @@ def parse_hours(
         nonlocal index, work_date, date_seen
         if date_seen or index >= len(tokens):
             return
-        found = _date_word(tokens[index].text, today, day_first)
+        found = date_word(tokens[index].text, today, day_first)
         if found is None:
             return
         date_seen = True
@@ -424,7 +294,7 @@ def parse_hours(
         minutes=minutes,
         project_id=resolution.project_id,
         work_date=work_date,
-        description=_rest(text, tokens, index),
+        description=rest_after(text, tokens, index),
         problems=tuple(problems),
         candidates=candidates,
     )
@@ -474,65 +344,12 @@ def parse_timer_start(
     rest: str, *, projects: Sequence[ProjectChoice], channel_project_id: int | None = None
 ) -> TimerStart:
     """Parse ``/hours start <rest>``: ``[PROJECT] description``.  Never raises for any string."""
-    tokens = _tokens(rest)
+    tokens = tokens_of(rest)
     resolution = _resolve_project(tokens[0].text if tokens else None, projects, channel_project_id)
     index = 1 if resolution.consumed else 0
     return TimerStart(
         project_id=resolution.project_id,
-        description=_rest(rest, tokens, index),
+        description=rest_after(rest, tokens, index),
         problems=(resolution.problem,) if resolution.problem else (),
         candidates=resolution.candidates,
     )
-
-
-# ---------------------------------------------------------------- people named in /hours
-
-_MENTION_RE: Final = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^<>]*)?>", re.ASCII)
-_BLANKS_RE: Final = re.compile(r"[ \t]*")
-
-
-@dataclass(frozen=True)
-class PeopleText:
-    """The people an entry text names and the text without them.
-
-    ``user_ids``: Slack user ids of the mentions, first mention first, each once. ``me``: ``@me`` was written.
-    ``unknown``: words like ``@alice`` that are not mentions Slack resolved, so nobody can tell who they mean.
-    """
-
-    text: str
-    user_ids: tuple[str, ...] = ()
-    me: bool = False
-    unknown: tuple[str, ...] = ()
-
-    @property
-    def names_people(self) -> bool:
-        return bool(self.user_ids or self.me or self.unknown)
-
-
-def split_people(text: str) -> PeopleText:
-    """Take the mentions (``<@U123|name>``, ``<@U123>``, ``@me``) out of ``/hours`` entry text.
-
-    Mentions count wherever they stand; the text keeps everything else with its spacing (trimmed at both ends,
-    the blanks after a removed mention go with it). Never raises for any string.
-    """
-    user_ids: list[str] = []
-    unknown: list[str] = []
-    me = False
-    kept: list[str] = []
-    last = 0
-    for token in _tokens(text):
-        ids = _MENTION_RE.findall(token.text)
-        bare = _MENTION_RE.sub("", token.text)
-        if ids and bare.strip(",;.") == "":
-            user_ids.extend(ids)
-        elif token.text.casefold() == "@me":
-            me = True
-        elif token.text.startswith("@") and len(token.text) > 1 and "@" not in token.text[1:]:
-            unknown.append(token.text)
-        else:
-            continue
-        kept.append(text[last : token.start])
-        last = _BLANKS_RE.match(text, token.end).end()  # type: ignore[union-attr]  # matches the empty string
-    kept.append(text[last:])
-    rest = "".join(kept).strip()
-    return PeopleText(rest, tuple(dict.fromkeys(user_ids)), me, tuple(dict.fromkeys(unknown)))
