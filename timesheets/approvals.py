@@ -32,6 +32,7 @@ from storage.types import utcnow
 from team.formats import workspace_formats
 from team.members import require_active
 from team.roles import Permission, has_role, require
+from team.workspace_settings import change_setting
 from timesheets.lookup import ProjectInfo, find_project
 from timesheets.member_calendar import member_today
 
@@ -134,25 +135,14 @@ def approvals_enabled(session: Session, workspace_id: int) -> bool:
 
 
 def set_approvals(session: Session, actor: Member, enabled: bool) -> bool:
-    require(actor, Permission.CHANGE_APPROVAL_SETTINGS)
-    workspace = _workspace(session, actor.workspace_id)
-    if workspace.approvals_enabled != enabled:
-        audit(session, actor, "workspace.approvals", f"workspace:{workspace.id}", before=workspace.approvals_enabled,
-              after=enabled)
-        workspace.approvals_enabled = enabled
-    return enabled
+    return change_setting(session, actor, Permission.CHANGE_APPROVAL_SETTINGS, Workspace.approvals_enabled, enabled,
+                          action="workspace.approvals")
 
 
 def set_review_channel(session: Session, actor: Member, channel_id: str | None) -> str | None:
     """Where review messages go: a channel the admins pick, or (None) each reviewer's DM."""
-    require(actor, Permission.CHANGE_APPROVAL_SETTINGS)
-    workspace = _workspace(session, actor.workspace_id)
-    channel = channel_id or None
-    if workspace.review_channel_id != channel:
-        audit(session, actor, "workspace.review_channel", f"workspace:{workspace.id}",
-              before=workspace.review_channel_id, after=channel)
-        workspace.review_channel_id = channel
-    return channel
+    return change_setting(session, actor, Permission.CHANGE_APPROVAL_SETTINGS, Workspace.review_channel_id,
+                          channel_id or None, action="workspace.review_channel")
 
 
 # ---------------------------------------------------------------- submitting
