@@ -208,7 +208,7 @@ def read_catalog_page(session: Session, actor: Member, rounding: RoundingRule, p
     workspace default. Two statements: the per-client counts, then the page's rows."""
     require(actor, Permission.MANAGE_CATALOG)
     workspace_id = actor.workspace_id
-    counts = [ClientCount(*row.tuple()) for row in session.execute(_counts_statement(), {"workspace_id": workspace_id})]
+    counts = [ClientCount._make(row) for row in session.execute(_counts_statement(), {"workspace_id": workspace_id})]
 
     def read(spans: list[tuple[ClientCount, int, int]]) -> list[PageClient]:
         (first, low, _), (last, _, end) = spans[0], spans[-1]
