@@ -191,10 +191,11 @@ _keep_alive: list[Any] = []  # the --xero-sandbox server lives as long as the pr
 
 
 def _metrics_directory(settings: Settings, *, web: bool) -> None:
-    """Multiprocess metrics for this instance when it serves metrics: gunicorn's workers and RQ's work horses each
-    write their samples under one directory, which a scrape adds up (metrics.py). A fresh directory per instance
-    (removed when the process that made it exits); a PROMETHEUS_MULTIPROC_DIR given by the operator is emptied
-    first, so no figures of a previous run are added in. Must run before anything imports prometheus_client."""
+    """Multiprocess metrics for this instance when it serves metrics: gunicorn's workers (or `hourcap worker`'s one
+    process, which runs its jobs itself) write their samples under one directory, which a scrape adds up
+    (metrics.py). A fresh directory per instance (removed when the process that made it exits); a
+    PROMETHEUS_MULTIPROC_DIR given by the operator is emptied first, so no figures of a previous run are added in.
+    Must run before anything imports prometheus_client."""
     import atexit
     import shutil
     import tempfile

@@ -5,10 +5,11 @@ code records with `.labels(...)`. Label values are bounded by construction: a su
 method and error code, a Xero endpoint *template* (`Invoices/{id}`, never a raw path), a status, a task name.
 Never a workspace, team, user, tenant or invoice id: those belong in logs, not in label sets.
 
-Several processes (gunicorn's workers, RQ's work horses) count into one instance's figures through
-`prometheus_client`'s multiprocess mode: with `PROMETHEUS_MULTIPROC_DIR` set before this module is first imported
-(the composition root sets up a fresh directory per `hourcap serve` or `hourcap worker`), each process writes its
-samples to files there and a scrape adds them up. Without it (tests, the demo, `make run` without metrics) the
+Several processes (gunicorn's workers) count into one instance's figures through `prometheus_client`'s
+multiprocess mode: with `PROMETHEUS_MULTIPROC_DIR` set before this module is first imported (the composition root
+sets up a fresh directory per `hourcap serve` or `hourcap worker`), each process writes its samples to files there
+and a scrape adds them up. An `hourcap worker` runs its jobs in its own process, so its directory holds that one
+process's files, whatever the number of jobs. Without it (tests, the demo, `make run` without metrics) the
 figures live in this process only. `scrape(...)` renders either, plus collectors that read the database at scrape
 time (`storage/gauges.py`: outbox depth, invoice states).
 """

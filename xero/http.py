@@ -2,10 +2,9 @@
 
 An `httpx2.Client` built without a context makes its own `ssl.SSLContext`, reading the system's CA bundle each
 time: tens of milliseconds of CPU (35 ms measured on a busy 2-core machine, ~120 ms inside a job there). Jobs build
-clients (`xero.client.XeroClient`, the token refresh in `xero.tokens`, the code exchange in `xero.oauth`), and RQ
-forks a work horse from the worker for every job, so a context the horse made would die with it. The one made
-here when the module is imported (in the worker, before it forks) serves every job of the process. An SSLContext
-may be shared between threads and connections.
+clients (`xero.client.XeroClient`, the token refresh in `xero.tokens`, the code exchange in `xero.oauth`); the one
+context made here when the module is imported serves every job and request of the process. An SSLContext may be
+shared between threads and connections.
 """
 
 from __future__ import annotations

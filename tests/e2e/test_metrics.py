@@ -142,9 +142,10 @@ def test_serve_adds_up_every_worker_on_the_metrics_port_and_logs_json(tmp_path: 
 
 
 @pytest.mark.redis
-def test_worker_serves_the_jobs_its_work_horses_ran_on_the_metrics_port(tmp_path: Path, redis_url: str,
-                                                                         db: Database, database_url: str) -> None:
-    """RQ runs each job in a forked work horse: its figures reach the worker's scrape only through the files."""
+def test_worker_serves_the_jobs_it_ran_on_the_metrics_port(tmp_path: Path, redis_url: str, db: Database,
+                                                            database_url: str) -> None:
+    """The worker runs its jobs in its own process, in multiprocess mode (the directory made for it): a job's figures
+    reach the worker's scrape through that process's files."""
     import time
 
     from storage.models import Outbox

@@ -4,7 +4,7 @@ HTTP, while things break — and every invoice reaches Xero exactly once.
 Breakage, all at once:
 - 30 % of the sandbox's invoice calls faulted (429 with Retry-After, 500, plain-text 503, slow answers past the
   client's timeout, commit-then-drop), PUTs and lookups alike;
-- 3 SIGKILLs of a whole worker (its process group and its work horse) while pushes are in flight;
+- 3 SIGKILLs of a whole worker (its process group, the job in hand with it) while pushes are in flight;
 - one real Redis restart: the drill runs its own `redis-server` on a free port (no root needed, and the shared
   Redis other tests use is never touched), killed and started again empty mid-run;
 - Idempotency-Keys expiring in between: the sandbox keeps keys 5 s of its clock, and the clock runs fast.
@@ -114,7 +114,7 @@ class Pool:
                 self.start()
 
     def sigkill_one(self) -> None:
-        """SIGKILL a worker's process group and every process below it (the horse has a group of its own)."""
+        """SIGKILL a worker's process group and every process below it (its jobs run in the worker itself)."""
         kill_tree(next(p for p in self.procs if p.poll() is None))
 
     def stop(self) -> None:

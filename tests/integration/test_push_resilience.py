@@ -269,7 +269,7 @@ def test_a_worker_killed_after_xero_answered_is_found_by_reference_not_duplicate
     first = workers.start()
     invoice_id = create_invoice(db, shop, 3)
     wait_for(lambda: slow.fired == 1, timeout=20, what="the PUT to reach the sandbox")
-    kill_tree(first)  # the worker and its work horse die while Xero is still answering
+    kill_tree(first)  # the worker dies, job and all, while Xero is still answering
     reference = invoice(db, invoice_id).reference
     wait_for(lambda: len(drafts(xero_sb, tenant, reference)) == 1, timeout=10, what="Xero to commit the draft")
     xero_sb.clock.advance(60)

@@ -2,11 +2,13 @@
 `rq_queue` fixture is in tests/integration/conftest.py).
 
 Test tasks keep their observations in `CALLS` keyed by a per-test token (so tests never see each other's
-calls), except `test.crash_once`, which runs in a separate worker process and therefore writes to a file.
+calls), except `test.crash_once` and `test.stubborn_once`, which run in a separate worker process and therefore
+write to a file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -83,6 +85,20 @@ def crash_once(ctx: JobContext, path: str) -> None:
         handle.write("done\n")
 
 
+def stubborn_once(ctx: JobContext, path: str) -> None:
+    """Like `crash_once`, but its first run also ignores the job timeout: it swallows what RQ raises and hangs on."""
+    marker = Path(path)
+    earlier = marker.read_text().count("start") if marker.exists() else 0
+    with marker.open("a") as handle:
+        handle.write(f"start {os.getpid()}\n")
+    deadline = time.monotonic() + 60
+    while earlier == 0 and time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # the point: a task that will not be stopped
+            time.sleep(max(deadline - time.monotonic(), 0))
+    with marker.open("a") as handle:
+        handle.write("done\n")
+
+
 def tasks_for_tests() -> TaskRegistry:
     """A fresh registry holding the test-only tasks above."""
     tasks = TaskRegistry()
@@ -91,7 +107,8 @@ def tasks_for_tests() -> TaskRegistry:
     tasks.add("test.slow_backoff", slow_backoff, retry_base=10.0, retry_cap=3600.0)
     tasks.add("test.retry_at", rate_limited)
     tasks.add("test.permanent", permanent)
-    tasks.add("test.crash_once", crash_once, lease=timedelta(seconds=1.5))
+    tasks.add("test.crash_once", crash_once, lease=timedelta(seconds=1.5), retry_base=0.05, retry_cap=0.1)
+    tasks.add("test.stubborn_once", stubborn_once, lease=timedelta(seconds=1.5))
     return tasks
 
 
@@ -172,16 +189,13 @@ def clean_rq(conn: redis.Redis, queue_name: str, job_ids: set[str]) -> None:
 
 
 def run_simple_worker(redis_url: str, queue_name: str, ctx: JobContext) -> None:
-    """Drain the queue in this process with RQ's SimpleWorker (burst), its jobs running with `ctx` (as
-    `jobs.worker.run_worker` serves them), restoring pytest's signal handlers."""
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
+    """Drain the queue in this process with `hourcap worker`'s RQ worker (burst; no relay thread or sweeper), its
+    jobs running with `ctx` as `jobs.worker.run_worker` serves them, restoring pytest's signal handlers."""
+    from jobs.worker import rq_worker
 
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
     try:
-        worker = SimpleWorker(
-            [queue_name], connection=redis.Redis.from_url(redis_url), serializer=JSONSerializer
-        )
+        worker = rq_worker(redis_url, queue_name)
         with serving(ctx):
             worker.work(burst=True, logging_level="WARNING")
     finally:
@@ -194,6 +208,7 @@ def worker_main() -> None:
     from jobs.worker import run_worker
 
     queue_name, relay_interval, sweep_interval = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    stuck_grace = float(sys.argv[4])
     ctx = JobContext(db=Database(os.environ["DATABASE_URL"]), tasks=tasks_for_tests())
     run_worker(
         ctx,
@@ -201,4 +216,5 @@ def worker_main() -> None:
         queue_name=queue_name,
         relay_interval=relay_interval,
         sweep_interval=sweep_interval,
+        stuck_grace=stuck_grace,
     )
