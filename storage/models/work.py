@@ -84,9 +84,8 @@ class TimeEntry(Base, WorkspaceScoped, Timestamped):
         # The first uninvoiced entries by date, without sorting them all: the invoice preview's first lines.
         Index("ix_time_entries_uninvoiced_by_date", "workspace_id", "work_date", "id",
               postgresql_where=text("invoice_id IS NULL"), sqlite_where=text("invoice_id IS NULL")),
-        # Summed from the index alone on PostgreSQL: a fixed budget's all-time value, and a retainer's billable
-        # minutes per day of the months a report covers (reports, budget alerts).
-        Index("ix_time_entries_project_day_value", "workspace_id", "project_id", "work_date",
+        # A fixed budget's all-time value (reports, budget alerts) summed from the index alone on PostgreSQL.
+        Index("ix_time_entries_project_value", "workspace_id", "project_id",
               postgresql_include=["billable", "minutes", "hourly_rate"]),
     )
 
