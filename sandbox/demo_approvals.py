@@ -120,6 +120,11 @@ def approvals(demo: Demo) -> None:
     seen = demo.calls("chat.postMessage")
     submitted = _press(demo, BOB, ACTION_SUBMIT, _button(confirm["blocks"], ACTION_SUBMIT))
     demo.say(f"→ {submitted['text']}")
+    waiting = demo.slack.command("week", user=BOB, channel=CHANNEL).json()
+    demo.say("Bob's /hours week while it waits: each entry says why it can't change, with no Edit or Delete:")
+    for line in render_blocks(waiting["blocks"]):
+        if ":lock:" in line:
+            demo.out(line)
     review = _latest_dm(demo, ALICE, seen)
     demo.say("Alice's review message (Olivia gets one too):")
     for line in render_blocks(review["blocks"]):

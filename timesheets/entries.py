@@ -36,7 +36,7 @@ from team.formats import formats_of, workspace_formats
 from team.members import get_member, require_active
 from timesheets.budget_watch import watch
 from timesheets.burn import burn_line
-from timesheets.closed_time import refuse_closed
+from timesheets.closed_time import closed_days, refuse_closed
 from timesheets.entry_store import day_facts, insert_entry, member_row
 from timesheets.grammar.durations import MAX_MINUTES, MIN_MINUTES, format_duration
 from timesheets.grammar.parse import FUTURE_DATE_MESSAGE
@@ -93,6 +93,12 @@ class StoredEntry:
     permalink: str | None = None
     approved: bool = False  # in an approved week: locked like an invoiced entry
     formats: Formats = DEFAULT  # how the workspace reads money and dates
+    closed: str | None = None  # why its day is closed to changes (closed_time: locked, in review), if it is
+
+    @property
+    def changeable(self) -> bool:
+        """Whether editing or deleting it could succeed now (the use cases check again)."""
+        return not (self.invoiced or self.approved or self.closed)
 
     @property
     def day(self) -> str:
@@ -210,13 +216,13 @@ def _refuse_over_cap(already: int, work_date: date, minutes: int, today: date) -
 
 
 def _stored(entry: TimeEntry, project: ProjectInfo, today: date, formats: Formats,
-            burn: str | None = None) -> StoredEntry:
+            burn: str | None = None, closed: str | None = None) -> StoredEntry:
     return StoredEntry(
         id=entry.id, project_id=entry.project_id, project_label=project.label, work_date=entry.work_date,
         minutes=entry.minutes, description=entry.description, billable=entry.billable,
         hourly_rate=None if entry.hourly_rate is None else Decimal(entry.hourly_rate),
         invoiced=entry.invoice_id is not None, today=today, burn=burn, permalink=entry.slack_permalink,
-        approved=entry.approval_id is not None, formats=formats,
+        approved=entry.approval_id is not None, formats=formats, closed=closed,
     )
 
 
@@ -409,10 +415,12 @@ def list_entries(session: Session, member: Member, period: Period, *, now: datet
     ).all()
     projects: dict[int, ProjectInfo] = {}
     formats = workspace_formats(session, member.workspace_id)
+    closed = closed_days(session, member, start, end) if entries else {}
     by_day: dict[date, list[StoredEntry]] = {}
     for entry in entries:
         if entry.project_id not in projects:
             projects[entry.project_id] = _project_of(session, entry)
-        by_day.setdefault(entry.work_date, []).append(_stored(entry, projects[entry.project_id], today, formats))
+        by_day.setdefault(entry.work_date, []).append(
+            _stored(entry, projects[entry.project_id], today, formats, closed=closed.get(entry.work_date)))
     days = tuple(DayEntries(day, sum(e.minutes for e in items), tuple(items)) for day, items in by_day.items())
     return EntryListing(period=period, start=start, end=end, today=today, days=days, formats=formats)

@@ -87,11 +87,13 @@ def _entry_blocks(entry: StoredEntry, period: Period) -> list[dict[str, Any]]:
         parts.append(":lock: invoiced")
     elif entry.approved:
         parts.append(":lock: approved")
+    elif entry.closed:
+        parts.append(f":lock: {entry.closed}")
     link = safe_permalink(entry.permalink)
     if link:
         parts.append(f"<{link}|:link: message>")
     blocks = [b.section(" · ".join(parts))]
-    if not entry.invoiced and not entry.approved:
+    if entry.changeable:  # no buttons that would be refused
         value = f"{entry.id}|{period}"
         sentence = f"{format_duration(entry.minutes)} on {entry.project_label}, {entry.day} will be deleted."
         blocks.append(b.actions(f"entry.{entry.id}", [
@@ -110,12 +112,12 @@ def _pages(listing: EntryListing) -> list[list[_Row]]:
     last_day: int | None = None
     for day_index, day in enumerate(listing.days):
         for entry in day.entries:
-            cost = (1 if entry.invoiced else 2) + (0 if last_day == day_index else 1)
+            cost = (2 if entry.changeable else 1) + (0 if last_day == day_index else 1)
             if used + cost > budget and pages[-1]:
                 pages.append([])
                 used = 0
                 last_day = None
-                cost = (1 if entry.invoiced else 2) + 1
+                cost = (2 if entry.changeable else 1) + 1
             pages[-1].append(_Row(day_index, entry))
             used += cost
             last_day = day_index

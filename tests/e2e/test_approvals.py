@@ -131,6 +131,8 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     slack.message_action(ACTION_DELETE, user=BOB, value=f"{header.id}|week")  # closed while waiting
     assert "waiting for review" in last_response(slack_api, 3)["text"]
     assert "waiting for review" in _log(slack, BOB, "1 acme-web More")["text"]
+    waiting = text_of(_log(slack, BOB, "week")["blocks"])
+    assert ":lock: in review" in waiting and ACTION_DELETE not in waiting and ACTION_EDIT not in waiting
 
     slack.home_opened(ALICE)  # Home shows Alice the week waiting
     [home] = slack_api.wait_for("views.publish")

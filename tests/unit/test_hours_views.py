@@ -7,6 +7,7 @@ Slack rejects a block whose elements share an action_id, a static_select without
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -149,3 +150,30 @@ def test_option_labels_reach_the_modal_whole() -> None:
     project = _project(client="C" * 90, name="Website relaunch", code="tel-web")
     select = build_log_modal(LogForm(today=TODAY, projects=(project,), project_count=1))["blocks"][0]["element"]
     assert select["options"][0]["text"]["text"].endswith("— Website relaunch (tel-web)")
+
+
+def _closed_listing(count: int, closed: str | None) -> EntryListing:
+    listing = _listing(count)
+    days = tuple(DayEntries(day=d.day, total_minutes=d.total_minutes,
+                            entries=tuple(replace(e, closed=closed if e.id % 2 else None) for e in d.entries))
+                 for d in listing.days)
+    return replace(listing, days=days)
+
+
+@pytest.mark.parametrize("closed", ["in review", "locked"])
+def test_entries_on_closed_days_show_why_and_no_buttons_and_pages_pack_them_tighter(closed: str) -> None:
+    open_pages = _pages(_listing(100))
+    pages = _pages(_closed_listing(100, closed))
+    assert len(pages) < len(open_pages)  # a row without buttons is one block, not two
+    seen: list[str] = []
+    for blocks in pages:
+        assert len(blocks) <= 50
+        assert_unique_action_ids(blocks)
+        for block in blocks:
+            if block["type"] == "section" and "Task " in block["text"]["text"]:
+                seen.append(block["text"]["text"])
+        buttons = {b["block_id"] for b in blocks
+                   if b["type"] == "actions" and b.get("block_id", "").startswith("entry.")}
+        assert all(int(block_id.split(".")[1]) % 2 == 0 for block_id in buttons)  # only the open entries
+    assert len(seen) == 100  # every entry listed once, none cut
+    assert sum(f":lock: {closed}" in text for text in seen) == 50
