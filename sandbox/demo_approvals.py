@@ -162,6 +162,10 @@ def approvals(demo: Demo) -> None:
     for line in render_blocks(decided["blocks"][-3:]):
         demo.out(line)
     demo.say(f"Bob's DM: {_latest_dm(demo, BOB, seen)['text']}")
+    olivia_copy = demo.slack_api.messages(OWNER)[-1]
+    demo.say("Olivia's copy of the review message says so too, with no Approve or Send back left:")
+    for line in render_blocks(olivia_copy["blocks"][-3:]):
+        demo.out(line)
     refused = _press(demo, BOB, ACTION_EDIT, entry_value)
     demo.say(f"Bob presses Edit on the approved entry → {refused['text']}")
 

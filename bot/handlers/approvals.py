@@ -53,6 +53,7 @@ from timesheets.approvals import (
     set_review_channel,
     submit_week,
 )
+from timesheets.review_messages import remember_review_messages, take_review_messages
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +78,56 @@ def _republish(client: WebClient, body: dict[str, Any], context: BoltContext) ->
                  show_archived=show_all, invoice_filter=chosen, invoice_page=invoice_page)
 
 
-def _announce(client: WebClient, submitted: Submitted) -> None:
-    """The review message: once in the review channel, else in each reviewer's DM."""
+def _post(client: WebClient, channel: str, reply: Reply) -> tuple[str, str]:
+    text, blocks = reply
+    answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    return str(answer["channel"]), str(answer["ts"])
+
+
+def _announce(client: WebClient, context: BoltContext, submitted: Submitted) -> None:
+    """The review message: once in the review channel, else in each reviewer's DM. Where each copy went is kept
+    (timesheets/review_messages.py), so the first decision updates them all."""
     reply = review_message(submitted.sheet)
-    if submitted.review_channel_id:
+    posted: list[tuple[str, str]] = []
+    try:
+        if submitted.review_channel_id:
+            try:
+                posted.append(_post(client, submitted.review_channel_id, reply))
+                return
+            except SlackApiError as exc:  # not in the channel, archived...: the reviewers still hear of it
+                log.warning("review channel refused the review message: %s", exc.response.get("error"))
+        for user_id in submitted.reviewer_user_ids:
+            posted.append(_post(client, user_id, reply))
+    finally:
+        if posted and submitted.sheet.submission_id is not None:
+            with context["db"].session() as session:
+                remember_review_messages(session, context["actor"](session).workspace_id,
+                                         submitted.sheet.submission_id, posted)
+
+
+def _decided_everywhere(client: WebClient, decision: Decision, copies: list[tuple[str, str]],
+                        answered: tuple[object, object]) -> None:
+    """Every other copy of the review message now says who decided, without buttons (`answered`, the copy the
+    reviewer pressed, is replaced already). A copy Slack can no longer edit (deleted, a channel left) is skipped."""
+    text, blocks = decided_message(decision)
+    for channel, ts in copies:
+        if (channel, ts) == answered:
+            continue
         try:
-            _dm(client, submitted.review_channel_id, reply)
-            return
-        except SlackApiError as exc:  # not in the channel, archived...: the reviewers still hear of it
-            log.warning("review channel refused the review message: %s", exc.response.get("error"))
-    for user_id in submitted.reviewer_user_ids:
-        _dm(client, user_id, reply)
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not update a copy of the review message: %s", exc.response.get("error"))
+
+
+def _decide(context: BoltContext, submission: object, *, approve: bool,
+            note: str = "") -> tuple[Decision, list[tuple[str, str]]]:
+    """The decision (the use case checks the reviewer) and, in the same transaction, the copies it settles."""
+    with context["db"].session() as session:
+        actor = context["actor"](session)
+        decision = decide(session, actor, submission, approve=approve, note=note)
+        copies = (take_review_messages(session, actor.workspace_id, decision.sheet.submission_id)
+                  if decision.sheet.submission_id is not None else [])
+    return decision, copies
 
 
 @reported
@@ -106,7 +146,7 @@ def handle_submit(ack: Ack, body: dict[str, Any], action: dict[str, Any], contex
     with context["db"].session() as session:
         submitted = submit_week(session, context["actor"](session), action.get("value"))
     _replace(respond, submitted_reply(submitted.sheet, len(submitted.reviewer_user_ids)))
-    _announce(client, submitted)
+    _announce(client, context, submitted)
 
 
 def _told(client: WebClient, decision: Decision) -> None:
@@ -117,10 +157,11 @@ def _told(client: WebClient, decision: Decision) -> None:
 def handle_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
                    respond: Respond) -> None:
     ack()
-    with context["db"].session() as session:
-        decision = decide(session, context["actor"](session), action.get("value"), approve=True)
+    decision, copies = _decide(context, action.get("value"), approve=True)
     if body.get("response_url"):
         _replace(respond, decided_message(decision))
+    container = body.get("container") or {}
+    _decided_everywhere(client, decision, copies, (container.get("channel_id"), container.get("message_ts")))
     _republish(client, body, context)
     _told(client, decision)
 
@@ -144,10 +185,9 @@ def handle_send_back_submitted(ack: Ack, body: dict[str, Any], view: dict[str, A
     except ValueError:
         meta = {}
     note = (((view.get("state") or {}).get("values") or {}).get(BLOCK_NOTE) or {}).get(ACTION_NOTE) or {}
-    with context["db"].session() as session:
-        decision = decide(session, context["actor"](session), meta.get("s"), approve=False,
-                          note=str(note.get("value") or ""))
+    decision, copies = _decide(context, meta.get("s"), approve=False, note=str(note.get("value") or ""))
     ack()
+    _decided_everywhere(client, decision, copies, (meta.get("c"), meta.get("ts")))
     if meta.get("c") and meta.get("ts"):
         text, blocks = decided_message(decision)
         try:

@@ -1,6 +1,6 @@
 """All tables, importable from one place."""
 
-from storage.models.approvals import WeekState, WeekSubmission
+from storage.models.approvals import ReviewMessage, WeekState, WeekSubmission
 from storage.models.base import Base
 from storage.models.invoices import Invoice, InvoiceLine, InvoiceMode, InvoiceStatus, ReleaseState
 from storage.models.nudges import NudgeSchedule, NudgeSettings
@@ -44,6 +44,7 @@ __all__ = [
     "OutboxStatus",
     "Project",
     "ProjectMemberRate",
+    "ReviewMessage",
     "Role",
     "SlackEventReceipt",
     "TimeEntry",

@@ -34,3 +34,15 @@ class WeekSubmission(Base, WorkspaceScoped, Timestamped):
     decided_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewMessage(Base, WorkspaceScoped):
+    """A review message posted for a submission's current round (a reviewer's DM or the review channel): once one
+    reviewer decides, every other copy is updated to say so, and the rows go."""
+
+    __tablename__ = "review_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("week_submissions.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))

@@ -27,8 +27,9 @@ from bot.views.home import ACTION_APPLY_ROLE
 from bot.views.hours import ACTION_DELETE, ACTION_EDIT
 from sandbox.slack import SlackSandbox
 from storage.db import Database
-from storage.models import AuditLog, TimeEntry, WeekState, WeekSubmission
+from storage.models import AuditLog, ReviewMessage, TimeEntry, WeekState, WeekSubmission
 from tests.support.catalog import Catalog, make_catalog
+from tests.support.jobs_fixtures import wait_for
 from tests.support.slack_app import (
     ack_body,
     button,
@@ -79,6 +80,15 @@ def dms(slack_api: SlackSandbox, user: str) -> list[dict[str, Any]]:
     return [c.params for c in slack_api.calls_to("chat.postMessage") if c.params.get("channel") == user]
 
 
+def copies_on_record(db: Database, count: int) -> None:
+    """Until the review message's copies are on record: the app keeps each one once Slack has answered its post,
+    a moment after the DM arrives."""
+    def recorded() -> bool:
+        with db.session() as s:
+            return s.scalar(select(func.count()).select_from(ReviewMessage)) == count
+    wait_for(recorded, timeout=5, what=f"{count} review message copies on record")
+
+
 def submission(db: Database) -> WeekSubmission:
     with db.session() as s:
         return s.scalars(select(WeekSubmission)).one()
@@ -122,6 +132,7 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     slack.message_action(ACTION_SUBMIT, user=BOB, value=button(confirm["blocks"], ACTION_SUBMIT)["value"])
     assert "for approval" in last_response(slack_api, 2)["text"]
     slack_api.wait_for("chat.postMessage", 2)
+    copies_on_record(db, 2)
     [review] = dms(slack_api, ALICE)
     assert [r["text"] for r in dms(slack_api, OWNER)] == [review["text"]]  # every reviewer, not Bob
     assert "bob" in review["text"] and "Total: 3 h" in text_of(review["blocks"])
@@ -139,6 +150,7 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     assert "Weeks waiting for review" in text_of(home.params["view"]["blocks"])
     assert "bob" in text_of(home.params["view"]["blocks"])
 
+    updates = len(slack_api.calls_to("chat.update"))
     slack.message_action(ACTION_SEND_BACK, user=ALICE, value=sub_id)
     modal = opened_view(slack_api)
     answer = slack.view_submission(modal, {BLOCK_NOTE: {ACTION_NOTE: {"type": "plain_text_input",
@@ -148,6 +160,10 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     [told] = dms(slack_api, BOB)
     assert "sent back by alice" in told["text"] and "Header was 1.5 h" in told["text"]
     assert submission(db).state == WeekState.SENT_BACK.value
+    slack_api.wait_for("chat.update", updates + 1)
+    [olivia_copy] = slack_api.messages(OWNER)  # the other reviewer's copy says it is decided, without buttons
+    assert "Sent back by alice" in text_of(olivia_copy["blocks"]) and ACTION_APPROVE not in text_of(
+        olivia_copy["blocks"]) and "edited" in olivia_copy
 
     slack.message_action(ACTION_EDIT, user=BOB, value=f"{header.id}|week")  # editable again
     edit = opened_view(slack_api, 2)
@@ -159,12 +175,21 @@ def test_submit_send_back_fix_resubmit_approve_and_reopen(slack: SignedSlack, sl
     slack_api.reset_calls()
     submit(slack, slack_api, db)
     slack_api.wait_for("chat.postMessage", 2)
+    copies_on_record(db, 2)
     [review] = dms(slack_api, ALICE)
     assert "Total: 2 h 30 min" in text_of(review["blocks"])
 
+    updates = len(slack_api.calls_to("chat.update"))
     slack.message_action(ACTION_APPROVE, user=ALICE, value=sub_id)
     decided = last_response(slack_api, 2)
     assert "Approved by alice" in text_of(decided["blocks"])
+    slack_api.wait_for("chat.update", updates + 2)  # both copies of this round (the test's press names no message)
+    first_round, second_round = slack_api.messages(OWNER)
+    assert "Approved by alice" in text_of(second_round["blocks"]) and ACTION_APPROVE not in text_of(
+        second_round["blocks"])
+    assert "Sent back by alice" in text_of(first_round["blocks"])  # the first round's copy keeps its own outcome
+    [alice_first, alice_second] = [m for m in slack_api.messages(ALICE) if "— bob" in text_of(m.get("blocks", []))]
+    assert "Approved by alice" in text_of(alice_second["blocks"]) and "Sent back" in text_of(alice_first["blocks"])
     slack_api.wait_for("chat.postMessage", 3)
     assert any("was approved by alice" in m["text"] for m in dms(slack_api, BOB))
     assert all(e.approval_id == int(sub_id) for e in entries_of(db, BOB))
@@ -200,6 +225,7 @@ def test_crafted_reviews_are_refused(slack: SignedSlack, two_teams: SignedSlack,
     assert "Only managers, admins and the owner can approve or send back timesheets" in last_response(
         slack_api, 2)["text"]
     slack.message_action(ACTION_SEND_BACK, user=BOB, value=sub_id)
+    assert "Only managers" in last_response(slack_api, 3)["text"]  # answered before the next press is sent
     assert slack_api.calls_to("views.open") == []
     crafted = {"type": "modal", "callback_id": "week_send_back_modal", "private_metadata": json.dumps({"s": sub_id}),
                "blocks": []}
