@@ -78,7 +78,9 @@ def monthly(demo: Demo) -> None:
     seen_dm = len(demo.slack_api.messages(OWNER))
     _log(demo, "8 glob-film Storyboard")
     _log(demo, "5 glob-press Copy")  # 500 of 1,000: 50 %
+    posts = demo.calls("chat.postMessage")
     _log(demo, "3 glob-press Layout")  # 800: 80 %
+    demo.wait_beyond("chat.postMessage", posts, 3)  # the refused channel post, then Olivia's and Alice's DMs
     for message in _alerts_in(demo, LAUNCH):
         demo.say("In #globex-launch (Hour Cap is a member):")
         for out in render_blocks(message.get("blocks", [])):
