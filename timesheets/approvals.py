@@ -35,6 +35,7 @@ from team.roles import Permission, has_role, require
 from team.workspace_settings import change_setting
 from timesheets.lookup import ProjectInfo, find_project
 from timesheets.member_calendar import member_today
+from timesheets.review_messages import take_review_messages
 
 NOT_FOUND = "That week's review was not found in this workspace."
 APPROVALS_OFF = "Timesheet approval is off in this workspace: an admin can turn it on from the Hour Cap Home tab."
@@ -268,6 +269,7 @@ class Decision:
     reviewer_name: str
     approved: bool
     note: str
+    copies: tuple[tuple[str, str], ...] = ()  # (channel, ts) of the review message's copies this decision settles
 
 
 def _already(session: Session, submission: WeekSubmission) -> InvalidInput:
@@ -310,7 +312,8 @@ def decide(session: Session, actor: Member, submission_id: object, *, approve: b
     audit(session, actor, f"timesheet.{'approve' if approve else 'send_back'}", f"week_submission:{submission.id}",
           member_id=person.id, week=start.isoformat(), note=note)
     session.expire(submission)
-    return Decision(sheet=week_sheet(session, person, start), reviewer_name=_name(actor), approved=approve, note=note)
+    return Decision(sheet=week_sheet(session, person, start), reviewer_name=_name(actor), approved=approve, note=note,
+                    copies=tuple(take_review_messages(session, actor.workspace_id, submission.id)))
 
 
 def reopen_week(session: Session, actor: Member, submission_id: object) -> WeekSheet:

@@ -25,7 +25,7 @@ def remember_review_messages(session: Session, workspace_id: int, submission_id:
 
 def take_review_messages(session: Session, workspace_id: int, submission_id: int) -> list[tuple[str, str]]:
     """The copies of the round just decided, forgotten as they are handed out (a resubmission posts new ones).
-    Call it in the transaction of the decision, after the use case has checked the reviewer."""
+    `timesheets.approvals.decide` calls it in the decision's transaction, once it has checked the reviewer."""
     rows = session.execute(select(ReviewMessage.channel_id, ReviewMessage.ts).where(
         ReviewMessage.workspace_id == workspace_id, ReviewMessage.submission_id == submission_id)
         .order_by(ReviewMessage.id)).all()

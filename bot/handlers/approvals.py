@@ -53,7 +53,7 @@ from timesheets.approvals import (
     set_review_channel,
     submit_week,
 )
-from timesheets.review_messages import remember_review_messages, take_review_messages
+from timesheets.review_messages import remember_review_messages
 
 log = logging.getLogger(__name__)
 
@@ -101,33 +101,20 @@ def _announce(client: WebClient, context: BoltContext, submitted: Submitted) -> 
     finally:
         if posted and submitted.sheet.submission_id is not None:
             with context["db"].session() as session:
-                remember_review_messages(session, context["actor"](session).workspace_id,
-                                         submitted.sheet.submission_id, posted)
+                remember_review_messages(session, context["workspace_id"], submitted.sheet.submission_id, posted)
 
 
-def _decided_everywhere(client: WebClient, decision: Decision, copies: list[tuple[str, str]],
-                        answered: tuple[object, object]) -> None:
+def _decided_everywhere(client: WebClient, decision: Decision, answered: tuple[object, object]) -> None:
     """Every other copy of the review message now says who decided, without buttons (`answered`, the copy the
     reviewer pressed, is replaced already). A copy Slack can no longer edit (deleted, a channel left) is skipped."""
     text, blocks = decided_message(decision)
-    for channel, ts in copies:
+    for channel, ts in decision.copies:
         if (channel, ts) == answered:
             continue
         try:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             log.warning("could not update a copy of the review message: %s", exc.response.get("error"))
-
-
-def _decide(context: BoltContext, submission: object, *, approve: bool,
-            note: str = "") -> tuple[Decision, list[tuple[str, str]]]:
-    """The decision (the use case checks the reviewer) and, in the same transaction, the copies it settles."""
-    with context["db"].session() as session:
-        actor = context["actor"](session)
-        decision = decide(session, actor, submission, approve=approve, note=note)
-        copies = (take_review_messages(session, actor.workspace_id, decision.sheet.submission_id)
-                  if decision.sheet.submission_id is not None else [])
-    return decision, copies
 
 
 @reported
@@ -157,11 +144,12 @@ def _told(client: WebClient, decision: Decision) -> None:
 def handle_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient,
                    respond: Respond) -> None:
     ack()
-    decision, copies = _decide(context, action.get("value"), approve=True)
+    with context["db"].session() as session:
+        decision = decide(session, context["actor"](session), action.get("value"), approve=True)
     if body.get("response_url"):
         _replace(respond, decided_message(decision))
     container = body.get("container") or {}
-    _decided_everywhere(client, decision, copies, (container.get("channel_id"), container.get("message_ts")))
+    _decided_everywhere(client, decision, (container.get("channel_id"), container.get("message_ts")))
     _republish(client, body, context)
     _told(client, decision)
 
@@ -185,9 +173,11 @@ def handle_send_back_submitted(ack: Ack, body: dict[str, Any], view: dict[str, A
     except ValueError:
         meta = {}
     note = (((view.get("state") or {}).get("values") or {}).get(BLOCK_NOTE) or {}).get(ACTION_NOTE) or {}
-    decision, copies = _decide(context, meta.get("s"), approve=False, note=str(note.get("value") or ""))
+    with context["db"].session() as session:
+        decision = decide(session, context["actor"](session), meta.get("s"), approve=False,
+                          note=str(note.get("value") or ""))
     ack()
-    _decided_everywhere(client, decision, copies, (meta.get("c"), meta.get("ts")))
+    _decided_everywhere(client, decision, (meta.get("c"), meta.get("ts")))
     if meta.get("c") and meta.get("ts"):
         text, blocks = decided_message(decision)
         try:
