@@ -97,6 +97,15 @@ def _submission(session: Session, member: Member, week_start: date) -> WeekSubmi
         WeekSubmission.week_start == week_start)).one_or_none()
 
 
+def closed_weeks(session: Session, member: Member, start: date, end: date) -> list[tuple[date, str]]:
+    """(Monday, state) of each of `member`'s weeks touching `start`..`end` that waits for review or was approved."""
+    return [(monday, str(state)) for monday, state in session.execute(
+        select(WeekSubmission.week_start, WeekSubmission.state).where(
+            WeekSubmission.workspace_id == member.workspace_id, WeekSubmission.member_id == member.id,
+            WeekSubmission.week_start >= week_start_of(start), WeekSubmission.week_start <= end,
+            WeekSubmission.state.in_([WeekState.SUBMITTED.value, WeekState.APPROVED.value])))]
+
+
 def week_sheet(session: Session, member: Member, week_start: date) -> WeekSheet:
     entries = _entries(session, member, week_start)
     days: dict[date, int] = {}

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Member, WeekState, WeekSubmission
-from timesheets.approvals import refuse_closed_week, week_start_of
+from storage.models import Member, WeekState
+from timesheets.approvals import closed_weeks, refuse_closed_week
 from timesheets.lock_date import lock_date, refuse_locked
 
 LOCKED = "locked"  # before the workspace's lock date
@@ -27,11 +26,7 @@ def closed_days(session: Session, member: Member, start: date, end: date) -> dic
     why (`LOCKED`, `IN_REVIEW`, `APPROVED`), so a list can leave out the buttons that would be refused. Two small
     reads, whatever the range."""
     closed: dict[date, str] = {}
-    weeks = session.execute(select(WeekSubmission.week_start, WeekSubmission.state).where(
-        WeekSubmission.workspace_id == member.workspace_id, WeekSubmission.member_id == member.id,
-        WeekSubmission.week_start >= week_start_of(start), WeekSubmission.week_start <= end,
-        WeekSubmission.state.in_([WeekState.SUBMITTED.value, WeekState.APPROVED.value]))).all()
-    for week_start, state in weeks:
+    for week_start, state in closed_weeks(session, member, start, end):
         why = IN_REVIEW if state == WeekState.SUBMITTED.value else APPROVED
         for offset in range(7):
             day = week_start + timedelta(days=offset)
