@@ -52,6 +52,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any parameters. The
     # same query spans workspaces of ten entries and of a million, a date range of a day or of a year: a plan
     # chosen blind (e.g. an index scan "for about 50 rows" that reads 10,000) costs more than planning each run.
+    # A transaction of point reads and writes (a quick /hours) switches back for itself: storage/plans.py.
     # The URL's own `options` (say `-csearch_path=tenant_a`) are kept: connect_args would otherwise replace them.
     given = make_url(url).query.get("options")
     given = " ".join(given) if isinstance(given, tuple) else given

@@ -54,6 +54,36 @@ def test_postgresql_plans_each_statement_for_its_own_values(db: Database) -> Non
         assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
 
 
+def test_a_quick_log_plans_the_rest_of_its_transaction_once_and_only_that_transaction(db: Database) -> None:
+    """The locked member read of a quick /hours switches its own transaction to plans made once (storage/plans.py);
+    the pooled connection goes back to planning each statement for its values: a report must never inherit it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite plans every statement as it runs")
+    from tests.support.catalog import make_member, make_workspace
+    from timesheets.entries import member_for_logging
+
+    with db.session() as s:
+        workspace = make_workspace(s)
+        member = make_member(s, workspace, "UQUICK")
+        workspace_id, member_id = workspace.id, member.id
+    with db.session() as s:
+        backend = s.scalar(text("SELECT pg_backend_pid()"))
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        member_for_logging(s, workspace_id, member_id)
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
+    with db.session() as s:
+        assert s.scalar(text("SELECT pg_backend_pid()")) == backend  # the same pooled connection
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    try:
+        with db.session() as s:
+            member_for_logging(s, workspace_id, member_id)
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    with db.session() as s:
+        assert s.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
 def test_postgresql_keeps_the_urls_own_server_options(db: Database, database_url: str) -> None:
     """Each test run works in a schema of its own, named by the URL's `options=-csearch_path=…`; the engine's
     planner option once replaced it, so every run shared (and emptied) the public schema."""

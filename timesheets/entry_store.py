@@ -5,7 +5,8 @@ than PostgreSQL spends running it, so these are module-level statements with nam
 run on the session's connection (the ORM's execution layer adds nothing for rows that are not entities):
 
 - `member_row`: the acting member, row-locked, with the workspace's date order and formats (locale, Xero
-  currency), one round trip;
+  currency), one round trip; on PostgreSQL it also switches the rest of the transaction to plans made once
+  (`storage.plans`): every later statement of a quick log is a point read or write;
 - `insert_entry`: the entry, stored only if the project is open, the day is not closed and the member's day has
   room for it, with its billable default and rate in force taken from the project in the same statement;
 - `day_facts`: the same facts read without inserting, to say which rule refused an entry (`timesheets.entries`).
@@ -22,7 +23,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Integer, String, Text, and_, bindparam, cast, func, insert, not_, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -37,6 +37,7 @@ from storage.models import (
     XeroConnection,
 )
 from storage.models.base import Rate
+from storage.plans import on_postgresql, planned_once
 from timesheets.approvals import week_start_of
 from timesheets.grammar.durations import MAX_MINUTES
 
@@ -54,12 +55,16 @@ _MEMBER_ROW = (
     .where(Member.id == _MEMBER, Member.workspace_id == _WORKSPACE)
     .with_for_update(of=Member).execution_options(populate_existing=True)
 )
+_MEMBER_ROW_POSTGRESQL = planned_once(_MEMBER_ROW)
 
 
 def member_row(session: Session, workspace_id: int,
-               member_id: int) -> Row[Member, bool, str, str | None] | None:
-    """(member, day_first_dates, locale, Xero base currency), the member row-locked; None if not of the workspace."""
-    return session.execute(_MEMBER_ROW, {"workspace_id": workspace_id, "member_id": member_id}).one_or_none()
+               member_id: int) -> tuple[Member, bool, str, str | None] | None:
+    """(member, day_first_dates, locale, Xero base currency), the member row-locked; None if not of the workspace.
+    The first statement of its transaction: the rest of it is planned once per connection on PostgreSQL."""
+    statement = _MEMBER_ROW_POSTGRESQL if on_postgresql(session) else _MEMBER_ROW
+    row = session.execute(statement, {"workspace_id": workspace_id, "member_id": member_id}).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 # ---------------------------------------------------------------- one expression per rule
