@@ -14,7 +14,7 @@ from invoicing.invoice_list import InvoiceFilter, list_invoices, read_filter
 from storage.db import Database
 from storage.models import Role, Workspace
 from team.admin import roster
-from team.formats import workspace_formats
+from team.formats import formats_of
 from team.members import get_member
 from team.roles import has_role
 from team.uninstall import reinstalled_since_xero
@@ -51,6 +51,9 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
     `invoice_filter`/`invoice_page`: their invoice list."""
     with db.session() as session:
         member = get_member(session, workspace_id, member_id)
+        # held for the whole read: the session keeps loaded rows only while something refers to them, and the
+        # rounding, the settings and the formats below all come from this one row
+        workspace = session.get(Workspace, workspace_id)
         today = member_today(member)
         team: tuple[TeamRow, ...] = ()
         if has_role(member, Role.ADMIN):
@@ -63,7 +66,6 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
                    if has_role(member, Role.MANAGER) else None)
         xero = xero_summary(session, workspace_id)
         sync = status_summary(session, workspace_id) if xero.connected and has_role(member, Role.ADMIN) else None
-        workspace = session.get(Workspace, workspace_id)
         return member.slack_user_id, HomeModel(
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
             catalog=clients, show_archived=show_archived, xero=xero, sync=sync,
@@ -77,7 +79,8 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
             nudges=workspace_settings(session, workspace_id) if has_role(member, Role.MANAGER) else None,
             reinstalled_without_xero=(has_role(member, Role.ADMIN) and not xero.connected
                                       and reinstalled_since_xero(session, workspace_id)),
-            formats=workspace_formats(session, workspace_id),
+            # workspace_formats' two columns, both read already: the workspace's locale, its Xero base currency
+            formats=formats_of(workspace.locale if workspace is not None else None, xero.base_currency),
             monthly_summary=bool(workspace and workspace.monthly_summary) if has_role(member, Role.MANAGER) else None,
         )
 
