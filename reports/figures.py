@@ -31,6 +31,7 @@ from catalog.rounding import RoundingRule
 from invoicing.money import from_cents, time_cents
 from invoicing.selection import Period
 from invoicing.summary import RATE_SCALE, billed_minutes
+from storage.db import on_postgresql
 from storage.models import Project, TimeEntry
 
 
@@ -180,7 +181,7 @@ def without_jit(session: Session) -> None:
     rule and the cents arithmetic per entry; PostgreSQL's JIT compiles those for every statement over enough rows,
     and at a year of entries compiling took longer than it saved (bench/reports.py: a year by week 761 ms with
     it, 538 ms without, the bare GROUP BY about 480 ms either way). Elsewhere a no-op."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.execute(text("SET LOCAL jit = off"))
 
 

@@ -27,6 +27,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether `session` talks to PostgreSQL (else SQLite): for the few statements each writes its own way."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):

@@ -13,12 +13,9 @@ from __future__ import annotations
 from typing import TypeVarTuple
 
 from sqlalchemy import Select, String, func
-from sqlalchemy.orm import Session
 
 # set_config(…, is_local => true) lasts until the transaction ends: the pooled connection is back to the default
 _PLAN_ONCE = func.set_config("plan_cache_mode", "force_generic_plan", True, type_=String)
-
-
 Columns = TypeVarTuple("Columns")
 
 
@@ -28,7 +25,3 @@ def planned_once(statement: Select[*Columns]) -> Select[*Columns, str]:
     only where each later statement reads or writes a handful of rows by key; the rows it returns carry the extra
     column last. PostgreSQL only: SQLite has no `set_config` (and plans each statement anyway)."""
     return statement.add_columns(_PLAN_ONCE)
-
-
-def on_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"

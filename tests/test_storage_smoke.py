@@ -7,6 +7,8 @@ from sqlalchemy import select, text
 from storage import outbox
 from storage.db import Database
 from storage.models import Member, Outbox, Workspace
+from tests.support.catalog import make_member, make_workspace
+from timesheets.entries import member_for_logging
 
 
 def test_aware_datetimes_and_decimal_round_trip(db: Database) -> None:
@@ -59,9 +61,6 @@ def test_a_quick_log_plans_the_rest_of_its_transaction_once_and_only_that_transa
     the pooled connection goes back to planning each statement for its values: a report must never inherit it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite plans every statement as it runs")
-    from tests.support.catalog import make_member, make_workspace
-    from timesheets.entries import member_for_logging
-
     with db.session() as s:
         workspace = make_workspace(s)
         member = make_member(s, workspace, "UQUICK")

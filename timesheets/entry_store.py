@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Integer, String, Text, and_, bindparam, cast, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
+from storage.db import on_postgresql
 from storage.models import (
     Client,
     Member,
@@ -37,7 +38,7 @@ from storage.models import (
     XeroConnection,
 )
 from storage.models.base import Rate
-from storage.plans import on_postgresql, planned_once
+from storage.plans import planned_once
 from timesheets.approvals import week_start_of
 from timesheets.grammar.durations import MAX_MINUTES
 

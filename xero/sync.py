@@ -34,7 +34,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, on_postgresql
 from storage.models import (
     XeroAccount,
     XeroBrandingTheme,
@@ -147,8 +147,7 @@ def _upsert(session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: 
     """INSERT … ON CONFLICT (keys) DO UPDATE for SQLite and PostgreSQL; rows must be unique on `keys`."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if on_postgresql(session) else sqlite.insert
     columns = [c for c in rows[0] if c not in keys]
     statement = insert(model)
     statement = statement.on_conflict_do_update(

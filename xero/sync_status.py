@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from errors import InvalidInput
 from storage import outbox
+from storage.db import on_postgresql
 from storage.models import Member, Outbox, OutboxStatus, XeroConnection, XeroSyncState
 from storage.types import utcnow
 from team.roles import Permission, require
@@ -130,7 +131,7 @@ def state_for(session: Session, workspace_id: int, resource: str) -> XeroSyncSta
     state = session.scalars(query).one_or_none()
     if state is not None:
         return state
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if on_postgresql(session) else sqlite.insert
     session.execute(insert(XeroSyncState).values(workspace_id=workspace_id, resource=resource)
                     .on_conflict_do_nothing(index_elements=["workspace_id", "resource"]))
     return session.scalars(query).one()

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import on_postgresql
 from storage.models import Invoice, XeroConnection, XeroWebhookEvent
 from xero.invoice_follow import WEBHOOK_SETTLE, request_follow
 from xero.status import usable
@@ -115,7 +116,7 @@ def receive(session: Session, events: Sequence[WebhookEvent]) -> Received:
     } for e in kept}.values())
     inserted: list[tuple[str, str, str]] = []
     if rows:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if on_postgresql(session) else sqlite.insert
         for start in range(0, len(rows), BATCH):
             statement = (insert(XeroWebhookEvent).values(rows[start:start + BATCH]).on_conflict_do_nothing()
                          .returning(XeroWebhookEvent.tenant_id, XeroWebhookEvent.event_category,
