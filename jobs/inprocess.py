@@ -65,6 +65,9 @@ class ThreadTransport:
         self._pool.shutdown(wait=True)
 
 
+RELAY_THREAD = "hourcap-relay"  # the thread that polls the outbox and runs the sweeper
+
+
 class InProcessRunner:
     def __init__(
         self,
@@ -88,7 +91,7 @@ class InProcessRunner:
         if self._thread is not None:
             return
         self.ctx.db.outbox_listeners.add(self.wake)
-        self._thread = threading.Thread(target=self._loop, name="hourcap-relay", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=RELAY_THREAD, daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
