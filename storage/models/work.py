@@ -84,9 +84,10 @@ class TimeEntry(Base, WorkspaceScoped, Timestamped):
         # The first uninvoiced entries by date, without sorting them all: the invoice preview's first lines.
         Index("ix_time_entries_uninvoiced_by_date", "workspace_id", "work_date", "id",
               postgresql_where=text("invoice_id IS NULL"), sqlite_where=text("invoice_id IS NULL")),
-        # A fixed budget's all-time value (reports, budget alerts) summed from the index alone on PostgreSQL.
+        # A fixed budget's all-time value and a retainer's months (reports, budget alerts) summed from the index
+        # alone on PostgreSQL: a project's entries lie all over the table, its index entries side by side.
         Index("ix_time_entries_project_value", "workspace_id", "project_id",
-              postgresql_include=["billable", "minutes", "hourly_rate"]),
+              postgresql_include=["billable", "minutes", "hourly_rate", "work_date"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

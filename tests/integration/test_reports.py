@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, update
+from sqlalchemy import delete, event, update
 
 from bot.views.reports import report_reply
 from catalog.rounding import RoundingRule, all_rules
@@ -246,3 +246,41 @@ def test_with_approved_time_only_uninvoiced_is_what_create_invoice_bills(db: Dat
                                                     client_id=str(world["acme"])), TODAY).rows[0].figures
         assert every.unapproved_cents == 0
         assert every.uninvoiced_cents == figures.uninvoiced_cents + figures.unapproved_cents
+
+
+def test_a_retainers_months_and_a_fixed_budgets_value_are_read_from_the_index_alone(
+        db: Database, world: dict[str, Any]) -> None:
+    """PostgreSQL: both sums read only ix_time_entries_project_value (it holds every column they read), so a
+    project's entries, spread over the whole table, are not fetched one page each. Sequential and bitmap scans are
+    switched off for the check: on a test's few rows the planner would rightly scan the table instead."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: the index's included columns are PostgreSQL's")
+    ret, fixed = world["projects"][2:]
+    with db.session() as s:
+        ann = _member(s, world["ann"])
+        for day in range(1, 20):
+            add_entry(s, ann, ret, date(2024, 3, day), 30 + day, hourly_rate="90")
+            add_entry(s, ann, fixed, date(2024, 3, day), 45, hourly_rate="100")
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "time_entries" in statement and not statement.startswith("EXPLAIN"):
+            sent.append((statement, parameters))
+
+    with db.session() as s:
+        connection = s.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            report = build_report(s, _member(s, world["boss"]), ReportRequest(PeriodKind.LAST_MONTH,
+                                                                              client_id=world["globex"]), TODAY)
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+        assert [m.used_minutes for m in report.retainers] == [sum(30 + day for day in range(1, 20))]
+        assert [b.used for b in report.budgets] == [Decimal("1425.00")]
+        budget_reads = [(sql, params) for sql, params in sent if "GROUP BY time_entries.project_id" in sql]
+        assert len(budget_reads) == 2, [sql[:120] for sql, _ in sent]  # the retainer's days, the budget's value
+        for sql, params in budget_reads:
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql, params))
+            assert "Index Only Scan using ix_time_entries_project_value" in plan, plan
