@@ -16,11 +16,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from invoicing.money import from_cents, half_up, time_cents, to_cents
-from invoicing.summary import RATE_SCALE
+from invoicing.summary import rate_cents
 from reports.figures import RuleSet, billed_by_client, without_jit
 from reports.periods import month_end, month_start
 from storage.models import Project, TimeEntry
@@ -111,10 +111,10 @@ def fixed_budgets(session: Session, workspace_id: int, projects: Sequence[Budget
     """Each fixed-budget project's share used, all time (one aggregate for all of them)."""
     if not projects:
         return []
-    rate_cents = cast(func.round(TimeEntry.hourly_rate * RATE_SCALE), BigInteger)
+    cents_an_hour = rate_cents(TimeEntry.hourly_rate)
     without_jit(session)
     rows = session.execute(
-        select(TimeEntry.project_id, func.sum(TimeEntry.minutes * rate_cents),
+        select(TimeEntry.project_id, func.sum(TimeEntry.minutes * cents_an_hour),
                func.sum(TimeEntry.minutes).filter(TimeEntry.hourly_rate.is_(None)))
         .where(TimeEntry.workspace_id == workspace_id, TimeEntry.project_id.in_([p.id for p in projects]),
                TimeEntry.billable.is_(True))

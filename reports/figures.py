@@ -24,13 +24,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, case, cast, func, select, text
+from sqlalchemy import Select, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from catalog.rounding import RoundingRule
 from invoicing.money import from_cents, time_cents
 from invoicing.selection import Period
-from invoicing.summary import RATE_SCALE, billed_minutes
+from invoicing.summary import RATE_SCALE, billed_minutes, rate_cents
 from storage.db import on_postgresql
 from storage.models import Project, TimeEntry
 
@@ -166,7 +166,7 @@ def _statement(keys: tuple[str, ...], shape: tuple[RoundingRule, ...], client: b
     billable = TimeEntry.billable.is_(True)
     priced = billable & TimeEntry.hourly_rate.is_not(None)
     billed = billed_by_client(shape, TimeEntry.minutes)
-    cents = time_cents(billed, cast(func.round(TimeEntry.hourly_rate * RATE_SCALE), BigInteger), RATE_SCALE)
+    cents = time_cents(billed, rate_cents(TimeEntry.hourly_rate), RATE_SCALE)
     group = [_COLUMNS[key] for key in keys]
     conditions = [TimeEntry.workspace_id == bindparam("workspace"), Project.workspace_id == bindparam("workspace"),
                   TimeEntry.work_date >= bindparam("start"), TimeEntry.work_date <= bindparam("end")]

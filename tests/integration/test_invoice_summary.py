@@ -21,10 +21,11 @@ from invoicing.create import EntriesChanged, create_invoice
 from invoicing.line_fields import PreviewLine
 from invoicing.money import half_cent_tie, half_up, time_cents
 from invoicing.preview import SHOWN_LINES, InvoiceRequest, Preview, build_preview
-from invoicing.summary import RATE_SCALE, billed_minutes
+from invoicing.summary import RATE_SCALE, billed_minutes, rate_cents
 from invoicing.totals import LineAmountType, tax_terms
 from storage.db import Database
 from storage.models import Member, Role, TimeEntry, Workspace, XeroAccount, XeroTaxRate
+from storage.models.base import Rate
 from tests.support.catalog import add_entry, make_client, make_member, make_project, make_workspace
 
 TODAY = date(2024, 4, 15)
@@ -150,6 +151,21 @@ def test_the_money_rules_evaluate_alike_in_sql_and_in_python(db: Database) -> No
                 ties += sum(1 for *_, tie in rows if tie)
         table.drop(s.connection())
     assert ties  # the half-cent ties are really exercised
+
+
+def test_a_stored_rate_in_cents_is_exact(db: Database) -> None:
+    """``rate_cents`` on the column type rates are stored in: exact for every cent from 0.00 to 20.00 and for
+    rates whose float is just below their value (87.33 x 100 is 8732.999… as a float), up to the largest."""
+    rates = [Decimal(n).scaleb(-2) for n in range(2001)]
+    rates += [Decimal(r) for r in ("87.33", "95.55", "1234.57", "4444.45", "99999.99", "9999999999.99")]
+    table = Table("rate_cases", MetaData(), Column("rate", Rate), prefixes=["TEMPORARY"])
+    with db.session() as s:
+        table.create(s.connection())
+        s.execute(insert(table), [{"rate": rate} for rate in rates])
+        rows = s.execute(select(table.c.rate, rate_cents(table.c.rate))).all()
+        table.drop(s.connection())
+    assert sorted(cents for _, cents in rows) == sorted(int(rate * 100) for rate in rates)
+    assert all(cents == int(Decimal(rate) * 100) for rate, cents in rows)
 
 
 @pytest.mark.parametrize("change", ["retimed", "logged", "deleted"])
