@@ -195,9 +195,14 @@ def without_jit(session: Session) -> None:
     """PostgreSQL: no JIT compilation for the rest of this transaction. A report's sums carry a CASE per rounding
     rule and the cents arithmetic per entry; PostgreSQL's JIT compiles those for every statement over enough rows,
     and at a year of entries compiling took longer than it saved (bench/reports.py: a year by week 761 ms with
-    it, 538 ms without, the bare GROUP BY about 480 ms either way). Elsewhere a no-op."""
-    if on_postgresql(session):
+    it, 538 ms without, the bare GROUP BY about 480 ms either way). Said once per transaction (a report's
+    aggregate, retainer months and fixed budgets each ask). Elsewhere a no-op."""
+    if on_postgresql(session) and session.info.get(_JIT_OFF) is not session.get_transaction():
         session.execute(text("SET LOCAL jit = off"))
+        session.info[_JIT_OFF] = session.get_transaction()  # begun by the SET if nothing had begun it
+
+
+_JIT_OFF = "hourcap.reports.jit_off"  # session.info: the transaction that has switched the JIT off
 
 
 def aggregate(session: Session, scope: Scope, keys: Sequence[str],

@@ -116,9 +116,13 @@ class Catalog:
     members: Mapping[int, MemberInfo]
     rules: Mapping[int, RoundingRule]  # client id → the rounding rule in force
     rule_set: RuleSet
+    approved_only: bool = False  # the workspace invoices approved time only
 
 
 def load_catalog(session: Session, workspace_id: int) -> Catalog:
+    # held while the catalog is read: the session keeps a loaded row only while something refers to it, and the
+    # rounding and the approved-only setting both come from this one
+    workspace = session.get(Workspace, workspace_id)
     default = workspace_rounding(session, workspace_id)
     clients: dict[int, ClientInfo] = {}
     rules: dict[int, RoundingRule] = {}
@@ -133,7 +137,8 @@ def load_catalog(session: Session, workspace_id: int) -> Catalog:
         .where(Project.workspace_id == workspace_id))}
     members = {row[0]: MemberInfo(row[0], row[1] or "", row[2]) for row in session.execute(
         select(Member.id, Member.display_name, Member.slack_user_id).where(Member.workspace_id == workspace_id))}
-    return Catalog(clients, projects, members, rules, RuleSet.of(default, rules))
+    return Catalog(clients, projects, members, rules, RuleSet.of(default, rules),
+                   bool(workspace is not None and workspace.invoice_approved_only))
 
 
 def _found(rows: Mapping[int, object], raw: object, what: str) -> int | None:
@@ -160,10 +165,8 @@ def report_scope(session: Session, actor: Member, request: ReportRequest, today:
             require(actor, Permission.SEE_TEAM_REPORTS)  # refuses, naming the role needed
         member_id = actor.id
     period = resolve(request.period, today, request.start, request.end)
-    approved_only = bool(session.scalar(select(Workspace.invoice_approved_only)
-                                        .where(Workspace.id == actor.workspace_id)))
     scope = Scope(actor.workspace_id, period, _found(catalog.clients, request.client_id, "client"),
-                  _found(catalog.projects, request.project_id, "project"), member_id, approved_only)
+                  _found(catalog.projects, request.project_id, "project"), member_id, catalog.approved_only)
     return scope, team
 
 

@@ -288,3 +288,36 @@ def test_a_retainers_months_and_a_fixed_budgets_value_are_read_from_the_index_al
         for sql, params in budget_reads:
             plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql, params))
             assert "Index Only Scan using ix_time_entries_project_value" in plan, plan
+
+
+def test_a_report_switches_the_jit_off_once_and_for_its_own_transaction_only(
+        db: Database, world: dict[str, Any]) -> None:
+    """PostgreSQL: compiling a report's per-entry arithmetic costs more than it saves (reports/figures.py), so the
+    report's transaction runs without the JIT, said once however many sums ask; the pooled connection's next
+    transaction has it back."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no JIT")
+    ret, fixed = world["projects"][2:]
+    with db.session() as s:
+        ann = _member(s, world["ann"])
+        add_entry(s, ann, ret, date(2024, 3, 5), 90, hourly_rate="90")
+        add_entry(s, ann, fixed, date(2024, 3, 6), 60, hourly_rate="100")
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    with db.session() as s:
+        connection = s.connection()
+        default = connection.exec_driver_sql("SHOW jit").scalar()
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            report = build_report(s, _member(s, world["boss"]), ReportRequest(
+                PeriodKind.CUSTOM, ReportGrouping.WEEK, date(2024, 3, 1), date(2024, 3, 31)), TODAY)
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+        assert report.retainers and report.budgets  # the aggregate, the retainer's days and the budget all ran
+        assert sum(statement == "SET LOCAL jit = off" for statement in sent) == 1, sent
+        assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+    with db.session() as s:
+        assert s.connection().exec_driver_sql("SHOW jit").scalar() == default
