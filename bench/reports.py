@@ -37,9 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import BigInteger, cast, func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bench.database import bench_database  # noqa: E402
+from invoicing.summary import rate_cents  # noqa: E402
 from reports.chart import ChartData, render_png  # noqa: E402
 from reports.csv_export import entry_rows, write_csv  # noqa: E402
 from reports.periods import PeriodKind  # noqa: E402
@@ -110,11 +111,11 @@ def seed(db: Database) -> tuple[int, int]:
 
 
 def floor_statement(by_week: bool) -> object:
-    rate_cents = cast(func.round(TimeEntry.hourly_rate * 100), BigInteger)
+    cents_an_hour = rate_cents(TimeEntry.hourly_rate)  # the same cast as the report's: no cheaper one exists
     billable = TimeEntry.billable.is_(True)
     keys = [TimeEntry.work_date] if by_week else [Project.client_id, TimeEntry.project_id]
     return (select(*keys, func.count(), func.sum(TimeEntry.minutes), func.sum(TimeEntry.minutes).filter(billable),
-                   func.sum(TimeEntry.minutes * rate_cents).filter(billable))
+                   func.sum(TimeEntry.minutes * cents_an_hour).filter(billable))
             .join(Project, Project.id == TimeEntry.project_id)
             .where(TimeEntry.workspace_id == text(":ws"), TimeEntry.work_date >= text(":start"),
                    TimeEntry.work_date <= text(":end"))
