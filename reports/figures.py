@@ -155,9 +155,11 @@ def billed_by_client(shape: tuple[RoundingRule, ...], minutes: Any) -> Any:
     if not overrides:
         return billed_minutes(default, minutes)
     *tested, last = overrides
-    own = case(*[(_of_clients(f"rule_{n}"), billed_minutes(rule, minutes)) for n, rule in enumerate(tested)],
-               else_=billed_minutes(last, minutes)) if tested else billed_minutes(last, minutes)
-    return case((_of_clients(_ANY_OVERRIDE if tested else "rule_0"), own), else_=billed_minutes(default, minutes))
+    own = billed_minutes(last, minutes)
+    if tested:
+        own = case(*[(_of_clients(f"rule_{n}"), billed_minutes(rule, minutes)) for n, rule in enumerate(tested)],
+                   else_=own)
+    return case((_of_clients(_ANY_OVERRIDE), own), else_=billed_minutes(default, minutes))
 
 
 @lru_cache(maxsize=128)
