@@ -20,6 +20,12 @@ from team.formats import workspace_formats
 from tests.support.catalog import make_client, make_member, make_project, make_workspace
 
 
+def _connection(workspace_id: int, name: str, currency: str) -> XeroConnection:
+    return XeroConnection(workspace_id=workspace_id, connection_id=f"conn-{name}", tenant_id=f"tenant-{name}",
+                          access_token="a", refresh_token="r", access_expires_at=utcnow() + timedelta(minutes=30),
+                          base_currency=currency)
+
+
 def _text(view: dict[str, object]) -> str:
     return json.dumps(view["blocks"], ensure_ascii=False)  # as Slack gets it: a no-break space stays one
 
@@ -35,17 +41,12 @@ def test_home_formats_are_the_workspaces_locale_and_xero_currency(
     with db.session() as s:
         workspace = make_workspace(s)
         other = make_workspace(s, "T0OTHER", "Other")  # another workspace's organisation is not this one's
-        s.add(XeroConnection(workspace_id=other.id, connection_id="conn-other", tenant_id="tenant-other",
-                             access_token="a", refresh_token="r", access_expires_at=utcnow() + timedelta(minutes=30),
-                             base_currency="JPY"))
+        s.add(_connection(other.id, "other", "JPY"))
         workspace.locale = locale
         owner = make_member(s, workspace, "UOWNER", role=Role.OWNER)
         make_project(s, make_client(s, workspace), "web", hourly_rate=Decimal("1234.50"))
         if currency is not None:
-            s.add(XeroConnection(workspace_id=workspace.id, connection_id="conn", tenant_id="tenant",
-                                 access_token="a", refresh_token="r",
-                                 access_expires_at=utcnow() + timedelta(minutes=30), base_currency=currency,
-                                 connected_by_member_id=owner.id))
+            s.add(_connection(workspace.id, "ours", currency))
         workspace_id, owner_id = workspace.id, owner.id
     with db.session() as s:
         assert workspace_formats(s, workspace_id) == expected

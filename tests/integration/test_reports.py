@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -252,6 +253,21 @@ def test_with_approved_time_only_uninvoiced_is_what_create_invoice_bills(db: Dat
         assert every.uninvoiced_cents == figures.uninvoiced_cents + figures.unapproved_cents
 
 
+@contextmanager
+def sent_on(connection: Any) -> Iterator[list[tuple[str, Any]]]:
+    """(statement, parameters) of everything sent on ``connection`` meanwhile."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
 def test_a_retainers_months_and_a_fixed_budgets_value_are_read_from_the_index_alone(
         db: Database, world: dict[str, Any]) -> None:
     """PostgreSQL: both sums read only ix_time_entries_project_value (it holds every column they read), so a
@@ -265,22 +281,13 @@ def test_a_retainers_months_and_a_fixed_budgets_value_are_read_from_the_index_al
         for day in range(1, 20):
             add_entry(s, ann, ret, date(2024, 3, day), 30 + day, hourly_rate="90")
             add_entry(s, ann, fixed, date(2024, 3, day), 45, hourly_rate="100")
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        if "time_entries" in statement and not statement.startswith("EXPLAIN"):
-            sent.append((statement, parameters))
-
     with db.session() as s:
         connection = s.connection()
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with sent_on(connection) as sent:
             report = build_report(s, _member(s, world["boss"]), ReportRequest(PeriodKind.LAST_MONTH,
                                                                               client_id=world["globex"]), TODAY)
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert [m.used_minutes for m in report.retainers] == [sum(30 + day for day in range(1, 20))]
         assert [b.used for b in report.budgets] == [Decimal("1425.00")]
         budget_reads = [(sql, params) for sql, params in sent if "GROUP BY time_entries.project_id" in sql]
@@ -302,22 +309,14 @@ def test_a_report_switches_the_jit_off_once_and_for_its_own_transaction_only(
         ann = _member(s, world["ann"])
         add_entry(s, ann, ret, date(2024, 3, 5), 90, hourly_rate="90")
         add_entry(s, ann, fixed, date(2024, 3, 6), 60, hourly_rate="100")
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
     with db.session() as s:
         connection = s.connection()
         default = connection.exec_driver_sql("SHOW jit").scalar()
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with sent_on(connection) as sent:
             report = build_report(s, _member(s, world["boss"]), ReportRequest(
                 PeriodKind.CUSTOM, ReportGrouping.WEEK, date(2024, 3, 1), date(2024, 3, 31)), TODAY)
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert report.retainers and report.budgets  # the aggregate, the retainer's days and the budget all ran
-        assert sum(statement == "SET LOCAL jit = off" for statement in sent) == 1, sent
+        assert sum(statement == "SET LOCAL jit = off" for statement, _ in sent) == 1, sent
         assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
     with db.session() as s:
         assert s.connection().exec_driver_sql("SHOW jit").scalar() == default
