@@ -12,10 +12,11 @@ from catalog.listing import CatalogPage, read_catalog_page
 from catalog.rounding_settings import workspace_rounding
 from invoicing.invoice_list import InvoiceFilter, list_invoices, read_filter
 from storage.db import Database
-from storage.models import Role, Workspace
+from storage.models import Role
+from storage.stamps import Stamped
 from team.admin import roster
 from team.formats import formats_of
-from team.members import get_member
+from team.members import member_with_workspace
 from team.roles import has_role
 from team.uninstall import reinstalled_since_xero
 from timesheets.approvals import waiting_reviews
@@ -49,39 +50,45 @@ def home_model(db: Database, workspace_id: int, member_id: int, *, catalog_page:
                invoice_page: int = 0) -> tuple[str, HomeModel]:
     """(Slack user id, what their Home shows); `catalog_page`/`show_archived`: the managers' catalog list;
     `invoice_filter`/`invoice_page`: their invoice list."""
-    with db.session() as session:
-        member = get_member(session, workspace_id, member_id)
+    with db.reading() as session:
         # held for the whole read: the session keeps loaded rows only while something refers to them, and the
         # rounding, the settings and the formats below all come from this one row
-        workspace = session.get(Workspace, workspace_id)
+        member, workspace, stamp = member_with_workspace(session, workspace_id, member_id)
+        # read-only: what large workspaces show on everyone's Home is kept per workspace stamp (storage/stamps.py)
+        kept = Stamped(session, workspace_id, stamp)
         today = member_today(member)
         team: tuple[TeamRow, ...] = ()
         if has_role(member, Role.ADMIN):
-            team = tuple(TeamRow(m.slack_user_id, m.role_enum) for m in roster(session, workspace_id))
-        clients: CatalogPage | None = (read_catalog_page(session, member, workspace_rounding(session, workspace_id),
-                                                         catalog_page, show_archived)
-                                       if has_role(member, Role.MANAGER) else None)
+            team = kept.get("team", lambda: tuple(TeamRow(m.slack_user_id, m.role_enum)
+                                                  for m in roster(session, workspace_id)))
+        clients: CatalogPage | None = None
+        if has_role(member, Role.MANAGER):
+            rounding = workspace_rounding(session, workspace_id)
+            clients = kept.get(("catalog", rounding, catalog_page, show_archived),
+                               lambda: read_catalog_page(session, member, rounding, catalog_page, show_archived))
         # Managers see this page of the invoice list (it takes the place of Home's "latest invoices").
-        listing = (list_invoices(session, workspace_id, invoice_filter, invoice_page)
+        listing = (kept.get(("invoices", invoice_filter, invoice_page),
+                            lambda: list_invoices(session, workspace_id, invoice_filter, invoice_page))
                    if has_role(member, Role.MANAGER) else None)
-        xero = xero_summary(session, workspace_id)
+        xero = kept.get("xero", lambda: xero_summary(session, workspace_id))
         sync = status_summary(session, workspace_id) if xero.connected and has_role(member, Role.ADMIN) else None
         return member.slack_user_id, HomeModel(
             role=member.role_enum, today=today, week=week_totals(session, member, today), team=team,
             catalog=clients, show_archived=show_archived, xero=xero, sync=sync,
-            alerts_channel_id=workspace.alerts_channel_id if workspace is not None else None,
-            invoice_list=listing, release_mode=workspace.release_dead_drafts if workspace is not None else "ask",
-            lock_before=workspace.lock_before if workspace is not None else None,
-            approvals_enabled=bool(workspace and workspace.approvals_enabled),
-            review_channel_id=workspace.review_channel_id if workspace is not None else None,
-            invoice_approved_only=bool(workspace and workspace.invoice_approved_only),
-            reviews=waiting_reviews(session, member) if workspace is not None and workspace.approvals_enabled else (),
-            nudges=workspace_settings(session, workspace_id) if has_role(member, Role.MANAGER) else None,
-            reinstalled_without_xero=(has_role(member, Role.ADMIN) and not xero.connected
-                                      and reinstalled_since_xero(session, workspace_id)),
+            alerts_channel_id=workspace.alerts_channel_id,
+            invoice_list=listing, release_mode=workspace.release_dead_drafts,
+            lock_before=workspace.lock_before,
+            approvals_enabled=workspace.approvals_enabled,
+            review_channel_id=workspace.review_channel_id,
+            invoice_approved_only=workspace.invoice_approved_only,
+            reviews=waiting_reviews(session, member) if workspace.approvals_enabled else (),
+            nudges=(kept.get("nudges", lambda: workspace_settings(session, workspace_id))
+                    if has_role(member, Role.MANAGER) else None),
+            reinstalled_without_xero=(has_role(member, Role.ADMIN) and not xero.connected and kept.get(
+                "reinstalled", lambda: reinstalled_since_xero(session, workspace_id))),
             # workspace_formats' two columns, both read already: the workspace's locale, its Xero base currency
-            formats=formats_of(workspace.locale if workspace is not None else None, xero.base_currency),
-            monthly_summary=bool(workspace and workspace.monthly_summary) if has_role(member, Role.MANAGER) else None,
+            formats=formats_of(workspace.locale, xero.base_currency),
+            monthly_summary=workspace.monthly_summary if has_role(member, Role.MANAGER) else None,
         )
 
 

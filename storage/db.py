@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.stamps import STAMPED_CACHE, StampedCache
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling the operator gave."""
@@ -127,9 +129,16 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.outbox_listeners = Listeners()
-        # Every session carries its database's listeners, so `storage.outbox.record` can wake them after commit.
-        self._factory = sessionmaker(self.engine, expire_on_commit=False,
-                                     info={OUTBOX_LISTENERS: self.outbox_listeners})
+        self.stamped = StampedCache()
+        # Every session carries its database's listeners, so `storage.outbox.record` can wake them after commit,
+        # and its cache of reads kept per workspace stamp (storage/stamps.py).
+        info = {OUTBOX_LISTENERS: self.outbox_listeners, STAMPED_CACHE: self.stamped}
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        # Reads only: on PostgreSQL each statement stands alone (READ COMMITTED gives each statement its own
+        # snapshot inside a transaction too), without the BEGIN and COMMIT round trips. SQLite has no round trips.
+        self._reading_factory = sessionmaker(
+            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False, info=info)
 
     @property
     def is_sqlite(self) -> bool:
@@ -144,6 +153,16 @@ class Database:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads (what a screen shows): never write through it, each write would commit on
+        its own."""
+        session = self._reading_factory()
+        try:
+            yield session
         finally:
             session.close()
 

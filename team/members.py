@@ -6,14 +6,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from errors import InvalidInput, NotFound, PermissionDenied
 from storage.audit import audit
-from storage.models import Inactive, Member, Role, Workspace
+from storage.models import Inactive, Member, Role, Workspace, WorkspaceStamp
 from storage.models.nudges import NudgeSchedule
 from storage.types import utcnow
 
@@ -166,6 +167,26 @@ def get_member(session: Session, workspace_id: int, member_id: int) -> Member:
     if member is None or member.workspace_id != workspace_id:
         raise NotFound("That person is not in this workspace's Hour Cap team.")
     return member
+
+
+@cache
+def _member_with_workspace() -> Select[Member, Workspace, int]:
+    """Built once (building it costs more than running it): the ids are bound at execution."""
+    return (select(Member, Workspace, WorkspaceStamp.stamp)
+            .join(Workspace, Workspace.id == Member.workspace_id)
+            .outerjoin(WorkspaceStamp, WorkspaceStamp.workspace_id == Workspace.id)
+            .where(Member.id == bindparam("member_id"), Member.workspace_id == bindparam("workspace_id")))
+
+
+def member_with_workspace(session: Session, workspace_id: int, member_id: int) -> tuple[Member, Workspace, int | None]:
+    """`get_member`, with the member's workspace row and its stamp (storage/stamps.py) read in the same
+    statement: the stamp is then read before anything a caller keeps under it."""
+    row = session.execute(_member_with_workspace(),
+                          {"member_id": member_id, "workspace_id": workspace_id}).one_or_none()
+    if row is None:
+        raise NotFound("That person is not in this workspace's Hour Cap team.")
+    member, workspace, stamp = row
+    return member, workspace, stamp
 
 
 def owner_of(session: Session, workspace_id: int) -> Member | None:

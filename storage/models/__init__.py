@@ -7,7 +7,7 @@ from storage.models.nudges import NudgeSchedule, NudgeSettings
 from storage.models.ops import AuditLog, Outbox, OutboxStatus, SlackEventReceipt
 from storage.models.reports import BudgetAlert, MonthlySummary
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
-from storage.models.team import ROLE_ORDER, Inactive, Member, Role, Workspace
+from storage.models.team import ROLE_ORDER, Inactive, Member, Role, Workspace, WorkspaceStamp
 from storage.models.work import BillingMode, Client, Project, ProjectMemberRate, TimeEntry, Timer
 from storage.models.xero import ConnectionStatus, XeroAuthRequest, XeroConnection, XeroPendingConsent
 from storage.models.xero_data import (
@@ -52,6 +52,7 @@ __all__ = [
     "WeekState",
     "WeekSubmission",
     "Workspace",
+    "WorkspaceStamp",
     "XeroAccount",
     "XeroAuthRequest",
     "XeroBrandingTheme",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, Rate, Timestamped, WorkspaceScoped
@@ -78,6 +78,22 @@ class Workspace(Base, Timestamped):
     locale: Mapped[str] = mapped_column(String(16), default="en-US", server_default="en-US")
     # Reports: a DM to each manager on the 1st of each month with last month by client (opt-in).
     monthly_summary: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class WorkspaceStamp(Base):
+    """A number that changes, in the same commit, with every change to what a workspace's cached reads show.
+
+    Database triggers (migration 0020) give it a new random value whenever a transaction changes the workspace
+    row or its members (who they are, their role and standing), clients, projects, per-person rates, invoices,
+    Xero connection, nudge settings, or records a reinstall or a Xero connection in the audit log; the row is
+    made with the workspace. A reader that reads the stamp before the rows it caches can keep what it read under
+    that stamp: the next change gives a new stamp (storage/stamps.py). Random, not counted, so a stamp is never
+    reused by a workspace that takes a purged one's id."""
+
+    __tablename__ = "workspace_stamps"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
 
 
 class Member(Base, WorkspaceScoped, Timestamped):

@@ -1,0 +1,192 @@
+"""A workspace's stamp changes with every committed change to what Home keeps under it, and only then
+(migration 0020, storage/stamps.py); Home kept under a stamp never outlives a change, whichever process or code
+path made it (bot/home.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.orm import Session
+
+from bot.home import home_model
+from storage.audit import audit
+from storage.db import Database
+from storage.models import (
+    Client,
+    Invoice,
+    InvoiceStatus,
+    Member,
+    NudgeSettings,
+    Project,
+    Role,
+    Workspace,
+    XeroConnection,
+)
+from storage.stamps import StampedCache, read_stamp
+from storage.types import utcnow
+from team.members import REINSTALLED
+from tests.support.catalog import (
+    add_entry,
+    make_client,
+    make_invoice,
+    make_member,
+    make_project,
+    make_workspace,
+    set_member_rate,
+)
+
+Change = Callable[[Session, dict[str, int]], object]
+
+
+@pytest.fixture
+def world(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        workspace = make_workspace(s)
+        other = make_workspace(s, "T0OTHER", "Other")
+        owner = make_member(s, workspace, "UOWNER", role=Role.OWNER)
+        make_member(s, other, "UELSE", role=Role.OWNER)
+        client = make_client(s, workspace)
+        project = make_project(s, client, "web", hourly_rate=Decimal("120"))
+        invoice = make_invoice(s, client)
+        return {"workspace": workspace.id, "other": other.id, "owner": owner.id, "client": client.id,
+                "project": project.id, "invoice": invoice.id}
+
+
+def _stamps(db: Database, ids: dict[str, int]) -> tuple[int | None, int | None]:
+    with db.session() as s:
+        return read_stamp(s, ids["workspace"]), read_stamp(s, ids["other"])
+
+
+TRACKED: dict[str, Change] = {
+    "workspace setting": lambda s, ids: s.execute(
+        update(Workspace).where(Workspace.id == ids["workspace"]).values(locale="de-DE")),
+    "new client": lambda s, ids: make_client(s, ids["workspace"], "Globex"),
+    "client renamed": lambda s, ids: s.execute(update(Client).where(Client.id == ids["client"]).values(name="Acme 2")),
+    "project archived": lambda s, ids: s.execute(
+        update(Project).where(Project.id == ids["project"]).values(archived=True)),
+    "project deleted": lambda s, ids: s.execute(delete(Project).where(Project.id == ids["project"])),
+    "per-person rate": lambda s, ids: set_member_rate(s, ids["project"], ids["owner"], Decimal("150")),
+    "invoice state": lambda s, ids: s.execute(
+        update(Invoice).where(Invoice.id == ids["invoice"]).values(status=InvoiceStatus.FAILED.value)),
+    "xero connected": lambda s, ids: s.add(XeroConnection(
+        workspace_id=ids["workspace"], connection_id="c", tenant_id="t", access_token="a", refresh_token="r",
+        access_expires_at=utcnow() + timedelta(minutes=30))),
+    "nudge settings": lambda s, ids: s.add(NudgeSettings(workspace_id=ids["workspace"])),
+    "new member": lambda s, ids: make_member(s, ids["workspace"], "UNEW"),
+    "role": lambda s, ids: s.execute(update(Member).where(Member.id == ids["owner"]).values(role="admin")),
+    "deactivated": lambda s, ids: s.execute(
+        update(Member).where(Member.id == ids["owner"]).values(deactivated_at=utcnow())),
+    "display name": lambda s, ids: s.execute(
+        update(Member).where(Member.id == ids["owner"]).values(display_name="Someone else")),
+    "reinstalled": lambda s, ids: audit(s, None, REINSTALLED, workspace_id=ids["workspace"]),
+}
+
+UNTRACKED: dict[str, Change] = {
+    "time entry": lambda s, ids: add_entry(s, s.get(Member, ids["owner"]), ids["project"], date(2026, 11, 2), 60),
+    "time zone": lambda s, ids: s.execute(
+        update(Member).where(Member.id == ids["owner"]).values(timezone="Europe/Berlin")),
+    "profile read": lambda s, ids: s.execute(
+        update(Member).where(Member.id == ids["owner"]).values(profile_fetched_at=utcnow())),
+    "role set to what it is": lambda s, ids: s.execute(
+        update(Member).where(Member.id == ids["owner"]).values(role=Role.OWNER.value)),
+    "other audit": lambda s, ids: audit(s, None, "entry.logged", workspace_id=ids["workspace"]),
+}
+
+
+def test_a_new_workspace_has_a_stamp_of_its_own(db: Database, world: dict[str, int]) -> None:
+    ours, theirs = _stamps(db, world)
+    assert ours is not None and theirs is not None and ours != theirs
+
+
+@pytest.mark.parametrize("change", list(TRACKED), ids=list(TRACKED))
+def test_a_committed_change_gives_its_workspace_a_new_stamp(db: Database, world: dict[str, int], change: str) -> None:
+    before, other_before = _stamps(db, world)
+    with db.session() as s:
+        TRACKED[change](s, world)
+    after, other_after = _stamps(db, world)
+    assert after != before
+    assert other_after == other_before  # another workspace keeps what it has kept
+
+
+@pytest.mark.parametrize("change", list(UNTRACKED), ids=list(UNTRACKED))
+def test_what_home_does_not_keep_leaves_the_stamp(db: Database, world: dict[str, int], change: str) -> None:
+    before = _stamps(db, world)
+    with db.session() as s:
+        UNTRACKED[change](s, world)
+    assert _stamps(db, world) == before
+
+
+def test_a_rolled_back_change_leaves_the_stamp(db: Database, world: dict[str, int]) -> None:
+    before = _stamps(db, world)
+    with pytest.raises(RuntimeError), db.session() as s:
+        make_client(s, world["workspace"], "Never")
+        raise RuntimeError("rolled back")
+    assert _stamps(db, world) == before
+
+
+def test_many_changes_in_one_transaction_commit_one_new_stamp(db: Database, world: dict[str, int]) -> None:
+    before, _ = _stamps(db, world)
+    with db.session() as s:
+        for n in range(50):
+            make_client(s, world["workspace"], f"Bulk {n}")
+        s.execute(update(Client).where(Client.workspace_id == world["workspace"]).values(archived=True))
+    after, _ = _stamps(db, world)
+    assert after is not None and after != before
+
+
+def _statements(db: Database) -> list[str]:
+    seen: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_home_is_read_again_after_a_change_made_by_another_process(db: Database, world: dict[str, int],
+                                                                   database_url: str) -> None:
+    seen = _statements(db)
+    _, first = home_model(db, world["workspace"], world["owner"])
+    read_whole = len(seen)
+    seen.clear()
+    _, again = home_model(db, world["workspace"], world["owner"])
+    assert again == first
+    assert len(seen) < read_whole  # kept: only what is the viewer's own is read again
+    elsewhere = Database(database_url)  # another process's database: a cache of its own, the same rows
+    try:
+        with elsewhere.session() as s:  # a plain UPDATE, through no use case
+            s.execute(update(Client).where(Client.id == world["client"]).values(name="Renamed Ltd"))
+    finally:
+        elsewhere.dispose()
+    _, after = home_model(db, world["workspace"], world["owner"])
+    assert after.catalog is not None and [c.name for c in after.catalog.clients] == ["Renamed Ltd"]
+    assert after.invoice_list is not None and after.invoice_list.rows[0].client_name == "Renamed Ltd"
+
+
+def test_another_workspaces_home_is_never_served_from_this_ones(db: Database, world: dict[str, int]) -> None:
+    with db.session() as s:
+        viewer = s.scalar(select(Member.id).where(Member.workspace_id == world["other"]))
+    _, ours = home_model(db, world["workspace"], world["owner"])
+    assert viewer is not None
+    _, theirs = home_model(db, world["other"], viewer)
+    assert ours.catalog is not None and ours.catalog.clients
+    assert theirs.catalog is not None and not theirs.catalog.clients
+
+
+def test_the_cache_keeps_the_latest_stamp_and_the_most_recently_used() -> None:
+    cache = StampedCache(size=2)
+    reads: list[str] = []
+
+    def read(value: str) -> Callable[[], str]:
+        return lambda: reads.append(value) or value
+
+    assert cache.get(1, 10, "a", read("a@10")) == "a@10"
+    assert cache.get(1, 10, "a", read("again")) == "a@10"  # kept
+    assert cache.get(1, 11, "a", read("a@11")) == "a@11"  # a new stamp: read again
+    assert cache.get(2, 11, "a", read("ws2")) == "ws2"  # the same key of another workspace is its own
+    assert cache.get(1, 11, "b", read("b")) == "b"  # a third value: the least recently used goes
+    assert cache.get(1, 11, "a", read("a again")) == "a again"
+    assert cache.get(1, None, "a", read("unstamped")) == "unstamped"  # no stamp: always read
+    assert cache.get(1, None, "a", read("unstamped 2")) == "unstamped 2"
+    assert reads == ["a@10", "a@11", "ws2", "b", "a again", "unstamped", "unstamped 2"]
