@@ -85,3 +85,15 @@ def test_every_offered_locale_has_a_name() -> None:
     assert locale_label("en-US") == "English (United States)"
     assert locale_label("de-DE") == "German (Germany)"
     assert len(set(LOCALES)) == len(LOCALES) <= 100  # one Slack select holds them all
+
+
+def test_an_amount_written_once_is_written_alike_for_each_locale_currency_and_sign() -> None:
+    # formats writes each (locale, currency, amount) once: what it keeps must tell apart what == does not
+    for first, second in ((Decimal("0.00"), Decimal("-0.00")), (Decimal("-0.00"), Decimal("0.00"))):
+        written = (Formats("en-US", "USD").money(first), Formats("en-US", "USD").money(second))
+        assert written[0].startswith("-") == first.is_signed()
+        assert written[1].startswith("-") == second.is_signed()
+    assert Formats("en-US", "USD").money(Decimal("5")) == "$5.00"
+    assert Formats("de-DE", "USD").money(Decimal("5")) == "5,00\u00a0$"
+    assert Formats("en-US", "EUR").money(Decimal("5")) == "€5.00"
+    assert Formats("en-US", None).money(Decimal("5")) == "5.00"
