@@ -6,8 +6,9 @@ makes it newer, and gives the next reader a new stamp, so nothing old is ever se
 kept values live in this process (one cache per `Database`, shared by its threads), so each process keeps its own
 and none can serve another's stale copy; a workspace without a stamp row is read every time.
 
-Only read-only sessions may keep values: a value read by a transaction that has written could hold rows that are
-rolled back. Values must be immutable (tuples, frozen dataclasses), since threads share them.
+Only reads made before their session writes anything may be kept (read-only sessions, or a transaction's opening
+reads, as a quick `/hours` does its projects): a value read by a transaction that has written could hold rows that
+are rolled back. Values must be immutable (tuples, frozen dataclasses), since threads share them.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal, NoReturn
+from typing import Literal, NamedTuple, NoReturn
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from errors import InvalidInput, NotFound
 from formats import DEFAULT, Formats
 from storage.ids import payload_id
 from storage.models import Member, Project, ProjectMemberRate, TimeEntry
+from storage.stamps import Stamped
 from team.formats import formats_of, workspace_formats
 from team.members import get_member, require_active
 from timesheets.budget_watch import watch
@@ -179,17 +180,26 @@ def _lock_member(session: Session, member: Member) -> None:
     require_can_log(member)
 
 
-def member_for_logging(session: Session, workspace_id: int, member_id: int) -> tuple[Member, bool, Formats]:
+class ForLogging(NamedTuple):
+    """What a quick `/hours` reads before parsing (`member_for_logging`)."""
+
+    member: Member  # row-locked for this transaction
+    day_first: bool  # the workspace writes dates day first
+    formats: Formats  # what the reply is written in: pass them on to `log_entry`
+    kept: Stamped  # the workspace's reads kept under the stamp read with the member (its projects)
+
+
+def member_for_logging(session: Session, workspace_id: int, member_id: int) -> ForLogging:
     """The acting member, row-locked for this transaction as `_lock_member` would lock them later, whether their
-    workspace writes dates day first, and its formats: what a quick `/hours` reads before parsing, in one round
-    trip (the formats are what its reply is written in: pass them on to `log_entry`)."""
+    workspace writes dates day first, its formats and its stamp, in one round trip. Call it first in its
+    transaction: what `kept` keeps must be read before the transaction writes anything."""
     row = member_row(session, workspace_id, member_id)
     if row is None:
         get_member(session, workspace_id, member_id)  # raises: not in this workspace
         raise AssertionError("get_member found a member the locked read did not")
-    member, day_first, locale, currency = row
+    member, day_first, locale, currency, stamp = row
     session.info.setdefault(_LOCKED, {})[member.id] = session.get_transaction()
-    return member, bool(day_first), formats_of(locale, currency)
+    return ForLogging(member, bool(day_first), formats_of(locale, currency), Stamped(session, workspace_id, stamp))
 
 
 def _check_daily_cap(session: Session, member: Member, work_date: date, minutes: int, today: date,

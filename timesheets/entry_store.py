@@ -5,8 +5,9 @@ than PostgreSQL spends running it, so these are module-level statements with nam
 run on the session's connection (the ORM's execution layer adds nothing for rows that are not entities):
 
 - `member_row`: the acting member, row-locked, with the workspace's date order and formats (locale, Xero
-  currency), one round trip; on PostgreSQL it also switches the rest of the transaction to plans made once
-  (`storage.plans`): every later statement of a quick log is a point read or write;
+  currency) and its stamp (`storage.stamps`: what the workspace's projects are kept under), one round trip; on
+  PostgreSQL it also switches the rest of the transaction to plans made once (`storage.plans`): every later
+  statement of a quick log is a point read or write;
 - `insert_entry`: the entry, stored only if the project is open, the day is not closed and the member's day has
   room for it, with its billable default and rate in force taken from the project in the same statement;
 - `day_facts`: the same facts read without inserting, to say which rule refused an entry (`timesheets.entries`).
@@ -35,6 +36,7 @@ from storage.models import (
     WeekState,
     WeekSubmission,
     Workspace,
+    WorkspaceStamp,
     XeroConnection,
 )
 from storage.models.base import Rate
@@ -50,9 +52,10 @@ _MINUTES = bindparam("minutes", type_=Integer)
 _CLOSED_STATES = (WeekState.SUBMITTED.value, WeekState.APPROVED.value)
 
 _MEMBER_ROW = (
-    select(Member, Workspace.day_first_dates, Workspace.locale, XeroConnection.base_currency)
+    select(Member, Workspace.day_first_dates, Workspace.locale, XeroConnection.base_currency, WorkspaceStamp.stamp)
     .join(Workspace, Workspace.id == Member.workspace_id)
     .outerjoin(XeroConnection, XeroConnection.workspace_id == Workspace.id)
+    .outerjoin(WorkspaceStamp, WorkspaceStamp.workspace_id == Workspace.id)
     .where(Member.id == _MEMBER, Member.workspace_id == _WORKSPACE)
     .with_for_update(of=Member).execution_options(populate_existing=True)
 )
@@ -60,12 +63,13 @@ _MEMBER_ROW_POSTGRESQL = planned_once(_MEMBER_ROW)
 
 
 def member_row(session: Session, workspace_id: int,
-               member_id: int) -> tuple[Member, bool, str, str | None] | None:
-    """(member, day_first_dates, locale, Xero base currency), the member row-locked; None if not of the workspace.
-    The first statement of its transaction: the rest of it is planned once per connection on PostgreSQL."""
+               member_id: int) -> tuple[Member, bool, str, str | None, int | None] | None:
+    """(member, day_first_dates, locale, Xero base currency, workspace stamp), the member row-locked; None if not
+    of the workspace. The first statement of its transaction: the rest of it is planned once per connection on
+    PostgreSQL."""
     statement = _MEMBER_ROW_POSTGRESQL if on_postgresql(session) else _MEMBER_ROW
     row = session.execute(statement, {"workspace_id": workspace_id, "member_id": member_id}).one_or_none()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
 
 # ---------------------------------------------------------------- one expression per rule

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from errors import InvalidInput, NotFound
 from storage.ids import payload_id
 from storage.models import Client, Project
+from storage.stamps import Stamped
 from timesheets.grammar.parse import ProjectChoice
 
 FIELD_PROJECT = "project"
@@ -86,10 +87,14 @@ _ONE_PROJECT = (
 )
 
 
-def workspace_projects(session: Session, workspace_id: int) -> list[ProjectInfo]:
-    """Every project of the workspace (archived ones included, flagged: the parser names them as archived)."""
-    rows = session.connection().execute(_WORKSPACE_PROJECTS, {"workspace_id": workspace_id}).all()
-    return [_info(row) for row in rows]
+def workspace_projects(session: Session, workspace_id: int, kept: Stamped | None = None) -> tuple[ProjectInfo, ...]:
+    """Every project of the workspace (archived ones included, flagged: the parser names them as archived). With
+    `kept` (the workspace's stamp, read before this session wrote anything), read once per change of them."""
+    def read() -> tuple[ProjectInfo, ...]:
+        rows = session.connection().execute(_WORKSPACE_PROJECTS, {"workspace_id": workspace_id}).all()
+        return tuple(_info(row) for row in rows)
+
+    return read() if kept is None else kept.get("projects", read)
 
 
 def project_choices(projects: Sequence[ProjectInfo]) -> list[ProjectChoice]:

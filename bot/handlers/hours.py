@@ -120,11 +120,11 @@ class HoursCommand:
                                "as you type, so the name becomes a mention. Nothing was logged.")
         with self.db.session() as session:
             # locked now rather than when the entry is stored: one round trip fewer, the date order with it
-            member, day_first, formats = member_for_logging(session, self.context["workspace_id"],
-                                                            self.context["member_id"])
+            member, day_first, formats, kept = member_for_logging(session, self.context["workspace_id"],
+                                                                  self.context["member_id"])
             named = people_named(member, people.user_ids, people.me)
             check_may_log_for(member, named)
-            projects = workspace_projects(session, member.workspace_id)
+            projects = workspace_projects(session, member.workspace_id, kept)
             parsed = parse_hours(
                 readable_text(people.text), today=member_today(member), projects=project_choices(projects),
                 channel_project_id=channel_project_id(projects, self.channel_id), day_first=bool(day_first),
