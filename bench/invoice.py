@@ -142,7 +142,7 @@ def run(db: Database, label: str) -> int:
 
         def preview(detail: bool = False, request: InvoiceRequest = request) -> Preview:
             with db.session() as s:
-                return build_preview(s, actor, request, today, detail=detail)
+                return build_preview(s, actor, request, today, detail=detail, read_only=not detail)
 
         started = time.perf_counter()
         shown = preview()

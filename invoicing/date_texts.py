@@ -97,7 +97,8 @@ def date_texts(session: Session, params: dict[str, Any], workspace_id: int,
         return found
     days = [day for day, _ in missing]
     read: dict[tuple[date, Decimal], Texts] = {}
-    for day, rate, text in session.execute(_statement(), {**params, "first": min(days), "last": max(days)}):
+    span = {**params, "first": min(days), "last": max(days)}
+    for day, rate, text in session.connection().execute(_statement(), span):
         read[(day, rate)] = _unpack(text or "")
     with _lock:
         for pair in missing:

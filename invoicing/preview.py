@@ -45,6 +45,7 @@ from invoicing.summary import EntryTally
 from invoicing.time_bill import Billed, time_bill
 from invoicing.totals import LineAmountType, Totals, invoice_totals, totals
 from storage.models import InvoiceMode, Member
+from storage.stamps import Stamped
 from team.roles import Permission, require
 from xero.invoice_defaults import defaults_problems, invoice_defaults
 from xero.invoice_inputs import load_reference
@@ -118,19 +119,22 @@ def _line_amount_type(value: str | None) -> LineAmountType:
         return LineAmountType.EXCLUSIVE
 
 def build_preview(session: Session, actor: Member, request: InvoiceRequest, today: date, *,
-                  detail: bool = True) -> Preview:
+                  detail: bool = True, read_only: bool = False) -> Preview:
     """What the invoice for ``request`` would be on ``today`` (the manager's date). Managers and up only.
 
     ``detail=False`` (the modal) summarises time entries in SQL and builds only the lines shown
     (``invoicing.summary``): the same totals, notes and fingerprint as the full build creation uses.
+    ``read_only``: the session has written nothing and will not (the modal's preview), so the synced Xero data
+    it refers to may come as kept under the workspace's stamp (``xero.invoice_inputs``).
     """
     require(actor, Permission.CREATE_INVOICES)
     draft = Draft()
-    workspace, client, projects = load_client(session, actor.workspace_id, request.client_id, draft)
+    workspace, client, projects, stamp = load_client(session, actor.workspace_id, request.client_id, draft)
     defaults = invoice_defaults(session, workspace.id)
     kind = _line_amount_type(defaults.line_amount_type)
     grouping = Grouping.of(request.grouping or defaults.grouping)
-    reference = load_reference(session, workspace, (p.xero_item_code for p in projects.values() if p.xero_item_code))
+    reference = load_reference(session, workspace, (p.xero_item_code for p in projects.values() if p.xero_item_code),
+                               Stamped(session, workspace.id, stamp) if read_only else None)
     tax = reference.tax_rate
     rate = tax.rate if tax is not None and kind is not LineAmountType.NO_TAX else ZERO
     tax_label = "No tax" if kind is LineAmountType.NO_TAX else (

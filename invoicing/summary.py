@@ -127,6 +127,9 @@ def summarize(session: Session, workspace_id: int, projects: Mapping[int, Projec
               shown: int, *, approved_only: bool = False) -> Summary:
     """What the preview of ``projects``' uninvoiced billable time in ``period`` shows (see the module docstring)."""
     params = scope_params(workspace_id, list(projects), period, approved_only=approved_only)
+    # Its statements are Core and run on the session's connection (the ORM's execution layer adds ~0.1 ms a
+    # statement and nothing for rows that are not entities); pending changes are flushed first, as it would.
+    session.flush()
     if grouping is Grouping.ENTRY:
         return _by_entry(session, params, projects, rule, kind, tax_rate, shown)
     return _by_group(session, params, projects, grouping, rule, kind, tax_rate, shown)
@@ -171,10 +174,11 @@ def _first_entries() -> Select[*tuple[Any, ...]]:
 def _by_entry(session: Session, params: dict[str, Any], projects: Mapping[int, Project], rule: RoundingRule,
               kind: LineAmountType, tax_rate: Decimal, shown: int) -> Summary:
     terms = tax_terms(kind, tax_rate)
-    row = session.execute(_entry_totals(rule, terms), params).one()
+    row = session.connection().execute(_entry_totals(rule, terms), params).one()
     count, id_sum, id_max, line_cents, unpriced, unpriced_minutes = (int(x or 0) for x in row[:6])
     tax_cents, ties = (int(x or 0) for x in row[6:]) if terms is not None else (0, 0)
-    rows = [_entry_row(r, projects) for r in session.execute(_first_entries(), {**params, "shown": shown})]
+    rows = [_entry_row(r, projects)
+            for r in session.connection().execute(_first_entries(), {**params, "shown": shown})]
     subtotal, tax, total = summed(kind, line_cents, tax_cents)
     return Summary(group_entries(rows, Grouping.ENTRY, rule), count, Totals(subtotal, tax, total, ()),
                    EntryTally(count, id_sum, id_max), ties, None, unpriced, unpriced_minutes)
@@ -242,7 +246,7 @@ def _by_group(session: Session, params: dict[str, Any], projects: Mapping[int, P
     names: dict[int, str] = {}
     changed: dict[tuple[Any, Decimal], datetime] = {}  # by date: each (day, rate)'s latest change
     unpriced = _Part()
-    for row in session.execute(_group_totals(grouping, rule), params):
+    for row in session.connection().execute(_group_totals(grouping, rule), params):
         group, rate, count, id_sum, id_max, logged, billed = row[:7]
         part = unpriced if rate is None else groups[group].setdefault(rate, _Part())
         part.count += count

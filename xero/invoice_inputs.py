@@ -9,15 +9,18 @@ The modal re-previews on every change, so the snapshot is one ``UNION ALL`` of n
 account, the default tax rate, the default branding theme, the active tracking categories and options, the
 items the client's projects use — rather than a query per table. Each row is (kind, key, second key, name,
 rate); the tax rate's branch comes first so the union's numeric column keeps its Decimal type on SQLite too.
-The statement is built once per shape, its values bound at execution.
+The statement is built once per shape, its values bound at execution. A caller that has written nothing in its
+transaction may pass the workspace's stamp (storage/stamps.py): the snapshot is then read once per change of the
+workspace's defaults or synced reference data (migration 0020 restamps the workspace on each).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, literal, null, select, type_coerce, union_all
@@ -32,6 +35,7 @@ from storage.models import (
     XeroTrackingCategory,
     XeroTrackingOption,
 )
+from storage.stamps import Stamped
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,9 @@ class XeroReference:
     account_code: str | None = None
     tax_rate: TaxRate | None = None
     theme_id: str | None = None
-    categories: dict[str, str] = field(default_factory=dict)  # category id → name
-    options: dict[tuple[str, str], str] = field(default_factory=dict)  # (category id, option id) → name
-    item_accounts: dict[str, str | None] = field(default_factory=dict)  # item code → sales account code
+    categories: Mapping[str, str] = field(default_factory=dict)  # category id → name
+    options: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (category id, option id) → name
+    item_accounts: Mapping[str, str | None] = field(default_factory=dict)  # item code → sales account code
 
 
 @cache
@@ -78,12 +82,22 @@ def _statement(with_theme: bool, with_items: bool) -> CompoundSelect[*tuple[Any,
     return union_all(*branches)
 
 
-def load_reference(session: Session, workspace: Workspace, item_codes: Iterable[str] = ()) -> XeroReference:
-    """The snapshot for ``workspace`` (its defaults as stored on the row), with the items of ``item_codes``."""
-    codes = sorted(set(item_codes))
+def load_reference(session: Session, workspace: Workspace, item_codes: Iterable[str] = (),
+                   kept: Stamped | None = None) -> XeroReference:
+    """The snapshot for ``workspace`` (its defaults as stored on the row), with the items of ``item_codes``; with
+    ``kept`` (the workspace's stamp, read before this session wrote anything), read once per change."""
+    codes = tuple(sorted(set(item_codes)))
+    if kept is None:
+        return _read(session, workspace, codes)
+    key = ("xero_reference", workspace.xero_tax_type, workspace.xero_account_code, workspace.xero_branding_theme_id,
+           codes)
+    return kept.get(key, lambda: _read(session, workspace, codes))
+
+
+def _read(session: Session, workspace: Workspace, codes: tuple[str, ...]) -> XeroReference:
     params = {"workspace_id": workspace.id, "tax_type": workspace.xero_tax_type or "",
               "account_code": workspace.xero_account_code or "", "theme_id": workspace.xero_branding_theme_id,
-              "item_codes": codes}
+              "item_codes": list(codes)}
     rows = session.execute(_statement(bool(workspace.xero_branding_theme_id), bool(codes)), params)
     account = tax = theme = None
     categories: dict[str, str] = {}
@@ -102,4 +116,5 @@ def load_reference(session: Session, workspace: Workspace, item_codes: Iterable[
             options[(key, second)] = name or ""
         else:
             items[key] = second
-    return XeroReference(account, tax, theme, categories, options, items)
+    return XeroReference(account, tax, theme, MappingProxyType(categories), MappingProxyType(options),
+                         MappingProxyType(items))

@@ -58,7 +58,7 @@ def render(context: BoltContext, request: InvoiceRequest, origin_channel: str | 
         if request.client_id is None and len(choices.clients) == 1:
             request = replace(request, client_id=choices.clients[0].value)
             choices = form_choices(session, actor, payload_id(request.client_id), today)
-        preview = build_preview(session, actor, request, today, detail=False)
+        preview = build_preview(session, actor, request, today, detail=False, read_only=True)
         formats = workspace_formats(session, actor.workspace_id)
     view = v.build_invoice_modal(v.InvoiceForm(choices, request, preview, origin_channel, formats))
     if notice:

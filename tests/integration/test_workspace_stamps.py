@@ -1,6 +1,7 @@
-"""A workspace's stamp changes with every committed change to what Home keeps under it, and only then
-(migration 0020, storage/stamps.py); Home kept under a stamp never outlives a change, whichever process or code
-path made it (bot/home.py)."""
+"""A workspace's stamp changes with every committed change to what is kept under it, and only then (migration 0020,
+storage/stamps.py); nothing kept under a stamp outlives a change, whichever process or code path made it: Home
+(bot/home.py), a quick /hours's projects (timesheets/lookup.py) and the synced Xero data an invoice preview refers
+to (xero/invoice_inputs.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from bot.home import home_model
+from invoicing.preview import InvoiceRequest, build_preview
 from storage.audit import audit
 from storage.db import Database
 from storage.models import (
@@ -24,7 +26,14 @@ from storage.models import (
     Project,
     Role,
     Workspace,
+    XeroAccount,
+    XeroBrandingTheme,
     XeroConnection,
+    XeroContact,
+    XeroItem,
+    XeroTaxRate,
+    XeroTrackingCategory,
+    XeroTrackingOption,
 )
 from storage.stamps import StampedCache, read_stamp
 from storage.types import utcnow
@@ -83,6 +92,17 @@ TRACKED: dict[str, Change] = {
     "display name": lambda s, ids: s.execute(
         update(Member).where(Member.id == ids["owner"]).values(display_name="Someone else")),
     "reinstalled": lambda s, ids: audit(s, None, REINSTALLED, workspace_id=ids["workspace"]),
+    "account synced": lambda s, ids: s.add(XeroAccount(workspace_id=ids["workspace"], account_id="a", code="200",
+                                                       name="Sales")),
+    "tax rate synced": lambda s, ids: s.add(XeroTaxRate(workspace_id=ids["workspace"], tax_type="OUTPUT2",
+                                                        name="GST", effective_rate=Decimal("15"))),
+    "item synced": lambda s, ids: s.add(XeroItem(workspace_id=ids["workspace"], item_id="i", code="DEV", name="Dev")),
+    "tracking category synced": lambda s, ids: s.add(XeroTrackingCategory(
+        workspace_id=ids["workspace"], category_id="c", name="Region")),
+    "tracking option synced": lambda s, ids: s.add(XeroTrackingOption(
+        workspace_id=ids["workspace"], category_id="c", option_id="o", name="North")),
+    "branding theme synced": lambda s, ids: s.add(XeroBrandingTheme(workspace_id=ids["workspace"], theme_id="t",
+                                                                    name="Standard")),
 }
 
 UNTRACKED: dict[str, Change] = {
@@ -94,6 +114,8 @@ UNTRACKED: dict[str, Change] = {
     "role set to what it is": lambda s, ids: s.execute(
         update(Member).where(Member.id == ids["owner"]).values(role=Role.OWNER.value)),
     "other audit": lambda s, ids: audit(s, None, "entry.logged", workspace_id=ids["workspace"]),
+    "contact synced": lambda s, ids: s.add(XeroContact(workspace_id=ids["workspace"], contact_id="k", name="Acme",
+                                                       name_key="acme")),
 }
 
 
@@ -162,6 +184,42 @@ def test_home_is_read_again_after_a_change_made_by_another_process(db: Database,
     _, after = home_model(db, world["workspace"], world["owner"])
     assert after.catalog is not None and [c.name for c in after.catalog.clients] == ["Renamed Ltd"]
     assert after.invoice_list is not None and after.invoice_list.rows[0].client_name == "Renamed Ltd"
+
+
+def test_a_previews_xero_data_is_read_again_after_a_sync_by_another_process(db: Database, world: dict[str, int],
+                                                                            database_url: str) -> None:
+    with db.session() as s:
+        workspace = s.get(Workspace, world["workspace"])
+        assert workspace is not None
+        workspace.xero_tax_type = "OUTPUT2"
+        s.get(Client, world["client"]).xero_contact_id = "contact-1"  # type: ignore[union-attr]
+        s.add(XeroTaxRate(workspace_id=world["workspace"], tax_type="OUTPUT2", name="GST",
+                          effective_rate=Decimal("15")))
+    seen = _statements(db)
+
+    def tax_label(read_only: bool = True) -> str:
+        with db.session() as s:
+            actor = s.get(Member, world["owner"])
+            assert actor is not None
+            request = InvoiceRequest(client_id=world["client"], grouping="entry")
+            return build_preview(s, actor, request, date(2026, 12, 3), detail=False, read_only=read_only).tax_label
+
+    assert tax_label() == "Tax exclusive — GST (15%)"
+    read_first = len(seen)
+    seen.clear()
+    assert tax_label() == "Tax exclusive — GST (15%)"
+    assert len(seen) == read_first - 1  # the snapshot kept: one statement fewer
+    elsewhere = Database(database_url)  # another process's sync: a plain UPDATE of the synced row
+    try:
+        with elsewhere.session() as s:
+            s.execute(update(XeroTaxRate).where(XeroTaxRate.workspace_id == world["workspace"])
+                      .values(name="GST 2027", effective_rate=Decimal("12.5")))
+    finally:
+        elsewhere.dispose()
+    assert tax_label() == "Tax exclusive — GST 2027 (12.5%)"
+    seen.clear()
+    assert tax_label(read_only=False) == "Tax exclusive — GST 2027 (12.5%)"  # creation's build reads it always
+    assert len(seen) == read_first
 
 
 def test_another_workspaces_home_is_never_served_from_this_ones(db: Database, world: dict[str, int]) -> None:

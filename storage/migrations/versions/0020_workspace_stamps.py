@@ -23,8 +23,11 @@ down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Tables whose every insert, update and delete changes the stamp of the row's workspace.
-EVERY_CHANGE = ("clients", "projects", "project_member_rates", "invoices", "xero_connections", "nudge_settings")
+# Tables whose every insert, update and delete changes the stamp of the row's workspace: what Home shows, and the
+# synced Xero data an invoice refers to (xero/invoice_inputs.py).
+EVERY_CHANGE = ("clients", "projects", "project_member_rates", "invoices", "xero_connections", "nudge_settings",
+                "xero_accounts", "xero_tax_rates", "xero_items", "xero_tracking_categories", "xero_tracking_options",
+                "xero_branding_themes")
 # Members: who they are, their role and their standing (not their time zone or when their profile was read).
 MEMBER_COLUMNS = ("slack_user_id", "display_name", "role", "deactivated_at")
 # The audit log: only the two actions that decide whether Home asks admins to connect Xero again.
