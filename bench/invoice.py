@@ -141,7 +141,8 @@ def run(db: Database, label: str) -> int:
         request = InvoiceRequest(client_id=client_id, grouping=grouping)
 
         def preview(detail: bool = False, request: InvoiceRequest = request) -> Preview:
-            with db.session() as s:
+            # the modal's preview in its read-only session (bot/handlers/invoices.render); creation's in a transaction
+            with db.reading() if not detail else db.session() as s:
                 return build_preview(s, actor, request, today, detail=detail, read_only=not detail)
 
         started = time.perf_counter()

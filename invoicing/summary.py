@@ -259,7 +259,7 @@ def _by_group(session: Session, params: dict[str, Any], projects: Mapping[int, P
             part.project_ids.add(group)
         elif grouping is Grouping.MEMBER:
             names[group] = row[7] or ""
-            part.project_ids.update(int(p) for p in row[8].split(","))
+            part.project_ids.update(map(int, row[8].split(",")))
         elif rate is not None:
             changed[(group, rate)] = row[7]
 

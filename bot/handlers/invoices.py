@@ -50,8 +50,9 @@ _NOT_POSTABLE = (ChannelNotFound, NotInChannel, IsArchived, RestrictedAction)
 
 def render(context: BoltContext, request: InvoiceRequest, origin_channel: str | None,
            notice: str | None = None) -> dict[str, Any]:
-    """The modal for ``request``, with a fresh preview (only the lines shown are built)."""
-    with context["db"].session() as session:
+    """The modal for ``request``, with a fresh preview (only the lines shown are built), read in a read-only
+    session: on PostgreSQL without BEGIN and COMMIT, two round trips fewer on every change of the form."""
+    with context["db"].reading() as session:
         actor = context["actor"](session)
         today = member_today(actor)
         choices = form_choices(session, actor, payload_id(request.client_id), today)
