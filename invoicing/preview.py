@@ -125,7 +125,8 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     ``detail=False`` (the modal) summarises time entries in SQL and builds only the lines shown
     (``invoicing.summary``): the same totals, notes and fingerprint as the full build creation uses.
     ``read_only``: the session has written nothing and will not (the modal's preview), so the synced Xero data
-    it refers to may come as kept under the workspace's stamp (``xero.invoice_inputs``).
+    it refers to (``xero.invoice_inputs``) and the members' names by member may come as kept under the
+    workspace's stamp.
     """
     require(actor, Permission.CREATE_INVOICES)
     draft = Draft()
@@ -133,8 +134,9 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     defaults = invoice_defaults(session, workspace.id)
     kind = _line_amount_type(defaults.line_amount_type)
     grouping = Grouping.of(request.grouping or defaults.grouping)
+    kept = Stamped(session, workspace.id, stamp) if read_only else None
     reference = load_reference(session, workspace, (p.xero_item_code for p in projects.values() if p.xero_item_code),
-                               Stamped(session, workspace.id, stamp) if read_only else None)
+                               kept)
     tax = reference.tax_rate
     rate = tax.rate if tax is not None and kind is not LineAmountType.NO_TAX else ZERO
     tax_label = "No tax" if kind is LineAmountType.NO_TAX else (
@@ -150,7 +152,7 @@ def build_preview(session: Session, actor: Member, request: InvoiceRequest, toda
     rule = rounding_for_client(session, client)
     if request.mode is InvoiceMode.TIME:
         billed = time_bill(session, workspace.id, client, projects, request, today, grouping, rule, kind, rate, detail,
-                           draft, shown=SHOWN_LINES, approved_only=workspace.invoice_approved_only)
+                           draft, shown=SHOWN_LINES, approved_only=workspace.invoice_approved_only, kept=kept)
     elif request.mode is InvoiceMode.RETAINER:
         lines, entry_ids, extra = retainer_bill(session, workspace.id, client, projects, request, today, rule, draft,
                                                 approved_only=workspace.invoice_approved_only)

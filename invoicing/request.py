@@ -82,5 +82,8 @@ class Draft:
                 return
         elif any(text in known for known in self.notes):
             return
-        self.notes = [known for known in self.notes if known not in text] + [text]
-        self._kept = "\0".join(self.notes)
+        if any(known in text for known in self.notes):  # it says more than an earlier note: that one goes
+            self.notes = [known for known in self.notes if known not in text]
+            self._kept = "\0".join(self.notes)
+        self.notes.append(text)
+        self._kept = f"{self._kept}\0{text}" if self.notes[:-1] else text

@@ -24,6 +24,7 @@ from invoicing.selection import Period, last_calendar_month, time_entries
 from invoicing.summary import EntryTally, summarize
 from invoicing.totals import LineAmountType, Totals, invoice_totals
 from storage.models import BillingMode, Client, Project
+from storage.stamps import Stamped
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ class Billed:
 
 def time_bill(session: Session, workspace_id: int, client: Client, projects: Mapping[int, Project],
               request: InvoiceRequest, today: date, grouping: Grouping, rule: RoundingRule, kind: LineAmountType,
-              rate: Decimal, detail: bool, draft: Draft, *, shown: int, approved_only: bool = False) -> Billed:
+              rate: Decimal, detail: bool, draft: Draft, *, shown: int, approved_only: bool = False,
+              kept: Stamped | None = None) -> Billed:
     """Time-entries mode: the client's hourly projects (or the one chosen), every entry or the SQL summary (its
-    first ``shown`` lines built)."""
+    first ``shown`` lines built; ``kept``: what a read-only preview may take as kept, ``summarize``)."""
     period = _period(request, today, draft)
     extra: dict[str, Any] = {"period": period}
     hourly = {i: p for i, p in projects.items() if p.billing_mode == BillingMode.HOURLY.value}
@@ -71,7 +73,7 @@ def time_bill(session: Session, workspace_id: int, client: Client, projects: Map
         _unpriced_note(len(selection.unpriced_ids), selection.unpriced_minutes, draft)
     else:
         summary = summarize(session, workspace_id, hourly, period, grouping, rule, kind, rate, shown,
-                            approved_only=approved_only)
+                            approved_only=approved_only, kept=kept)
         ties = summary.tie_lines if summary.tie_lines is not None else summary.tie_count
         billed = Billed(summary.lines, summary.line_count, summary.totals, summary.tally, (), ties, extra)
         _unpriced_note(summary.unpriced_count, summary.unpriced_minutes, draft)

@@ -222,6 +222,35 @@ def test_a_previews_xero_data_is_read_again_after_a_sync_by_another_process(db: 
     assert len(seen) == read_first
 
 
+def test_a_preview_by_member_shows_a_name_changed_by_another_process(db: Database, world: dict[str, int],
+                                                                    database_url: str) -> None:
+    with db.session() as s:
+        owner = s.get(Member, world["owner"])
+        assert owner is not None
+        owner.display_name = "Ada Lovelace"
+        s.get(Client, world["client"]).xero_contact_id = "contact-1"  # type: ignore[union-attr]
+        add_entry(s, owner, world["project"], date(2026, 11, 2), 90, hourly_rate=Decimal("120"))
+
+    def first_line(read_only: bool = True) -> str:
+        with db.session() as s:
+            actor = s.get(Member, world["owner"])
+            assert actor is not None
+            request = InvoiceRequest(client_id=world["client"], grouping="member")
+            preview = build_preview(s, actor, request, date(2026, 12, 3), detail=False, read_only=read_only)
+            return preview.lines[0].line.description
+
+    assert first_line().startswith("Ada Lovelace")
+    assert first_line().startswith("Ada Lovelace")  # kept
+    elsewhere = Database(database_url)  # another process's profile refresh: a plain UPDATE
+    try:
+        with elsewhere.session() as s:
+            s.execute(update(Member).where(Member.id == world["owner"]).values(display_name="Ada King"))
+    finally:
+        elsewhere.dispose()
+    assert first_line().startswith("Ada King")
+    assert first_line(read_only=False).startswith("Ada King")  # names joined to the sums
+
+
 def test_another_workspaces_home_is_never_served_from_this_ones(db: Database, world: dict[str, int]) -> None:
     with db.session() as s:
         viewer = s.scalar(select(Member.id).where(Member.workspace_id == world["other"]))
