@@ -86,4 +86,4 @@ class Draft:
             self.notes = [known for known in self.notes if known not in text]
             self._kept = "\0".join(self.notes)
         self.notes.append(text)
-        self._kept = f"{self._kept}\0{text}" if self.notes[:-1] else text
+        self._kept = f"{self._kept}\0{text}" if len(self.notes) > 1 else text
