@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import Executable, delete, event, select, update
 from sqlalchemy.orm import Session
 
 from bot.home import home_model
-from invoicing.preview import InvoiceRequest, build_preview
+from invoicing.preview import InvoiceRequest, Preview, build_preview
 from storage.audit import audit
 from storage.db import Database
 from storage.models import (
@@ -166,6 +166,26 @@ def _statements(db: Database) -> list[str]:
     return seen
 
 
+def in_another_process(database_url: str, statement: Executable) -> None:
+    """`statement` run as another process would: a `Database` (so a cache) of its own on the same rows, a plain
+    statement through no use case."""
+    elsewhere = Database(database_url)
+    try:
+        with elsewhere.session() as s:
+            s.execute(statement)
+    finally:
+        elsewhere.dispose()
+
+
+def _preview(db: Database, ids: dict[str, int], grouping: str, read_only: bool) -> Preview:
+    """The modal's preview (read_only) or creation's build of it, for the world's client on 2026-12-03."""
+    with db.session() as s:
+        actor = s.get(Member, ids["owner"])
+        assert actor is not None
+        request = InvoiceRequest(client_id=ids["client"], grouping=grouping)
+        return build_preview(s, actor, request, date(2026, 12, 3), detail=False, read_only=read_only)
+
+
 def test_home_is_read_again_after_a_change_made_by_another_process(db: Database, world: dict[str, int],
                                                                    database_url: str) -> None:
     seen = _statements(db)
@@ -175,12 +195,7 @@ def test_home_is_read_again_after_a_change_made_by_another_process(db: Database,
     _, again = home_model(db, world["workspace"], world["owner"])
     assert again == first
     assert len(seen) < read_whole  # kept: only what is the viewer's own is read again
-    elsewhere = Database(database_url)  # another process's database: a cache of its own, the same rows
-    try:
-        with elsewhere.session() as s:  # a plain UPDATE, through no use case
-            s.execute(update(Client).where(Client.id == world["client"]).values(name="Renamed Ltd"))
-    finally:
-        elsewhere.dispose()
+    in_another_process(database_url, update(Client).where(Client.id == world["client"]).values(name="Renamed Ltd"))
     _, after = home_model(db, world["workspace"], world["owner"])
     assert after.catalog is not None and [c.name for c in after.catalog.clients] == ["Renamed Ltd"]
     assert after.invoice_list is not None and after.invoice_list.rows[0].client_name == "Renamed Ltd"
@@ -198,24 +213,15 @@ def test_a_previews_xero_data_is_read_again_after_a_sync_by_another_process(db: 
     seen = _statements(db)
 
     def tax_label(read_only: bool = True) -> str:
-        with db.session() as s:
-            actor = s.get(Member, world["owner"])
-            assert actor is not None
-            request = InvoiceRequest(client_id=world["client"], grouping="entry")
-            return build_preview(s, actor, request, date(2026, 12, 3), detail=False, read_only=read_only).tax_label
+        return _preview(db, world, "entry", read_only).tax_label
 
     assert tax_label() == "Tax exclusive — GST (15%)"
     read_first = len(seen)
     seen.clear()
     assert tax_label() == "Tax exclusive — GST (15%)"
     assert len(seen) == read_first - 1  # the snapshot kept: one statement fewer
-    elsewhere = Database(database_url)  # another process's sync: a plain UPDATE of the synced row
-    try:
-        with elsewhere.session() as s:
-            s.execute(update(XeroTaxRate).where(XeroTaxRate.workspace_id == world["workspace"])
-                      .values(name="GST 2027", effective_rate=Decimal("12.5")))
-    finally:
-        elsewhere.dispose()
+    in_another_process(database_url, update(XeroTaxRate).where(XeroTaxRate.workspace_id == world["workspace"])
+                       .values(name="GST 2027", effective_rate=Decimal("12.5")))  # a sync elsewhere
     assert tax_label() == "Tax exclusive — GST 2027 (12.5%)"
     seen.clear()
     assert tax_label(read_only=False) == "Tax exclusive — GST 2027 (12.5%)"  # creation's build reads it always
@@ -232,21 +238,12 @@ def test_a_preview_by_member_shows_a_name_changed_by_another_process(db: Databas
         add_entry(s, owner, world["project"], date(2026, 11, 2), 90, hourly_rate=Decimal("120"))
 
     def first_line(read_only: bool = True) -> str:
-        with db.session() as s:
-            actor = s.get(Member, world["owner"])
-            assert actor is not None
-            request = InvoiceRequest(client_id=world["client"], grouping="member")
-            preview = build_preview(s, actor, request, date(2026, 12, 3), detail=False, read_only=read_only)
-            return preview.lines[0].line.description
+        return _preview(db, world, "member", read_only).lines[0].line.description
 
     assert first_line().startswith("Ada Lovelace")
     assert first_line().startswith("Ada Lovelace")  # kept
-    elsewhere = Database(database_url)  # another process's profile refresh: a plain UPDATE
-    try:
-        with elsewhere.session() as s:
-            s.execute(update(Member).where(Member.id == world["owner"]).values(display_name="Ada King"))
-    finally:
-        elsewhere.dispose()
+    in_another_process(database_url,  # a profile refresh elsewhere
+                       update(Member).where(Member.id == world["owner"]).values(display_name="Ada King"))
     assert first_line().startswith("Ada King")
     assert first_line(read_only=False).startswith("Ada King")  # names joined to the sums
 
